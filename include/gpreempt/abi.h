@@ -1,0 +1,112 @@
+/*
+ * gpreempt/abi.h - the contract between the gpreempt pass and the runtime.
+ *
+ * Not for users: include <gpreempt.h> instead. The pass (C++) writes code that
+ * follows this layout and the runtime (C11) reads it, so both include this one
+ * header. Any change to a name, an order or a layout here bumps GP_ABI_VERSION;
+ * the runtime refuses (and runs unpreempted) kernels built for another version.
+ *
+ * Device side, for each preemptible kernel K (device symbol name N):
+ *   - N is left exactly as the user wrote it. Launches that bypass the runtime
+ *     (stream capture, graphs, cudaLaunchKernelEx, ...) run it, unpreempted.
+ *   - N GP_VARIANT_SUFFIX is the preemptible clone. It takes K's parameters
+ *     followed by the GP_EXTRA_PARAMS below, runs as a persistent grid that
+ *     takes logical blocks from ctl->next_block, and yields at loop back-edges
+ *     when *flag != 0.
+ *   - N GP_INFO_SUFFIX is a struct gp_kernel_info in global memory. The pass
+ *     emits it for every kernel it looked at, also the ones it left alone
+ *     (flags without GP_INFO_PREEMPTIBLE, refusal says why), so the runtime
+ *     can report why a kernel runs unpreempted.
+ */
+#ifndef GPREEMPT_ABI_H
+#define GPREEMPT_ABI_H
+
+#include <stdint.h>
+
+#define GP_ABI_VERSION 1u
+#define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
+
+#define GP_VARIANT_SUFFIX "__gp"
+#define GP_INFO_SUFFIX "__gp_info"
+
+/* Host side: the pass replaces cudaLaunchKernel(stub, ...) with
+ * GP_LAUNCH_ENTRY(&ref, stub, ...) (same arguments after the first), and the
+ * _ptsz form (per-thread default stream) with GP_LAUNCH_ENTRY_PTSZ. */
+#define GP_LAUNCH_ENTRY "__gpreempt_launch_kernel"
+#define GP_LAUNCH_ENTRY_PTSZ "__gpreempt_launch_kernel_ptsz"
+
+/* One per kernel stub in a host translation unit, emitted by the pass as a
+ * private global. `cache` starts as NULL and belongs to the runtime. */
+struct gp_kernel_ref {
+  const void *stub;        /* host handle that cudaLaunchKernel takes */
+  const char *device_name; /* the kernel's device symbol (mangled) */
+  void *cache;             /* runtime: per-device resolution, set once */
+};
+
+enum gp_info_flags {
+  GP_INFO_PREEMPTIBLE = 1u, /* N GP_VARIANT_SUFFIX exists and may be used */
+};
+
+/* Why the pass left a kernel unpreemptible. Stable numbers: they are stored
+ * in device code. gp_refusal_string() in the runtime names them. */
+enum gp_refusal {
+  GP_REFUSAL_NONE = 0,
+  GP_REFUSAL_OPTED_OUT = 1,      /* GP_NO_PREEMPT on the kernel */
+  GP_REFUSAL_BARRIER = 2,        /* __syncthreads and friends (next issue) */
+  GP_REFUSAL_WARP_SYNC = 3,      /* shfl/vote/match/redux/wmma/__syncwarp */
+  GP_REFUSAL_SHARED_MEMORY = 4,  /* uses shared memory (next issue) */
+  GP_REFUSAL_CLUSTER = 5,        /* clusters, distributed shared memory */
+  GP_REFUSAL_UNSAFE_CALL = 6,    /* call that may read blockIdx/gridDim, use
+                                    barriers, launch kernels, or is indirect */
+  GP_REFUSAL_RECURSION = 7,
+  GP_REFUSAL_INLINE_ASM = 8,     /* asm reading %ctaid/%nctaid, or barriers */
+  GP_REFUSAL_IRREDUCIBLE = 9,    /* a cycle that is not a natural loop */
+  GP_REFUSAL_STATE_TOO_LARGE = 10,
+  GP_REFUSAL_UNSUPPORTED_VALUE = 11, /* a live value the save area can't hold */
+  GP_REFUSAL_DYNAMIC_ALLOCA = 12,
+  GP_REFUSAL_INTERNAL = 13,      /* the rewrite failed verification */
+  GP_REFUSAL_COUNT
+};
+
+struct gp_kernel_info {
+  uint32_t magic;        /* GP_INFO_MAGIC */
+  uint32_t abi_version;  /* GP_ABI_VERSION */
+  uint32_t flags;        /* enum gp_info_flags */
+  uint32_t refusal;      /* enum gp_refusal */
+  uint32_t state_words;  /* 32-bit words saved per thread (word 0 included) */
+  uint32_t num_params;   /* parameters of the original kernel */
+  uint32_t yield_points; /* loop back-edges that poll */
+  uint32_t reserved;
+};
+
+/* Parameters the variant takes after the original ones, in this order. */
+#define GP_EXTRA_PARAMS 6u
+/*   void    *ctl;     struct gp_launch_ctl (device memory)
+ *   const volatile uint32_t *flag;  nonzero: yield at the next poll
+ *   void    *save;    save area, layout below
+ *   uint32_t grid_x, grid_y, grid_z;  the logical grid the user launched */
+
+/* Device memory, one per launch, zeroed (cudaMemsetAsync) before the first
+ * launch on the user's stream. Resumed launches reuse it. */
+struct gp_launch_ctl {
+  uint64_t next_block;  /* ticket: next logical block to start */
+  uint64_t blocks_done; /* logical blocks finished */
+  uint32_t complete;    /* 1 once blocks_done == grid size: the user's
+                           stream waits on this word */
+  uint32_t reserved0;
+  uint64_t reserved1;
+  /* uint64_t slots[physical blocks]: logical block + 1 that physical block p
+   * left half-done (its threads' state is in the save area), 0 if none. */
+};
+#define GP_CTL_HEADER_BYTES 32u
+#define GP_CTL_SLOTS_OFFSET GP_CTL_HEADER_BYTES
+
+/* Save area: word w of thread t (linear thread index in the block) of
+ * physical block p is the 32-bit word at
+ *     save + ((p * state_words + w) * threads_per_block + t) * 4
+ * so a warp's stores of one word are coalesced. Word 0 is the resume point:
+ * 0 = this thread had finished its logical block, k >= 1 = it yielded at a
+ * back-edge of loop k (numbered by the pass in loop-tree preorder). */
+#define GP_RESUME_DONE 0u
+
+#endif /* GPREEMPT_ABI_H */

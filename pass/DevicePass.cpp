@@ -1,0 +1,160 @@
+//===- DevicePass.cpp - make the kernels of an NVPTX module preemptible ---===//
+//
+// For every kernel: decide (KernelSafety), rewrite (ResumableKernel), record
+// the outcome in K__gp_info for the runtime, and say it in a remark:
+//   -Rpass=gpreempt         what became preemptible: kernel, yield points
+//                           (file:line of each loop), bytes saved per thread
+//   -Rpass-missed=gpreempt  what was left alone, and why
+//
+//===----------------------------------------------------------------------===//
+#include "GPreemptPasses.h"
+#include "KernelSafety.h"
+#include "ResumableKernel.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/Statistic.h"
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
+
+#define DEBUG_TYPE "gpreempt"
+
+using namespace llvm;
+
+STATISTIC(NumPreemptible, "Kernels made preemptible");
+STATISTIC(NumRefused, "Kernels left unpreemptible");
+STATISTIC(NumYieldPoints, "Loop back-edges that poll for preemption");
+
+static cl::opt<unsigned> MaxStateBytes(
+    "gpreempt-max-state-bytes", cl::init(4096), cl::Hidden,
+    cl::desc("Refuse kernels that would save more bytes per thread"));
+
+namespace gpreempt {
+
+static constexpr const char *OptOutAnnotation = "gpreempt.no_preempt";
+
+/// Kernels marked GP_NO_PREEMPT (annotate attribute).
+static SmallPtrSet<const Function *, 4> optedOutKernels(Module &M) {
+  SmallPtrSet<const Function *, 4> Out;
+  auto *GA = M.getGlobalVariable("llvm.global.annotations");
+  if (!GA || !GA->hasInitializer())
+    return Out;
+  auto *Entries = dyn_cast<ConstantArray>(GA->getInitializer());
+  if (!Entries)
+    return Out;
+  for (Value *Op : Entries->operands()) {
+    auto *Entry = dyn_cast<ConstantStruct>(Op);
+    if (!Entry || Entry->getNumOperands() < 2)
+      continue;
+    auto *F = dyn_cast<Function>(Entry->getOperand(0)->stripPointerCasts());
+    auto *Str = dyn_cast<GlobalVariable>(Entry->getOperand(1)->stripPointerCasts());
+    if (!F || !Str || !Str->hasInitializer())
+      continue;
+    auto *Text = dyn_cast<ConstantDataArray>(Str->getInitializer());
+    if (Text && Text->isCString() && Text->getAsCString() == OptOutAnnotation)
+      Out.insert(F);
+  }
+  return Out;
+}
+
+static void emitKernelInfo(Module &M, StringRef Kernel, uint32_t Flags,
+                           gp_refusal Refusal, uint32_t StateWords,
+                           uint32_t NumParams, uint32_t YieldPoints) {
+  LLVMContext &Ctx = M.getContext();
+  uint32_t Words[8] = {GP_INFO_MAGIC, GP_ABI_VERSION,
+                       Flags,         static_cast<uint32_t>(Refusal),
+                       StateWords,    NumParams,
+                       YieldPoints,   0};
+  static_assert(sizeof(Words) == sizeof(gp_kernel_info), "abi.h layout");
+  Constant *Init = ConstantDataArray::get(Ctx, ArrayRef<uint32_t>(Words));
+  auto *GV = new GlobalVariable(M, Init->getType(), /*isConstant=*/true,
+                                GlobalValue::ExternalLinkage, Init,
+                                Kernel + GP_INFO_SUFFIX, nullptr,
+                                GlobalValue::NotThreadLocal, /*global*/ 1);
+  GV->setAlignment(Align(8));
+  appendToUsed(M, {GV});
+}
+
+static std::string kernelName(const Function &F) {
+  return demangle(F.getName());
+}
+
+static void remarkRefused(const Function &F, const Refusal &R) {
+  OptimizationRemarkEmitter ORE(&F);
+  ORE.emit([&] {
+    OptimizationRemarkMissed Rem = R.At
+        ? OptimizationRemarkMissed(DEBUG_TYPE, "NotPreemptible", R.At)
+        : OptimizationRemarkMissed(DEBUG_TYPE, "NotPreemptible", &F);
+    return Rem << "kernel '" << kernelName(F)
+               << "' left unpreemptible [" << refusalName(R.Code) << "]: it "
+               << R.Detail;
+  });
+}
+
+static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
+  OptimizationRemarkEmitter ORE(&F);
+  ORE.emit([&] {
+    return OptimizationRemark(DEBUG_TYPE, "Preemptible", &F)
+           << "kernel '" << kernelName(F) << "' is preemptible: "
+           << ore::NV("YieldPoints", RK.YieldPoints)
+           << " yield point(s) on loop back-edges and at block entry; at most "
+           << ore::NV("StateBytes", RK.StateWords * 4)
+           << " bytes saved per thread (" << ore::NV("LocalBytes", RK.AllocaBytes)
+           << " of local memory); decisions per thread; 0 shared bytes saved "
+              "per block";
+  });
+  for (const LoopReport &LR : RK.Loops)
+    ORE.emit([&] {
+      OptimizationRemark Rem(DEBUG_TYPE, "YieldPoint", LR.Loc,
+                             &F.getEntryBlock());
+      return Rem << "kernel '" << kernelName(F) << "': loop "
+                 << ore::NV("Loop", LR.Id) << " yields on "
+                 << ore::NV("BackEdges", LR.YieldPoints)
+                 << " back-edge(s), saving "
+                 << ore::NV("SavedBytes", LR.SavedBytes)
+                 << " bytes per thread";
+    });
+}
+
+PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &) {
+  SmallVector<Function *, 8> Kernels;
+  for (Function &F : M)
+    if (F.getCallingConv() == CallingConv::PTX_Kernel && !F.isDeclaration() &&
+        !F.getName().ends_with(GP_VARIANT_SUFFIX) &&
+        !M.getNamedValue((F.getName() + GP_INFO_SUFFIX).str()))
+      Kernels.push_back(&F);
+  if (Kernels.empty())
+    return PreservedAnalyses::all();
+
+  auto OptedOut = optedOutKernels(M);
+  KernelSafety Safety;
+  for (Function *F : Kernels) {
+    uint32_t NumParams = F->arg_size();
+    std::optional<Refusal> R;
+    if (OptedOut.contains(F))
+      R = Refusal{GP_REFUSAL_OPTED_OUT, "is marked GP_NO_PREEMPT", nullptr};
+    else
+      R = Safety.check(*F);
+    if (!R) {
+      auto Built = buildResumableKernel(*F, MaxStateBytes);
+      if (auto *RK = std::get_if<ResumableKernel>(&Built)) {
+        ++NumPreemptible;
+        NumYieldPoints += RK->YieldPoints;
+        emitKernelInfo(M, F->getName(), GP_INFO_PREEMPTIBLE, GP_REFUSAL_NONE,
+                       RK->StateWords, NumParams, RK->YieldPoints);
+        remarkPreemptible(*F, *RK);
+        continue;
+      }
+      R = std::get<Refusal>(Built);
+    }
+    ++NumRefused;
+    emitKernelInfo(M, F->getName(), 0, R->Code, 0, NumParams, 0);
+    remarkRefused(*F, *R);
+  }
+  return PreservedAnalyses::none();
+}
+
+} // namespace gpreempt

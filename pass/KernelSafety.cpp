@@ -1,0 +1,231 @@
+//===- KernelSafety.cpp - can this kernel be made preemptible? ------------===//
+#include "KernelSafety.h"
+
+#include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Analysis/CFG.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+
+using namespace llvm;
+
+namespace gpreempt {
+
+static constexpr unsigned SharedAddrSpace = 3;
+
+const char *refusalName(gp_refusal Code) {
+  switch (Code) {
+  case GP_REFUSAL_NONE: return "none";
+  case GP_REFUSAL_OPTED_OUT: return "opted-out";
+  case GP_REFUSAL_BARRIER: return "barrier";
+  case GP_REFUSAL_WARP_SYNC: return "warp-synchronous";
+  case GP_REFUSAL_SHARED_MEMORY: return "shared-memory";
+  case GP_REFUSAL_CLUSTER: return "cluster";
+  case GP_REFUSAL_UNSAFE_CALL: return "unsafe-call";
+  case GP_REFUSAL_RECURSION: return "recursion";
+  case GP_REFUSAL_INLINE_ASM: return "inline-asm";
+  case GP_REFUSAL_IRREDUCIBLE: return "irreducible";
+  case GP_REFUSAL_STATE_TOO_LARGE: return "state-too-large";
+  case GP_REFUSAL_UNSUPPORTED_VALUE: return "unsupported-value";
+  case GP_REFUSAL_DYNAMIC_ALLOCA: return "dynamic-alloca";
+  case GP_REFUSAL_INTERNAL: return "internal";
+  case GP_REFUSAL_COUNT: break;
+  }
+  return "unknown";
+}
+
+static Refusal refuse(gp_refusal Code, const Twine &Detail,
+                      const Instruction *At) {
+  return Refusal{Code, Detail.str(), At};
+}
+
+/// Intrinsics by name prefix: the NVVM intrinsic families are large and keep
+/// growing, and a prefix catches new members (a new barrier flavour) safely.
+static std::optional<gp_refusal> classifyIntrinsic(StringRef Name) {
+  static const struct {
+    const char *Prefix;
+    gp_refusal Code;
+  } Table[] = {
+      {"llvm.nvvm.bar.warp.sync", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.barrier.cluster", GP_REFUSAL_CLUSTER},
+      {"llvm.nvvm.barrier", GP_REFUSAL_BARRIER},
+      {"llvm.nvvm.bar.", GP_REFUSAL_BARRIER},
+      {"llvm.nvvm.shfl", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.vote", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.match", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.redux", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.wmma", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.mma", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.wgmma", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.ldmatrix", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.stmatrix", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.elect", GP_REFUSAL_WARP_SYNC},
+      {"llvm.nvvm.read.ptx.sreg.cluster", GP_REFUSAL_CLUSTER},
+      {"llvm.nvvm.read.ptx.sreg.nclusterid", GP_REFUSAL_CLUSTER},
+      {"llvm.nvvm.read.ptx.sreg.is.explicit.cluster", GP_REFUSAL_CLUSTER},
+      {"llvm.nvvm.mapa", GP_REFUSAL_CLUSTER},
+      {"llvm.nvvm.cp.async", GP_REFUSAL_SHARED_MEMORY},
+      {"llvm.stacksave", GP_REFUSAL_DYNAMIC_ALLOCA},
+      {"llvm.stackrestore", GP_REFUSAL_DYNAMIC_ALLOCA},
+  };
+  for (const auto &Row : Table)
+    if (Name.starts_with(Row.Prefix))
+      return Row.Code;
+  return std::nullopt;
+}
+
+static bool readsGridPosition(StringRef IntrinsicName) {
+  return IntrinsicName.starts_with("llvm.nvvm.read.ptx.sreg.ctaid") ||
+         IntrinsicName.starts_with("llvm.nvvm.read.ptx.sreg.nctaid");
+}
+
+/// Inline asm is opaque: refuse what it could do that a yield cannot survive.
+static std::optional<std::string> unsafeAsm(const InlineAsm &IA) {
+  std::string Text = StringRef(IA.getAsmString()).lower();
+  // membar is a fence, not a barrier: keep it from matching "bar.".
+  for (size_t At; (At = Text.find("membar")) != std::string::npos;)
+    Text.replace(At, 6, "fence");
+  static const char *Patterns[] = {"bar.",    "bar ",    "barrier", "ctaid",
+                                   "cluster", "shfl",    "vote",    "match.",
+                                   "redux",   "mma",     "ldmatrix", "exit",
+                                   "ld.shared", "st.shared", "atom.shared"};
+  for (const char *P : Patterns)
+    if (Text.find(P) != std::string::npos)
+      return std::string(P);
+  return std::nullopt;
+}
+
+/// Device functions without a body that kernels commonly call and that are
+/// known not to touch barriers, shared memory or the block index.
+static bool isKnownSafeDeclaration(StringRef Name) {
+  return Name == "vprintf" || Name == "malloc" || Name == "free" ||
+         Name == "__assertfail" || Name.starts_with("__nv_");
+}
+
+static bool isDeviceLaunch(StringRef Name) {
+  return Name.starts_with("cudaLaunchDevice") ||
+         Name.starts_with("cudaGetParameterBuffer") ||
+         Name == "cudaDeviceSynchronize" ||
+         Name.starts_with("cudaCGGetIntrinsicHandle");
+}
+
+static bool touchesSharedMemory(const Instruction &I) {
+  if (auto *ASC = dyn_cast<AddrSpaceCastInst>(&I))
+    return ASC->getSrcAddressSpace() == SharedAddrSpace ||
+           ASC->getDestAddressSpace() == SharedAddrSpace;
+  for (const Use &Op : I.operands()) {
+    const Value *V = Op.get()->stripPointerCasts();
+    if (auto *GV = dyn_cast<GlobalVariable>(V))
+      if (GV->getAddressSpace() == SharedAddrSpace)
+        return true;
+    if (auto *PT = dyn_cast<PointerType>(Op.get()->getType()))
+      if (PT->getAddressSpace() == SharedAddrSpace)
+        return true;
+  }
+  return false;
+}
+
+std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
+                                                      bool InCallee) {
+  const char *Where = InCallee ? " in a called function" : "";
+  if (touchesSharedMemory(I))
+    return refuse(GP_REFUSAL_SHARED_MEMORY,
+                  Twine("uses shared memory") + Where, &I);
+  if (auto *AI = dyn_cast<AllocaInst>(&I)) {
+    if (!InCallee && (!AI->isStaticAlloca() ||
+                      AI->getParent() != &AI->getFunction()->getEntryBlock()))
+      return refuse(GP_REFUSAL_DYNAMIC_ALLOCA,
+                    "has a variable-sized or non-entry alloca", &I);
+    return std::nullopt;
+  }
+  if (isa<IndirectBrInst>(I) || isa<CallBrInst>(I))
+    return refuse(GP_REFUSAL_IRREDUCIBLE, "uses an indirect branch", &I);
+
+  auto *Call = dyn_cast<CallBase>(&I);
+  if (!Call)
+    return std::nullopt;
+  if (auto *IA = dyn_cast<InlineAsm>(Call->getCalledOperand())) {
+    if (auto P = unsafeAsm(*IA))
+      return refuse(GP_REFUSAL_INLINE_ASM,
+                    Twine("has inline asm containing '") + *P + "'" + Where,
+                    &I);
+    return std::nullopt;
+  }
+  const Function *Callee = Call->getCalledFunction();
+  if (!Callee)
+    return refuse(GP_REFUSAL_UNSAFE_CALL,
+                  Twine("makes an indirect call") + Where, &I);
+  StringRef Name = Callee->getName();
+  if (Callee->isIntrinsic()) {
+    if (auto Code = classifyIntrinsic(Name))
+      return refuse(*Code, Twine("calls ") + Name + Where, &I);
+    if (InCallee && readsGridPosition(Name))
+      return refuse(GP_REFUSAL_UNSAFE_CALL,
+                    "calls a function that reads blockIdx or gridDim, which "
+                    "the preemptible kernel replaces only in its own body",
+                    &I);
+    return std::nullopt;
+  }
+  if (isDeviceLaunch(Name))
+    return refuse(GP_REFUSAL_UNSAFE_CALL,
+                  Twine("launches kernels from the device (") + Name + ")",
+                  &I);
+  if (Callee->isDeclaration()) {
+    if (isKnownSafeDeclaration(Name))
+      return std::nullopt;
+    return refuse(GP_REFUSAL_UNSAFE_CALL,
+                  Twine("calls external function ") + Name +
+                      " whose body is not visible",
+                  &I);
+  }
+  if (auto R = checkCallee(*Callee)) {
+    Refusal Outer = *R;
+    if (Outer.Code == GP_REFUSAL_RECURSION || !Outer.At)
+      Outer.At = &I;
+    return Outer;
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> KernelSafety::checkCallee(const Function &Callee) {
+  auto Cached = Callees.find(&Callee);
+  if (Cached != Callees.end())
+    return Cached->second;
+  if (InProgress.lookup(&Callee))
+    return refuse(GP_REFUSAL_RECURSION,
+                  "is recursive (" + Callee.getName() + " calls itself)",
+                  nullptr);
+  InProgress[&Callee] = true;
+  std::optional<Refusal> Result;
+  for (const Instruction &I : instructions(Callee)) {
+    Result = checkInstruction(I, /*InCallee=*/true);
+    if (Result)
+      break;
+  }
+  InProgress[&Callee] = false;
+  Callees[&Callee] = Result;
+  return Result;
+}
+
+std::optional<Refusal> KernelSafety::check(Function &Kernel) {
+  for (const Instruction &I : instructions(Kernel))
+    if (auto R = checkInstruction(I, /*InCallee=*/false))
+      return R;
+
+  // A cycle that is not a natural loop has no single header to poll at or
+  // resume into; such code is rare enough in CUDA to leave alone.
+  DominatorTree DT(Kernel);
+  LoopInfo LI(DT);
+  ReversePostOrderTraversal<Function *> RPOT(&Kernel);
+  if (containsIrreducibleCFG<const BasicBlock *>(RPOT, LI))
+    return refuse(GP_REFUSAL_IRREDUCIBLE,
+                  "has irreducible control flow (a cycle with two entries)",
+                  nullptr);
+  return std::nullopt;
+}
+
+} // namespace gpreempt

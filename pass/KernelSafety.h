@@ -1,0 +1,54 @@
+//===- KernelSafety.h - can this kernel be made preemptible? ---*- C++ -*-===//
+//
+// The checks that decide whether a kernel is rewritten at all. A kernel is
+// refused, and left exactly as it was, when a yield could break one of the
+// rules in docs/design.md: a barrier or warp-synchronous operation (another
+// thread could wait for a thread that left), shared memory (not saved yet),
+// clusters, code that reads the physical block index where the rewritten
+// kernel hands out logical ones (non-inlined calls, inline asm), recursion,
+// or control flow whose cycles are not natural loops.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GPREEMPT_KERNELSAFETY_H
+#define GPREEMPT_KERNELSAFETY_H
+
+#include "gpreempt/abi.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/IR/Function.h"
+
+#include <optional>
+#include <string>
+
+namespace gpreempt {
+
+/// Why a kernel is left alone, and where (At may be null).
+struct Refusal {
+  gp_refusal Code = GP_REFUSAL_NONE;
+  std::string Detail;
+  const llvm::Instruction *At = nullptr;
+};
+
+/// Short stable name of a refusal code, for remarks and tests.
+const char *refusalName(gp_refusal Code);
+
+/// Decides, with a cache over the functions kernels call.
+class KernelSafety {
+public:
+  /// Why Kernel cannot be made preemptible, or nothing if it can.
+  std::optional<Refusal> check(llvm::Function &Kernel);
+
+private:
+  std::optional<Refusal> checkInstruction(const llvm::Instruction &I,
+                                          bool InCallee);
+  std::optional<Refusal> checkCallee(const llvm::Function &Callee);
+
+  // Callees already looked at (nullopt: safe). A function is entered in the
+  // map before its body is scanned, so a cycle finds itself: recursion.
+  llvm::DenseMap<const llvm::Function *, std::optional<Refusal>> Callees;
+  llvm::DenseMap<const llvm::Function *, bool> InProgress;
+};
+
+} // namespace gpreempt
+
+#endif

@@ -1,0 +1,753 @@
+//===- ResumableKernel.cpp - build the preemptible clone of a kernel ------===//
+//
+// Shape of K__gp (block names as emitted):
+//
+//   gp.prologue      allocas, thread index, save-area address of this thread
+//   gp.first         thread 0 reads (and clears) this physical block's slot
+//   gp.take          thread 0 takes a ticket, or none if preempted/finished
+//   gp.block         logical blockIdx from the ticket; new block -> body,
+//                    resumed block -> gp.resume
+//   gp.resume        word 0 says where this thread stopped: done -> gp.tail,
+//                    loop k -> restore and route into loop k
+//   <body>           the kernel; `ret` -> gp.tail; each back-edge polls
+//   gp.tail          block-wide vote: did any thread yield?
+//     no  -> gp.done (count the block; the last one sets ctl->complete)
+//            -> gp.take
+//     yes -> gp.leave (record the slot) -> gp.exit
+//
+// Every thread of a physical block passes the same three barriers (gp.first,
+// gp.take, gp.tail) once per logical block, and none leaves the kernel
+// elsewhere, so the barriers cannot deadlock in barrier-free kernels.
+//
+//===----------------------------------------------------------------------===//
+#include "ResumableKernel.h"
+#include "StateCodec.h"
+#include "YieldPlan.h"
+
+#include "llvm/ADT/MapVector.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/IntrinsicsNVPTX.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Support/Debug.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/Local.h"
+#include "llvm/Transforms/Utils/SSAUpdater.h"
+
+#define DEBUG_TYPE "gpreempt"
+
+using namespace llvm;
+
+namespace gpreempt {
+namespace {
+
+constexpr unsigned GlobalAS = 1;
+constexpr unsigned SharedAS = 3;
+constexpr uint64_t NoBlock = ~uint64_t(0); // "no ticket": leave the kernel
+
+/// New code carries a line-0 location in the kernel's scope: debuggers and
+/// the verifier want one, and no source line is responsible for it.
+struct KernelBuilder : IRBuilder<> {
+  KernelBuilder(BasicBlock *BB, const DebugLoc &Loc) : IRBuilder<>(BB) {
+    SetCurrentDebugLocation(Loc);
+  }
+  KernelBuilder(Instruction *Before, const DebugLoc &Loc)
+      : IRBuilder<>(Before) {
+    SetCurrentDebugLocation(Loc);
+  }
+};
+
+class Rewriter {
+public:
+  Rewriter(Function &Kernel, unsigned MaxStateBytes)
+      : Orig(Kernel), M(*Kernel.getParent()), Ctx(Kernel.getContext()),
+        DL(M.getDataLayout()), MaxStateBytes(MaxStateBytes) {}
+
+  std::variant<ResumableKernel, Refusal> run();
+
+private:
+  // Steps, in the order run() calls them.
+  void cloneWithExtraParams();
+  void buildPrologue();
+  void replaceSpecialRegisters();
+  std::optional<Refusal> plan();
+  void placeSaveArea();
+  void buildDispatch();
+  void redirectReturns();
+  void insertYieldPoint(LoopYield &LY, BasicBlock *Latch);
+  void buildRoutes();
+  void repairSSA();
+
+  // Helpers.
+  KernelBuilder at(BasicBlock *BB) { return KernelBuilder(BB, ArtificialLoc); }
+  Value *readRegister(IRBuilder<> &B, Intrinsic::ID ID, const Twine &Name = "") {
+    return B.CreateCall(Intrinsic::getOrInsertDeclaration(&M, ID), {}, Name);
+  }
+  Value *wordAddress(IRBuilder<> &B, unsigned Word);
+  void storeValue(IRBuilder<> &B, Value *V, unsigned FirstWord);
+  Value *loadValue(IRBuilder<> &B, Type *Ty, unsigned FirstWord,
+                   const Twine &Name);
+  void copyAllocas(IRBuilder<> &B, bool ToSaveArea);
+  void copyAlloca(IRBuilder<> &B, AllocaInst *AI, unsigned FirstWord,
+                  bool ToSaveArea);
+  BasicBlock *newBlock(const Twine &Name, BasicBlock *Before = nullptr);
+  GlobalVariable *sharedWord(StringRef Name);
+  void addRouteCases(SwitchInst *SW, Value *Key, LoopYield &Child);
+  BasicBlock *buildRestoreBlock(LoopYield &LY);
+  void setRouteIncoming(LoopYield &LY, BasicBlock *From, bool ForTarget,
+                        Value *Key);
+
+  Function &Orig;
+  Module &M;
+  LLVMContext &Ctx;
+  const DataLayout &DL;
+  unsigned MaxStateBytes;
+
+  Function *G = nullptr;
+  Argument *CtlArg = nullptr, *FlagArg = nullptr, *SaveArg = nullptr;
+  Argument *GridArg[3] = {};
+  SmallVector<AllocaInst *, 4> Allocas;
+  SmallPtrSet<BasicBlock *, 32> Body;
+  YieldPlan Plan;
+
+  BasicBlock *Prologue = nullptr, *BlockStart = nullptr, *BodyEntry = nullptr;
+  BasicBlock *ResumeDispatch = nullptr, *BlockTail = nullptr;
+  BasicBlock *Trap = nullptr;
+  SwitchInst *ResumeSwitch = nullptr;
+  PHINode *Logical = nullptr, *Resuming = nullptr, *MyYield = nullptr;
+  Value *ResumePoint = nullptr;
+  Value *LogicalIdx[3] = {};
+  Value *ThreadIdx[3] = {}, *BlockDim[3] = {};
+  Value *IsLeader = nullptr, *SaveBase = nullptr, *Stride = nullptr;
+  Value *Flag = nullptr, *Ctl = nullptr, *Slot = nullptr, *Total = nullptr;
+  Value *SaveArea = nullptr, *PhysBlock64 = nullptr, *Threads64 = nullptr;
+  Value *Thread64 = nullptr;
+  DebugLoc ArtificialLoc;
+
+  DenseMap<LoopYield *, PHINode *> RouteKey; // loops with children only
+  DenseMap<LoopYield *, SwitchInst *> RouteSwitch;
+  MapVector<Instruction *, SmallVector<std::pair<BasicBlock *, Value *>, 2>>
+      Restored;
+};
+
+BasicBlock *Rewriter::newBlock(const Twine &Name, BasicBlock *Before) {
+  return BasicBlock::Create(Ctx, Name, G, Before);
+}
+
+GlobalVariable *Rewriter::sharedWord(StringRef Name) {
+  if (auto *GV = M.getGlobalVariable(Name, /*AllowInternal=*/true))
+    return GV;
+  Type *I64 = Type::getInt64Ty(Ctx);
+  auto *GV = new GlobalVariable(M, I64, false, GlobalValue::InternalLinkage,
+                                UndefValue::get(I64), Name, nullptr,
+                                GlobalValue::NotThreadLocal, SharedAS);
+  GV->setAlignment(Align(8));
+  return GV;
+}
+
+void Rewriter::cloneWithExtraParams() {
+  Type *Ptr = PointerType::get(Ctx, 0);
+  Type *I32 = Type::getInt32Ty(Ctx);
+  SmallVector<Type *, 16> Params(Orig.getFunctionType()->params());
+  Params.append({Ptr, Ptr, Ptr, I32, I32, I32});
+  auto *FT = FunctionType::get(Type::getVoidTy(Ctx), Params, false);
+  // External, like every kernel: the runtime finds it by name.
+  G = Function::Create(FT, GlobalValue::ExternalLinkage,
+                       Orig.getAddressSpace(), Orig.getName() + GP_VARIANT_SUFFIX,
+                       &M);
+  ValueToValueMapTy VMap;
+  for (auto [Old, New] : zip(Orig.args(), G->args())) {
+    VMap[&Old] = &New;
+    New.setName(Old.getName());
+  }
+  SmallVector<ReturnInst *, 4> Returns;
+  CloneFunctionInto(G, &Orig, VMap, CloneFunctionChangeType::LocalChangesOnly,
+                    Returns);
+  G->setLinkage(GlobalValue::ExternalLinkage);
+  G->setCallingConv(Orig.getCallingConv());
+  unsigned N = Orig.arg_size();
+  const char *Names[] = {"gp.ctl", "gp.flag", "gp.save",
+                         "gp.grid.x", "gp.grid.y", "gp.grid.z"};
+  for (unsigned I = 0; I < GP_EXTRA_PARAMS; ++I)
+    G->getArg(N + I)->setName(Names[I]);
+  CtlArg = G->getArg(N);
+  FlagArg = G->getArg(N + 1);
+  SaveArg = G->getArg(N + 2);
+  for (unsigned D = 0; D < 3; ++D)
+    GridArg[D] = G->getArg(N + 3 + D);
+  if (DISubprogram *SP = G->getSubprogram())
+    ArtificialLoc = DILocation::get(Ctx, 0, 0, SP);
+}
+
+void Rewriter::buildPrologue() {
+  BodyEntry = &G->getEntryBlock();
+  Prologue = newBlock("gp.prologue", BodyEntry);
+  BlockStart = newBlock("gp.block", BodyEntry);
+
+  // Allocas live for the whole kernel so that yields can save them and
+  // resumes restore them; lifetime markers would let codegen overlap two of
+  // them, and a restore would then clobber one with the other.
+  for (Instruction &I : make_early_inc_range(*BodyEntry))
+    if (auto *AI = dyn_cast<AllocaInst>(&I)) {
+      AI->moveBefore(*Prologue, Prologue->end());
+      Allocas.push_back(AI);
+    }
+  for (Instruction &I : make_early_inc_range(instructions(*G)))
+    if (auto *II = dyn_cast<IntrinsicInst>(&I))
+      if (II->isLifetimeStartOrEnd())
+        II->eraseFromParent();
+
+  KernelBuilder B(Prologue, ArtificialLoc);
+  Type *I32 = B.getInt32Ty(), *I64 = B.getInt64Ty();
+  const Intrinsic::ID Tid[] = {Intrinsic::nvvm_read_ptx_sreg_tid_x,
+                               Intrinsic::nvvm_read_ptx_sreg_tid_y,
+                               Intrinsic::nvvm_read_ptx_sreg_tid_z};
+  const Intrinsic::ID NTid[] = {Intrinsic::nvvm_read_ptx_sreg_ntid_x,
+                                Intrinsic::nvvm_read_ptx_sreg_ntid_y,
+                                Intrinsic::nvvm_read_ptx_sreg_ntid_z};
+  for (unsigned D = 0; D < 3; ++D) {
+    ThreadIdx[D] = readRegister(B, Tid[D]);
+    BlockDim[D] = readRegister(B, NTid[D]);
+  }
+  Value *PhysBlock =
+      readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ctaid_x, "gp.phys.block");
+  Value *T = B.CreateAdd(
+      ThreadIdx[0],
+      B.CreateMul(BlockDim[0],
+                  B.CreateAdd(ThreadIdx[1],
+                              B.CreateMul(BlockDim[1], ThreadIdx[2]))),
+      "gp.thread");
+  Value *NThreads =
+      B.CreateMul(B.CreateMul(BlockDim[0], BlockDim[1]), BlockDim[2],
+                  "gp.threads");
+  IsLeader = B.CreateICmpEQ(T, B.getInt32(0), "gp.leader");
+
+  Ctl = B.CreateAddrSpaceCast(CtlArg, PointerType::get(Ctx, GlobalAS), "gp.ctl.g");
+  Flag = B.CreateAddrSpaceCast(FlagArg, PointerType::get(Ctx, GlobalAS),
+                               "gp.flag.g");
+  Value *Save = B.CreateAddrSpaceCast(SaveArg, PointerType::get(Ctx, GlobalAS),
+                                      "gp.save.g");
+  Total = B.CreateMul(B.CreateMul(B.CreateZExt(GridArg[0], I64),
+                                  B.CreateZExt(GridArg[1], I64)),
+                      B.CreateZExt(GridArg[2], I64), "gp.total");
+  Value *P64 = B.CreateZExt(PhysBlock, I64);
+  Slot = B.CreateGEP(
+      B.getInt8Ty(), Ctl,
+      B.CreateAdd(B.getInt64(GP_CTL_SLOTS_OFFSET), B.CreateShl(P64, 3)),
+      "gp.slot");
+  PhysBlock64 = P64;
+  Threads64 = B.CreateZExt(NThreads, I64);
+  Thread64 = B.CreateZExt(T, I64);
+  SaveArea = Save;
+  Stride = B.CreateShl(Threads64, 2, "gp.stride");
+  B.CreateBr(BlockStart);
+
+  // gp.block: placeholder incoming from the prologue until buildDispatch
+  // wires the real predecessors.
+  KernelBuilder S(BlockStart, ArtificialLoc);
+  Logical = S.CreatePHI(I64, 2, "gp.logical");
+  Resuming = S.CreatePHI(S.getInt1Ty(), 2, "gp.resuming");
+  Logical->addIncoming(PoisonValue::get(I64), Prologue);
+  Resuming->addIncoming(S.getFalse(), Prologue);
+  Value *GX = S.CreateZExt(GridArg[0], I64), *GY = S.CreateZExt(GridArg[1], I64);
+  Value *Q = S.CreateUDiv(Logical, GX);
+  LogicalIdx[0] = S.CreateTrunc(S.CreateURem(Logical, GX), I32, "gp.ctaid.x");
+  LogicalIdx[1] = S.CreateTrunc(S.CreateURem(Q, GY), I32, "gp.ctaid.y");
+  LogicalIdx[2] = S.CreateTrunc(S.CreateUDiv(Q, GY), I32, "gp.ctaid.z");
+  S.CreateBr(BodyEntry);
+}
+
+/// The body reads thread indices once, in the prologue (so they are never
+/// saved), and sees the logical grid instead of the physical one.
+void Rewriter::replaceSpecialRegisters() {
+  for (Instruction &I : make_early_inc_range(instructions(*G))) {
+    auto *II = dyn_cast<IntrinsicInst>(&I);
+    if (!II || II->getParent() == Prologue || II->getParent() == BlockStart)
+      continue;
+    Value *New = nullptr;
+    switch (II->getIntrinsicID()) {
+    case Intrinsic::nvvm_read_ptx_sreg_tid_x: New = ThreadIdx[0]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_tid_y: New = ThreadIdx[1]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_tid_z: New = ThreadIdx[2]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_ntid_x: New = BlockDim[0]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_ntid_y: New = BlockDim[1]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_ntid_z: New = BlockDim[2]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_ctaid_x: New = LogicalIdx[0]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_ctaid_y: New = LogicalIdx[1]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_ctaid_z: New = LogicalIdx[2]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_nctaid_x: New = GridArg[0]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_nctaid_y: New = GridArg[1]; break;
+    case Intrinsic::nvvm_read_ptx_sreg_nctaid_z: New = GridArg[2]; break;
+    default: break;
+    }
+    if (New) {
+      II->replaceAllUsesWith(New);
+      II->eraseFromParent();
+    }
+  }
+}
+
+std::optional<Refusal> Rewriter::plan() {
+  removeUnreachableBlocks(*G);
+  for (BasicBlock &BB : *G)
+    if (&BB != Prologue && &BB != BlockStart)
+      Body.insert(&BB);
+  DominatorTree DT(*G);
+  LoopInfo LI(DT);
+  return planYields(*G, LI, Body, Allocas, MaxStateBytes, Plan);
+}
+
+/// Word w of this thread is at save + ((p * StateWords + w) * threads + t) * 4,
+/// so the address of word 0 needs the plan's StateWords.
+void Rewriter::placeSaveArea() {
+  KernelBuilder B(Prologue->getTerminator(), ArtificialLoc);
+  Value *Index = B.CreateAdd(
+      B.CreateMul(B.CreateMul(PhysBlock64, B.getInt64(Plan.StateWords)),
+                  Threads64),
+      Thread64);
+  SaveBase = B.CreateGEP(B.getInt8Ty(), SaveArea, B.CreateShl(Index, 2),
+                         "gp.save.thread");
+}
+
+void Rewriter::buildDispatch() {
+  Type *I64 = Type::getInt64Ty(Ctx);
+  GlobalVariable *SlotWord = sharedWord("__gp_shared_slot");
+  GlobalVariable *TicketWord = sharedWord("__gp_shared_ticket");
+  Function *Barrier = Intrinsic::getOrInsertDeclaration(
+      &M, Intrinsic::nvvm_barrier_cta_sync_all);
+  Function *BarrierOr = Intrinsic::getOrInsertDeclaration(
+      &M, Intrinsic::nvvm_barrier_cta_red_or_all);
+  SyncScope::ID Device = Ctx.getOrInsertSyncScopeID("device");
+  // The non-aligned barrier forms: threads reach these from divergent paths.
+  Value *Zero32 = ConstantInt::get(Type::getInt32Ty(Ctx), 0);
+
+  BasicBlock *First = newBlock("gp.first", BlockStart);
+  BasicBlock *FirstLead = newBlock("gp.first.leader", BlockStart);
+  BasicBlock *FirstSync = newBlock("gp.first.sync", BlockStart);
+  BasicBlock *FirstResume = newBlock("gp.first.resume", BlockStart);
+  BasicBlock *Take = newBlock("gp.take", BlockStart);
+  BasicBlock *TakeLead = newBlock("gp.take.leader", BlockStart);
+  BasicBlock *TakeTicket = newBlock("gp.take.ticket", BlockStart);
+  BasicBlock *TakePublish = newBlock("gp.take.publish", BlockStart);
+  BasicBlock *TakeSync = newBlock("gp.take.sync", BlockStart);
+  ResumeDispatch = newBlock("gp.resume");
+  BasicBlock *RestoreLocal = newBlock("gp.resume.local");
+  BlockTail = newBlock("gp.tail");
+  BasicBlock *Done = newBlock("gp.done");
+  BasicBlock *DoneCount = newBlock("gp.done.count");
+  BasicBlock *DoneLast = newBlock("gp.done.last");
+  BasicBlock *Leave = newBlock("gp.leave");
+  BasicBlock *LeaveDone = newBlock("gp.leave.finished");
+  BasicBlock *LeaveSlot = newBlock("gp.leave.leader");
+  BasicBlock *LeaveSlotStore = newBlock("gp.leave.slot");
+  BasicBlock *Exit = newBlock("gp.exit");
+  Trap = newBlock("gp.trap");
+
+  Prologue->getTerminator()->setSuccessor(0, First);
+  Logical->removeIncomingValue(Prologue, /*DeletePHIIfEmpty=*/false);
+  Resuming->removeIncomingValue(Prologue, /*DeletePHIIfEmpty=*/false);
+
+  // gp.first: a relaunch finds the block this physical block left half done.
+  at(First).CreateCondBr(IsLeader, FirstLead, FirstSync);
+  {
+    KernelBuilder B = at(FirstLead);
+    Value *S = B.CreateLoad(I64, Slot, "gp.slot.value");
+    B.CreateStore(S, SlotWord);
+    B.CreateStore(B.getInt64(0), Slot);
+    B.CreateBr(FirstSync);
+  }
+  {
+    KernelBuilder B = at(FirstSync);
+    B.CreateCall(Barrier, {Zero32});
+    Value *S = B.CreateLoad(I64, SlotWord, "gp.slot.shared");
+    B.CreateCondBr(B.CreateICmpNE(S, B.getInt64(0)), FirstResume, Take);
+    KernelBuilder R = at(FirstResume);
+    Logical->addIncoming(R.CreateSub(S, R.getInt64(1)), FirstResume);
+    Resuming->addIncoming(R.getTrue(), FirstResume);
+    R.CreateBr(BlockStart);
+  }
+
+  // gp.take: one ticket per logical block, none once preemption is raised.
+  at(Take).CreateCondBr(IsLeader, TakeLead, TakeSync);
+  {
+    KernelBuilder B = at(TakeLead);
+    Value *Raised = B.CreateICmpNE(
+        B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+        B.getInt32(0));
+    B.CreateCondBr(Raised, TakePublish, TakeTicket);
+    KernelBuilder T = at(TakeTicket);
+    Value *Ticket = T.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, T.getInt64(1),
+                                      Align(8), AtomicOrdering::Monotonic,
+                                      Device);
+    Value *Next = T.CreateSelect(T.CreateICmpULT(Ticket, Total), Ticket,
+                                 T.getInt64(NoBlock));
+    T.CreateBr(TakePublish);
+    KernelBuilder P = at(TakePublish);
+    PHINode *Pub = P.CreatePHI(I64, 2);
+    Pub->addIncoming(P.getInt64(NoBlock), TakeLead);
+    Pub->addIncoming(Next, TakeTicket);
+    P.CreateStore(Pub, TicketWord);
+    P.CreateBr(TakeSync);
+  }
+  {
+    KernelBuilder B = at(TakeSync);
+    B.CreateCall(Barrier, {Zero32});
+    Value *N = B.CreateLoad(I64, TicketWord, "gp.ticket");
+    B.CreateCondBr(B.CreateICmpEQ(N, B.getInt64(NoBlock)), Exit, BlockStart);
+    Logical->addIncoming(N, TakeSync);
+    Resuming->addIncoming(B.getFalse(), TakeSync);
+  }
+
+  // gp.block already branches to the body; resumed blocks go to gp.resume.
+  {
+    Instruction *T = BlockStart->getTerminator();
+    KernelBuilder B(T, ArtificialLoc);
+    B.CreateCondBr(Resuming, ResumeDispatch, BodyEntry);
+    T->eraseFromParent();
+  }
+
+  // gp.tail: the block-wide vote.
+  {
+    KernelBuilder B = at(BlockTail);
+    MyYield = B.CreatePHI(B.getInt1Ty(), 4, "gp.yielded");
+    Value *Any = B.CreateCall(BarrierOr, {Zero32, MyYield}, "gp.any.yielded");
+    B.CreateCondBr(Any, Leave, Done);
+  }
+  at(Done).CreateCondBr(IsLeader, DoneCount, Take);
+  {
+    // Release this block's writes before counting it; the block that counts
+    // last publishes `complete` at system scope, which the user's stream
+    // waits for (cuStreamWaitValue32) before running later work.
+    KernelBuilder B = at(DoneCount);
+    B.CreateFence(AtomicOrdering::Release, Device);
+    Value *Before = B.CreateAtomicRMW(
+        AtomicRMWInst::Add, B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 8),
+        B.getInt64(1), Align(8), AtomicOrdering::AcquireRelease, Device);
+    Value *Last = B.CreateICmpEQ(B.CreateAdd(Before, B.getInt64(1)), Total);
+    B.CreateCondBr(Last, DoneLast, Take);
+    KernelBuilder L = at(DoneLast);
+    L.CreateFence(AtomicOrdering::SequentiallyConsistent);
+    StoreInst *Complete = L.CreateAlignedStore(
+        L.getInt32(1), L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 16), Align(4),
+        /*isVolatile=*/true);
+    Complete->setAtomic(AtomicOrdering::Release);
+    L.CreateBr(Take);
+  }
+  // gp.leave: finished threads mark themselves done; thread 0 records the
+  // logical block in this physical block's slot.
+  at(Leave).CreateCondBr(MyYield, LeaveSlot, LeaveDone);
+  {
+    KernelBuilder B = at(LeaveDone);
+    B.CreateAlignedStore(B.getInt32(GP_RESUME_DONE), SaveBase, Align(4));
+    B.CreateBr(LeaveSlot);
+    at(LeaveSlot).CreateCondBr(IsLeader, LeaveSlotStore, Exit);
+    KernelBuilder S = at(LeaveSlotStore);
+    S.CreateStore(S.CreateAdd(Logical, S.getInt64(1)), Slot);
+    S.CreateBr(Exit);
+  }
+  at(Exit).CreateRetVoid();
+  {
+    KernelBuilder B = at(Trap);
+    B.CreateCall(Intrinsic::getOrInsertDeclaration(&M, Intrinsic::trap));
+    B.CreateUnreachable();
+  }
+
+  // gp.resume: threads that had finished wait at the vote; the others
+  // restore local memory and are routed to their loop (buildRoutes).
+  {
+    KernelBuilder B = at(ResumeDispatch);
+    ResumePoint = B.CreateAlignedLoad(B.getInt32Ty(), SaveBase, Align(4),
+                                      "gp.resume.point");
+    B.CreateCondBr(B.CreateICmpEQ(ResumePoint, B.getInt32(GP_RESUME_DONE)),
+                   BlockTail, RestoreLocal);
+    MyYield->addIncoming(B.getFalse(), ResumeDispatch);
+    KernelBuilder R = at(RestoreLocal);
+    copyAllocas(R, /*ToSaveArea=*/false);
+    ResumeSwitch = R.CreateSwitch(ResumePoint, Trap);
+  }
+}
+
+void Rewriter::redirectReturns() {
+  for (BasicBlock &BB : *G) // function order, not Body's: stable output
+    if (Body.contains(&BB))
+      if (auto *Ret = dyn_cast<ReturnInst>(BB.getTerminator())) {
+        BranchInst::Create(BlockTail, Ret->getIterator());
+        Ret->eraseFromParent();
+        MyYield->addIncoming(ConstantInt::getFalse(Ctx), &BB);
+      }
+}
+
+Value *Rewriter::wordAddress(IRBuilder<> &B, unsigned Word) {
+  if (Word == 0)
+    return SaveBase;
+  return B.CreateGEP(B.getInt8Ty(), SaveBase,
+                     B.CreateMul(Stride, B.getInt64(Word)));
+}
+
+void Rewriter::storeValue(IRBuilder<> &B, Value *V, unsigned FirstWord) {
+  for (auto [I, W] : enumerate(encodeStateWords(B, V, DL)))
+    B.CreateAlignedStore(W, wordAddress(B, FirstWord + I), Align(4));
+}
+
+Value *Rewriter::loadValue(IRBuilder<> &B, Type *Ty, unsigned FirstWord,
+                           const Twine &Name) {
+  SmallVector<Value *, 4> Words;
+  for (unsigned I = 0, N = stateWordsFor(Ty, DL); I < N; ++I)
+    Words.push_back(B.CreateAlignedLoad(B.getInt32Ty(),
+                                        wordAddress(B, FirstWord + I),
+                                        Align(4)));
+  Value *V = decodeStateWords(B, Words, Ty, DL);
+  V->setName(Name);
+  return V;
+}
+
+void Rewriter::copyAllocas(IRBuilder<> &B, bool ToSaveArea) {
+  for (AllocaInst *AI : Plan.Allocas)
+    copyAlloca(B, AI, Plan.AllocaFirstWord.lookup(AI), ToSaveArea);
+}
+
+/// Whole 32-bit words in a loop (arrays can be large), then the tail bytes
+/// one by one into a last word.
+void Rewriter::copyAlloca(IRBuilder<> &B, AllocaInst *AI, unsigned FirstWord,
+                          bool ToSaveArea) {
+  uint64_t Bytes = AI->getAllocationSize(DL)->getFixedValue();
+  uint64_t Whole = Bytes / 4;
+  Type *I32 = B.getInt32Ty(), *I8 = B.getInt8Ty();
+  Align LocalAlign = std::min(AI->getAlign(), Align(4));
+  auto CopyWord = [&](IRBuilder<> &C, Value *WordIdx) {
+    Value *Local = C.CreateGEP(I8, AI, C.CreateShl(WordIdx, 2));
+    Value *Saved = C.CreateGEP(
+        I8, SaveBase,
+        C.CreateMul(Stride, C.CreateAdd(WordIdx, C.getInt64(FirstWord))));
+    if (ToSaveArea)
+      C.CreateAlignedStore(C.CreateAlignedLoad(I32, Local, LocalAlign), Saved,
+                           Align(4));
+    else
+      C.CreateAlignedStore(C.CreateAlignedLoad(I32, Saved, Align(4)), Local,
+                           LocalAlign);
+  };
+  if (Whole > 0) {
+    BasicBlock *Pre = B.GetInsertBlock();
+    BasicBlock *Loop = newBlock("gp.copy.local");
+    BasicBlock *After = newBlock("gp.copy.local.done");
+    B.CreateBr(Loop);
+    KernelBuilder L(Loop, ArtificialLoc);
+    PHINode *Idx = L.CreatePHI(L.getInt64Ty(), 2);
+    Idx->addIncoming(L.getInt64(0), Pre);
+    CopyWord(L, Idx);
+    Value *Next = L.CreateAdd(Idx, L.getInt64(1));
+    Idx->addIncoming(Next, Loop);
+    L.CreateCondBr(L.CreateICmpULT(Next, L.getInt64(Whole)), Loop, After);
+    B.SetInsertPoint(After);
+  }
+  uint64_t Tail = Bytes % 4;
+  if (!Tail)
+    return;
+  Value *Saved = wordAddress(B, FirstWord + Whole);
+  if (ToSaveArea) {
+    Value *Word = B.getInt32(0);
+    for (uint64_t I = 0; I < Tail; ++I) {
+      Value *Byte = B.CreateLoad(I8, B.CreateConstGEP1_64(I8, AI, Whole * 4 + I));
+      Word = B.CreateOr(Word, B.CreateShl(B.CreateZExt(Byte, I32), 8 * I));
+    }
+    B.CreateAlignedStore(Word, Saved, Align(4));
+  } else {
+    Value *Word = B.CreateAlignedLoad(I32, Saved, Align(4));
+    for (uint64_t I = 0; I < Tail; ++I)
+      B.CreateStore(B.CreateTrunc(B.CreateLShr(Word, 8 * I), I8),
+                    B.CreateConstGEP1_64(I8, AI, Whole * 4 + I));
+  }
+}
+
+void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
+  BasicBlock *Header = LY.Header;
+  BasicBlock *Poll = SplitBlockPredecessors(Header, {Latch}, ".gp.poll");
+  BasicBlock *Save = newBlock(Header->getName() + ".gp.yield", BlockTail);
+
+  Instruction *Br = Poll->getTerminator();
+  IRBuilder<> B(Br);
+  B.SetCurrentDebugLocation(Br->getDebugLoc());
+  Value *Raised = B.CreateICmpNE(
+      B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+      B.getInt32(0), "gp.preempted");
+  B.CreateCondBr(Raised, Save, Header,
+                 MDBuilder(Ctx).createUnlikelyBranchWeights());
+  Br->eraseFromParent();
+
+  KernelBuilder S(Save, ArtificialLoc);
+  S.CreateAlignedStore(S.getInt32(LY.Id), SaveBase, Align(4));
+  for (PHINode *Phi : LY.CarriedPhis)
+    storeValue(S, Phi->getIncomingValueForBlock(Poll), LY.FirstWord[Phi]);
+  for (Instruction *V : LY.LiveIns)
+    storeValue(S, V, LY.FirstWord[V]);
+  copyAllocas(S, /*ToSaveArea=*/true);
+  S.CreateBr(BlockTail);
+  MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
+}
+
+/// The block that resumes a thread in loop LY: reloads what the yield saved
+/// and enters LY's header, where the header phis take the saved values.
+BasicBlock *Rewriter::buildRestoreBlock(LoopYield &LY) {
+  BasicBlock *E = newBlock(LY.Header->getName() + ".gp.restore", LY.Header);
+  KernelBuilder B(E, ArtificialLoc);
+  for (PHINode *Phi : LY.CarriedPhis)
+    Phi->addIncoming(loadValue(B, Phi->getType(), LY.FirstWord[Phi],
+                               Phi->getName() + ".gp.restored"),
+                     E);
+  for (Instruction *V : LY.LiveIns)
+    Restored[V].push_back(
+        {E, loadValue(B, V->getType(), LY.FirstWord[V],
+                      V->getName() + ".gp.restored")});
+  B.CreateBr(LY.Header);
+  setRouteIncoming(LY, E, /*ForTarget=*/true, nullptr);
+  return E;
+}
+
+/// A new route edge From -> LY.Header: header phis that have no value on it
+/// yet get poison (a route to a deeper loop restores what it needs there),
+/// and the route key says whether to go deeper (Key) or stop here (0).
+void Rewriter::setRouteIncoming(LoopYield &LY, BasicBlock *From,
+                                bool ForTarget, Value *Key) {
+  for (PHINode &Phi : LY.Header->phis()) {
+    if (&Phi == RouteKey.lookup(&LY))
+      continue;
+    if (Phi.getBasicBlockIndex(From) < 0)
+      Phi.addIncoming(PoisonValue::get(Phi.getType()), From);
+  }
+  if (PHINode *K = RouteKey.lookup(&LY))
+    K->addIncoming(ForTarget ? ConstantInt::get(K->getType(), 0) : Key, From);
+}
+
+static void collectDescendants(LoopYield &LY,
+                               SmallVectorImpl<LoopYield *> &Out) {
+  for (LoopYield *C : LY.Children) {
+    Out.push_back(C);
+    collectDescendants(*C, Out);
+  }
+}
+
+void Rewriter::addRouteCases(SwitchInst *SW, Value *Key, LoopYield &Child) {
+  auto *KeyTy = cast<IntegerType>(SW->getCondition()->getType());
+  SW->addCase(ConstantInt::get(KeyTy, Child.Id), buildRestoreBlock(Child));
+  SmallVector<LoopYield *, 4> Deeper;
+  collectDescendants(Child, Deeper);
+  if (Deeper.empty())
+    return;
+  BasicBlock *Into =
+      newBlock(Child.Header->getName() + ".gp.route.into", Child.Header);
+  BranchInst::Create(Child.Header, Into);
+  setRouteIncoming(Child, Into, /*ForTarget=*/false, Key);
+  for (LoopYield *D : Deeper)
+    SW->addCase(ConstantInt::get(KeyTy, D->Id), Into);
+}
+
+/// Headers of loops with inner loops get a route check: a phi that is 0 on
+/// every ordinary edge, and the target loop's id on the edge a resume takes.
+void Rewriter::buildRoutes() {
+  Type *I32 = Type::getInt32Ty(Ctx);
+  for (LoopYield &LY : Plan.Loops) {
+    if (LY.Children.empty())
+      continue;
+    BasicBlock *H = LY.Header;
+    BasicBlock *Rest = H->splitBasicBlock(H->getFirstNonPHIIt(),
+                                          H->getName() + ".gp.body");
+    PHINode *Key = PHINode::Create(I32, 4, H->getName() + ".gp.route",
+                                   H->begin());
+    for (BasicBlock *Pred : predecessors(H)) // one entry per edge
+      Key->addIncoming(ConstantInt::get(I32, 0), Pred);
+    BasicBlock *Route = newBlock(H->getName() + ".gp.route", Rest);
+    Instruction *Br = H->getTerminator();
+    KernelBuilder B(Br, ArtificialLoc);
+    B.CreateCondBr(B.CreateICmpNE(Key, B.getInt32(0)), Route, Rest,
+                   MDBuilder(Ctx).createUnlikelyBranchWeights());
+    Br->eraseFromParent();
+    KernelBuilder R(Route, ArtificialLoc);
+    RouteSwitch[&LY] = R.CreateSwitch(Key, Trap);
+    RouteKey[&LY] = Key;
+  }
+  for (LoopYield &LY : Plan.Loops) {
+    if (!LY.Parent)
+      addRouteCases(ResumeSwitch, ResumePoint, LY);
+    for (LoopYield *C : LY.Children)
+      addRouteCases(RouteSwitch[&LY], RouteKey[&LY], *C);
+  }
+}
+
+/// Restored values are second definitions of the originals: let SSAUpdater
+/// place the phis where the resume path meets the ordinary one.
+void Rewriter::repairSSA() {
+  for (auto &[V, Defs] : Restored) {
+    SSAUpdater SSA;
+    SSA.Initialize(V->getType(), V->getName());
+    SSA.AddAvailableValue(V->getParent(), V);
+    for (auto [BB, Val] : Defs)
+      SSA.AddAvailableValue(BB, Val);
+    SmallVector<Use *, 16> Uses;
+    for (Use &U : V->uses())
+      Uses.push_back(&U);
+    for (Use *U : Uses) {
+      auto *User = cast<Instruction>(U->getUser());
+      if (!isa<PHINode>(User) && User->getParent() == V->getParent())
+        continue; // after the definition in its own block: still dominated
+      SSA.RewriteUse(*U);
+    }
+  }
+}
+
+std::variant<ResumableKernel, Refusal> Rewriter::run() {
+  cloneWithExtraParams();
+  buildPrologue();
+  replaceSpecialRegisters();
+  if (auto R = plan()) {
+    G->eraseFromParent();
+    return *R;
+  }
+  placeSaveArea();
+  buildDispatch();
+  redirectReturns();
+  for (LoopYield &LY : Plan.Loops)
+    for (BasicBlock *Latch : LY.Latches)
+      insertYieldPoint(LY, Latch);
+  buildRoutes();
+  repairSSA();
+
+  std::string Errors;
+  raw_string_ostream OS(Errors);
+  if (verifyFunction(*G, &OS)) {
+    LLVM_DEBUG(dbgs() << "gpreempt: broken variant\n" << Errors << *G);
+    G->eraseFromParent();
+    return Refusal{GP_REFUSAL_INTERNAL,
+                   "could not be rewritten (internal error: " +
+                       StringRef(Errors).take_front(200).str() + ")",
+                   nullptr};
+  }
+
+  ResumableKernel Result;
+  Result.Variant = G;
+  Result.StateWords = Plan.StateWords;
+  Result.YieldPoints = Plan.yieldPoints();
+  unsigned AllocaWords = 0;
+  for (AllocaInst *AI : Plan.Allocas)
+    AllocaWords += (AI->getAllocationSize(DL)->getFixedValue() + 3) / 4;
+  Result.AllocaBytes = AllocaWords * 4;
+  for (const LoopYield &LY : Plan.Loops)
+    Result.Loops.push_back({LY.Loc, LY.Id,
+                            static_cast<unsigned>(LY.Latches.size()),
+                            (1 + LY.Words + AllocaWords) * 4});
+  return Result;
+}
+
+} // namespace
+
+std::variant<ResumableKernel, Refusal>
+buildResumableKernel(Function &Kernel, unsigned MaxStateBytes) {
+  return Rewriter(Kernel, MaxStateBytes).run();
+}
+
+} // namespace gpreempt

@@ -1,0 +1,55 @@
+//===- ResumableKernel.h - build the preemptible clone of a kernel -*- C++ -*-===//
+//
+// The rewriting half. For kernel K it adds K__gp (gpreempt/abi.h), a clone that
+//   - runs as a persistent grid: each physical block takes logical blocks from
+//     a ticket counter until none are left or preemption is raised, and
+//     replaces blockIdx/gridDim with the logical ones;
+//   - polls the flag on every loop back-edge; a thread that sees it raised
+//     saves its plan (YieldPlan.h) and leaves its logical block;
+//   - at the end of each logical block, decides with one block-wide vote
+//     (barrier.red.or) whether any thread yielded: if so the physical block
+//     records the logical block in its slot and exits, else it counts the
+//     block as done and takes the next ticket;
+//   - on relaunch, continues a recorded logical block: each thread restores
+//     its state and jumps back into the loop it left. Jumps into nested loops
+//     go through each enclosing header (a "route" check there), so the
+//     control flow stays reducible.
+// K itself is not modified.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GPREEMPT_RESUMABLEKERNEL_H
+#define GPREEMPT_RESUMABLEKERNEL_H
+
+#include "KernelSafety.h"
+
+#include "llvm/IR/DebugLoc.h"
+#include "llvm/IR/Function.h"
+
+#include <variant>
+#include <vector>
+
+namespace gpreempt {
+
+struct LoopReport {
+  llvm::DebugLoc Loc;   // the loop's start location, if the IR has one
+  unsigned Id;          // resume point number
+  unsigned YieldPoints; // back-edges of this loop
+  unsigned SavedBytes;  // bytes per thread a yield in this loop saves
+};
+
+struct ResumableKernel {
+  llvm::Function *Variant = nullptr;
+  unsigned StateWords = 0;  // per thread, word 0 included
+  unsigned YieldPoints = 0; // polls on back-edges
+  unsigned AllocaBytes = 0; // local memory saved per thread
+  std::vector<LoopReport> Loops;
+};
+
+/// Build Kernel's preemptible clone, or say why not (nothing is left behind
+/// in the module then). Kernel must have passed KernelSafety.
+std::variant<ResumableKernel, Refusal>
+buildResumableKernel(llvm::Function &Kernel, unsigned MaxStateBytes);
+
+} // namespace gpreempt
+
+#endif

@@ -1,0 +1,151 @@
+//===- YieldPlan.cpp - where a kernel yields and what it saves ------------===//
+#include "YieldPlan.h"
+#include "StateCodec.h"
+
+#include "llvm/IR/CFG.h"
+#include "llvm/IR/Function.h"
+
+using namespace llvm;
+
+namespace gpreempt {
+
+unsigned YieldPlan::yieldPoints() const {
+  unsigned N = 0;
+  for (const LoopYield &LY : Loops)
+    N += LY.Latches.size();
+  return N;
+}
+
+/// For each body value, the loop headers it is live into. One backward walk
+/// per use, stopping at the defining block (SSA: the definition dominates
+/// every use, so every path back from a use meets it).
+static DenseMap<BasicBlock *, SmallVector<Instruction *, 8>>
+liveIntoHeaders(const SmallPtrSetImpl<BasicBlock *> &Body,
+                const SmallPtrSetImpl<BasicBlock *> &Headers,
+                ArrayRef<Instruction *> Values) {
+  DenseMap<BasicBlock *, SmallVector<Instruction *, 8>> Live;
+  SmallPtrSet<BasicBlock *, 32> Visited;
+  SmallVector<BasicBlock *, 32> Work;
+  for (Instruction *V : Values) {
+    BasicBlock *Def = V->getParent();
+    Visited.clear();
+    for (Use &U : V->uses()) {
+      auto *User = cast<Instruction>(U.getUser());
+      BasicBlock *UseBB = User->getParent();
+      if (auto *Phi = dyn_cast<PHINode>(User))
+        UseBB = Phi->getIncomingBlock(U); // used at the end of that block
+      else if (UseBB == Def)
+        continue;
+      if (UseBB != Def)
+        Work.push_back(UseBB);
+      while (!Work.empty()) {
+        BasicBlock *BB = Work.pop_back_val();
+        if (BB == Def || !Body.contains(BB) || !Visited.insert(BB).second)
+          continue;
+        if (Headers.contains(BB))
+          Live[BB].push_back(V);
+        append_range(Work, predecessors(BB));
+      }
+    }
+  }
+  return Live;
+}
+
+static bool hasUseBesidesItself(PHINode *Phi) {
+  for (User *U : Phi->users())
+    if (U != Phi)
+      return true;
+  return false;
+}
+
+std::optional<Refusal> planYields(Function &F, LoopInfo &LI,
+                                  const SmallPtrSetImpl<BasicBlock *> &Body,
+                                  ArrayRef<AllocaInst *> Allocas,
+                                  unsigned MaxStateBytes, YieldPlan &Plan) {
+  const DataLayout &DL = F.getDataLayout();
+
+  // Number instructions so every list below comes out in program order: the
+  // save layout, and so the output, must not depend on pointer values.
+  DenseMap<const Instruction *, unsigned> Order;
+  SmallVector<Instruction *, 64> Values;
+  for (BasicBlock &BB : F) {
+    if (!Body.contains(&BB))
+      continue;
+    for (Instruction &I : BB) {
+      Order[&I] = Order.size();
+      if (!I.getType()->isVoidTy() && !isa<AllocaInst>(I))
+        Values.push_back(&I);
+    }
+  }
+
+  SmallVector<Loop *, 8> Preorder = LI.getLoopsInPreorder();
+  Plan.Loops.reserve(Preorder.size());
+  DenseMap<Loop *, LoopYield *> ByLoop;
+  SmallPtrSet<BasicBlock *, 8> Headers;
+  for (Loop *L : Preorder) {
+    LoopYield &LY = Plan.Loops.emplace_back();
+    LY.Loc = L->getStartLoc();
+    LY.Id = Plan.Loops.size();
+    LY.Header = L->getHeader();
+    L->getLoopLatches(LY.Latches);
+    if (Loop *P = L->getParentLoop()) {
+      LY.Parent = ByLoop.lookup(P);
+      LY.Parent->Children.push_back(&LY);
+    }
+    ByLoop[L] = &LY;
+    Headers.insert(LY.Header);
+  }
+
+  auto Live = liveIntoHeaders(Body, Headers, Values);
+  unsigned MaxLoopWords = 0;
+  for (LoopYield &LY : Plan.Loops) {
+    for (PHINode &Phi : LY.Header->phis())
+      if (hasUseBesidesItself(&Phi))
+        LY.CarriedPhis.push_back(&Phi);
+    LY.LiveIns = Live.lookup(LY.Header);
+    llvm::sort(LY.LiveIns, [&](Instruction *A, Instruction *B) {
+      return Order.lookup(A) < Order.lookup(B);
+    });
+    unsigned Word = 1;
+    auto Assign = [&](Instruction *V) -> std::optional<Refusal> {
+      unsigned N = stateWordsFor(V->getType(), DL);
+      if (!N)
+        return Refusal{GP_REFUSAL_UNSUPPORTED_VALUE,
+                       "keeps a value of a type the save area cannot hold "
+                       "live across a loop back-edge",
+                       V};
+      LY.FirstWord[V] = Word;
+      Word += N;
+      return std::nullopt;
+    };
+    for (PHINode *Phi : LY.CarriedPhis)
+      if (auto R = Assign(Phi))
+        return R;
+    for (Instruction *V : LY.LiveIns)
+      if (auto R = Assign(V))
+        return R;
+    LY.Words = Word - 1;
+    MaxLoopWords = std::max(MaxLoopWords, LY.Words);
+  }
+
+  unsigned Word = 1 + MaxLoopWords;
+  for (AllocaInst *AI : Allocas) {
+    std::optional<TypeSize> Size = AI->getAllocationSize(DL);
+    if (!Size || Size->isScalable())
+      return Refusal{GP_REFUSAL_DYNAMIC_ALLOCA,
+                     "has local memory of unknown size", AI};
+    Plan.Allocas.push_back(AI);
+    Plan.AllocaFirstWord[AI] = Word;
+    Word += (Size->getFixedValue() + 3) / 4;
+  }
+  Plan.StateWords = Word;
+  if (uint64_t(Plan.StateWords) * 4 > MaxStateBytes)
+    return Refusal{GP_REFUSAL_STATE_TOO_LARGE,
+                   "would save " + std::to_string(Plan.StateWords * 4) +
+                       " bytes per thread (limit " +
+                       std::to_string(MaxStateBytes) + ")",
+                   nullptr};
+  return std::nullopt;
+}
+
+} // namespace gpreempt

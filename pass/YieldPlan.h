@@ -1,0 +1,66 @@
+//===- YieldPlan.h - where a kernel yields and what it saves ---*- C++ -*-===//
+//
+// The analysis half of the rewrite: every loop of the kernel body gets a yield
+// point on each back-edge, and the plan records what a thread must save there
+// to continue later:
+//   - the loop's header phis, with the value they would take on the next
+//     iteration (restored as the header's incoming value on resume), and
+//   - the values live into the header that are defined in the body (restored
+//     on resume; uses are repaired with SSAUpdater).
+// Values defined before the body (kernel parameters, thread and block indices,
+// constants) are recomputed on resume and never saved. All yield points of
+// one loop share one layout; different loops reuse the same words, since a
+// thread is only ever stopped at one of them. Local memory (allocas) is saved
+// whole, after the largest loop layout.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GPREEMPT_YIELDPLAN_H
+#define GPREEMPT_YIELDPLAN_H
+
+#include "KernelSafety.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/DebugLoc.h"
+#include "llvm/IR/Instructions.h"
+
+#include <optional>
+#include <vector>
+
+namespace gpreempt {
+
+struct LoopYield {
+  llvm::DebugLoc Loc; // where the loop starts, for remarks
+  unsigned Id = 0; // resume point: >= 1, loop-tree preorder
+  llvm::BasicBlock *Header = nullptr;
+  llvm::SmallVector<llvm::BasicBlock *, 2> Latches;
+  llvm::SmallVector<llvm::PHINode *, 4> CarriedPhis;
+  llvm::SmallVector<llvm::Instruction *, 8> LiveIns;
+  llvm::DenseMap<const llvm::Value *, unsigned> FirstWord;
+  unsigned Words = 0; // words for this loop's values (word 0 excluded)
+  LoopYield *Parent = nullptr;
+  llvm::SmallVector<LoopYield *, 2> Children;
+};
+
+struct YieldPlan {
+  std::vector<LoopYield> Loops; // preorder: a parent before its children
+  llvm::SmallVector<llvm::AllocaInst *, 4> Allocas;
+  llvm::DenseMap<const llvm::AllocaInst *, unsigned> AllocaFirstWord;
+  unsigned StateWords = 1; // word 0 (resume point) + values + allocas
+
+  unsigned yieldPoints() const;
+};
+
+/// Plan yield points for the loops of F whose blocks are in Body. Allocas are
+/// the kernel's (static, already moved out of the body). Returns a refusal
+/// when a live value cannot be saved or the state exceeds MaxStateBytes.
+std::optional<Refusal> planYields(llvm::Function &F, llvm::LoopInfo &LI,
+                                  const llvm::SmallPtrSetImpl<llvm::BasicBlock *> &Body,
+                                  llvm::ArrayRef<llvm::AllocaInst *> Allocas,
+                                  unsigned MaxStateBytes, YieldPlan &Plan);
+
+} // namespace gpreempt
+
+#endif
