@@ -25,6 +25,8 @@
 #include "YieldPlan.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
@@ -76,6 +78,7 @@ private:
   void cloneWithExtraParams();
   void buildPrologue();
   void replaceSpecialRegisters();
+  bool hoistRecomputable();
   std::optional<Refusal> plan();
   void placeSaveArea();
   void buildDispatch();
@@ -211,9 +214,10 @@ void Rewriter::buildPrologue() {
   const Intrinsic::ID NTid[] = {Intrinsic::nvvm_read_ptx_sreg_ntid_x,
                                 Intrinsic::nvvm_read_ptx_sreg_ntid_y,
                                 Intrinsic::nvvm_read_ptx_sreg_ntid_z};
+  const char *Dim[] = {"x", "y", "z"};
   for (unsigned D = 0; D < 3; ++D) {
-    ThreadIdx[D] = readRegister(B, Tid[D]);
-    BlockDim[D] = readRegister(B, NTid[D]);
+    ThreadIdx[D] = readRegister(B, Tid[D], Twine("gp.tid.") + Dim[D]);
+    BlockDim[D] = readRegister(B, NTid[D], Twine("gp.ntid.") + Dim[D]);
   }
   Value *PhysBlock =
       readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ctaid_x, "gp.phys.block");
@@ -293,8 +297,63 @@ void Rewriter::replaceSpecialRegisters() {
   }
 }
 
+/// A value live across a yield point that is a pure computation on kernel
+/// inputs and block/thread indices (an address, a stride, a bound) is not
+/// saved: it moves to gp.block, which every logical block runs, new or
+/// resumed, and is recomputed there. Only instructions that may be
+/// speculated move, so running them on paths that did not before is
+/// harmless. Returns whether anything moved (the plan is then redone).
+bool Rewriter::hoistRecomputable() {
+  // Recomputable: speculatable, no memory access, operands available in
+  // gp.block or recomputable themselves. One pass in reverse post-order sees
+  // operands before users.
+  SmallPtrSet<Instruction *, 32> Recomputable;
+  SmallVector<Instruction *, 32> InOrder;
+  auto IsAvailable = [&](Value *V) {
+    auto *I = dyn_cast<Instruction>(V);
+    return !I || I->getParent() == Prologue || I->getParent() == BlockStart ||
+           Recomputable.contains(I);
+  };
+  ReversePostOrderTraversal<Function *> RPOT(G);
+  for (BasicBlock *BB : RPOT)
+    if (Body.contains(BB))
+      for (Instruction &I : *BB)
+        if (!isa<PHINode>(I) && !isa<AllocaInst>(I) && !isa<CallBase>(I) &&
+            !I.mayReadOrWriteMemory() && isSafeToSpeculativelyExecute(&I) &&
+            all_of(I.operands(), IsAvailable)) {
+          Recomputable.insert(&I);
+          InOrder.push_back(&I);
+        }
+
+  // Move what some loop would save, with the recomputable values it uses.
+  SmallPtrSet<Instruction *, 32> Move;
+  SmallVector<Instruction *, 16> Work;
+  for (const LoopYield &LY : Plan.Loops)
+    for (Instruction *V : LY.LiveIns)
+      if (Recomputable.contains(V))
+        Work.push_back(V);
+  while (!Work.empty()) {
+    Instruction *I = Work.pop_back_val();
+    if (!Move.insert(I).second)
+      continue;
+    for (Value *Op : I->operands())
+      if (auto *OpI = dyn_cast<Instruction>(Op))
+        if (Recomputable.contains(OpI))
+          Work.push_back(OpI);
+  }
+  Instruction *InsertAt = BlockStart->getTerminator();
+  for (Instruction *I : InOrder)
+    if (Move.contains(I)) {
+      I->moveBefore(InsertAt->getIterator());
+      I->dropPoisonGeneratingAnnotations(); // no longer guarded by a branch
+    }
+  return !Move.empty();
+}
+
 std::optional<Refusal> Rewriter::plan() {
   removeUnreachableBlocks(*G);
+  Plan = YieldPlan();
+  Body.clear();
   for (BasicBlock &BB : *G)
     if (&BB != Prologue && &BB != BlockStart)
       Body.insert(&BB);
@@ -534,8 +593,10 @@ void Rewriter::copyAlloca(IRBuilder<> &B, AllocaInst *AI, unsigned FirstWord,
   };
   if (Whole > 0) {
     BasicBlock *Pre = B.GetInsertBlock();
-    BasicBlock *Loop = newBlock("gp.copy.local");
-    BasicBlock *After = newBlock("gp.copy.local.done");
+    // Placed right after the current block, so the output reads in order.
+    BasicBlock *Following = Pre->getNextNode();
+    BasicBlock *Loop = newBlock("gp.copy.local", Following);
+    BasicBlock *After = newBlock("gp.copy.local.done", Following);
     B.CreateBr(Loop);
     KernelBuilder L(Loop, ArtificialLoc);
     PHINode *Idx = L.CreatePHI(L.getInt64Ty(), 2);
@@ -657,7 +718,7 @@ void Rewriter::buildRoutes() {
     BasicBlock *H = LY.Header;
     BasicBlock *Rest = H->splitBasicBlock(H->getFirstNonPHIIt(),
                                           H->getName() + ".gp.body");
-    PHINode *Key = PHINode::Create(I32, 4, H->getName() + ".gp.route",
+    PHINode *Key = PHINode::Create(I32, 4, H->getName() + ".gp.route.key",
                                    H->begin());
     for (BasicBlock *Pred : predecessors(H)) // one entry per edge
       Key->addIncoming(ConstantInt::get(I32, 0), Pred);
@@ -704,9 +765,12 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   cloneWithExtraParams();
   buildPrologue();
   replaceSpecialRegisters();
-  if (auto R = plan()) {
+  std::optional<Refusal> Problem = plan();
+  if (!Problem && hoistRecomputable())
+    Problem = plan();
+  if (Problem) {
     G->eraseFromParent();
-    return *R;
+    return *Problem;
   }
   placeSaveArea();
   buildDispatch();

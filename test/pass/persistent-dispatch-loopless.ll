@@ -1,0 +1,62 @@
+; A kernel without loops still becomes preemptible at block granularity: the
+; persistent grid stops taking logical blocks once the flag is raised, so
+; blocks that have not started never run until the resume.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s -o %t.ll
+; RUN: FileCheck %s < %t.ll
+; RUN: %opt -passes=verify -disable-output %t.ll
+; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
+
+target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
+target triple = "nvptx64-nvidia-cuda"
+
+define ptx_kernel void @increment(ptr %y) {
+entry:
+  %b = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+  %p = getelementptr inbounds i32, ptr %y, i32 %b
+  %old = atomicrmw add ptr %p, i32 1 monotonic, align 4
+  ret void
+}
+
+declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+
+; Word 0 only: nothing is live across a yield point because there is none.
+; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 1, i32 1, i32 0, i32 1, i32 1, i32 0, i32 0]
+
+; CHECK-LABEL: define ptx_kernel void @increment__gp(
+; A relaunch first finds this physical block's unfinished logical block.
+; CHECK:       gp.first.leader:
+; CHECK-NEXT:    %gp.slot.value = load i64, ptr addrspace(1) %gp.slot
+; CHECK-NEXT:    store i64 %gp.slot.value, ptr addrspace(3) @__gp_shared_slot
+; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.slot
+; CHECK:       gp.first.sync:
+; CHECK-NEXT:    call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
+; Thread 0 takes a ticket unless preemption is raised; everyone reads it
+; after the barrier.
+; CHECK:       gp.take.leader:
+; CHECK-NEXT:    %[[F:.*]] = load volatile i32, ptr addrspace(1) %gp.flag.g
+; CHECK:       gp.take.ticket:
+; CHECK-NEXT:    %[[T:.*]] = atomicrmw add ptr addrspace(1) %gp.ctl.g, i64 1 syncscope("device") monotonic
+; CHECK-NEXT:    %[[OK:.*]] = icmp ult i64 %[[T]], %gp.total
+; CHECK:       gp.take.sync:
+; CHECK-NEXT:    call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
+; CHECK-NEXT:    %gp.ticket = load i64, ptr addrspace(3) @__gp_shared_ticket
+; CHECK:       entry:
+; CHECK-NEXT:    %p = getelementptr inbounds i32, ptr %y, i32 %gp.ctaid.x
+; CHECK-NEXT:    %old = atomicrmw add ptr %p, i32 1 monotonic
+; CHECK-NEXT:    br label %gp.tail
+; No loop: nothing switches to a restore block.
+; CHECK:       gp.resume.local:
+; CHECK-NEXT:    switch i32 %gp.resume.point, label %gp.trap [
+; CHECK-NEXT:    ]
+; CHECK:       gp.tail:
+; CHECK:         %gp.any.yielded = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 %gp.yielded)
+; The last logical block to finish publishes completion at system scope.
+; CHECK:       gp.done.count:
+; CHECK-NEXT:    fence syncscope("device") release
+; CHECK:         atomicrmw add ptr addrspace(1) %{{.*}}, i64 1 syncscope("device") acq_rel
+; CHECK:       gp.done.last:
+; CHECK-NEXT:    fence seq_cst
+; CHECK:         store atomic volatile i32 1, ptr addrspace(1) %{{.*}} release
+; CHECK:       gp.leave.slot:
+; CHECK-NEXT:    %[[NEXT:.*]] = add i64 %gp.logical, 1
+; CHECK-NEXT:    store i64 %[[NEXT]], ptr addrspace(1) %gp.slot
