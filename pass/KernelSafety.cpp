@@ -107,26 +107,32 @@ static bool isKnownSafeDeclaration(StringRef Name) {
 }
 
 static bool isDeviceLaunch(StringRef Name) {
-  return Name.starts_with("cudaLaunchDevice") ||
+  // CUDA 12+ device runtime entry points are __cudaCDP2*; older ones
+  // cudaLaunchDevice/cudaGetParameterBuffer (and their V2 forms).
+  return Name.starts_with("__cudaCDP2") ||
+         Name.starts_with("cudaLaunchDevice") ||
          Name.starts_with("cudaGetParameterBuffer") ||
          Name == "cudaDeviceSynchronize" ||
          Name.starts_with("cudaCGGetIntrinsicHandle");
 }
 
-static bool touchesSharedMemory(const Instruction &I) {
-  if (auto *ASC = dyn_cast<AddrSpaceCastInst>(&I))
-    return ASC->getSrcAddressSpace() == SharedAddrSpace ||
-           ASC->getDestAddressSpace() == SharedAddrSpace;
-  for (const Use &Op : I.operands()) {
-    const Value *V = Op.get()->stripPointerCasts();
-    if (auto *GV = dyn_cast<GlobalVariable>(V))
-      if (GV->getAddressSpace() == SharedAddrSpace)
-        return true;
-    if (auto *PT = dyn_cast<PointerType>(Op.get()->getType()))
-      if (PT->getAddressSpace() == SharedAddrSpace)
-        return true;
-  }
+/// A shared-memory pointer, or a constant expression built on one (a
+/// constant GEP into a __shared__ array, cast to a generic pointer).
+static bool refersToSharedMemory(const Value *V) {
+  if (auto *PT = dyn_cast<PointerType>(V->getType()))
+    if (PT->getAddressSpace() == SharedAddrSpace)
+      return true;
+  if (auto *CE = dyn_cast<ConstantExpr>(V))
+    return any_of(CE->operands(),
+                  [](const Use &Op) { return refersToSharedMemory(Op.get()); });
   return false;
+}
+
+static bool touchesSharedMemory(const Instruction &I) {
+  if (refersToSharedMemory(&I))
+    return true;
+  return any_of(I.operands(),
+                [](const Use &Op) { return refersToSharedMemory(Op.get()); });
 }
 
 std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,

@@ -1,0 +1,26 @@
+// End to end through clang: the device compilation emits the original
+// kernel, its preemptible variant and the info record, and ptxas accepts it.
+// REQUIRES: cuda-toolkit
+// RUN: %clang %cuda_flags -O2 --cuda-device-only -S -fpass-plugin=%gpreempt_plugin %s -o %t.ptx
+// RUN: FileCheck %s < %t.ptx
+// RUN: %ptxas -arch=sm_90 %t.ptx -o /dev/null
+
+__global__ void saxpy(int n, float a, const float *x, float *y) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += blockDim.x * gridDim.x)
+    y[i] += a * x[i];
+}
+
+// "GPRE" magic, ABI 1, preemptible, no refusal, 2 state words, 4 params.
+// CHECK: .visible .global .align 8 .b8 _Z5saxpyifPKfPf__gp_info[32] = {69, 82, 80, 71, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1};
+// The original has no poll and no barrier.
+// CHECK-LABEL: .visible .entry _Z5saxpyifPKfPf(
+// CHECK-NOT:   ld.volatile
+// CHECK-NOT:   barrier
+// CHECK:       ret;
+// The variant polls with a volatile load and votes with a non-aligned
+// barrier (threads reach it from different paths).
+// CHECK-LABEL: .visible .entry _Z5saxpyifPKfPf__gp(
+// CHECK:       barrier.sync 0;
+// CHECK:       ld.volatile.global.b32
+// CHECK:       barrier.red.or.pred
