@@ -113,6 +113,7 @@ private:
   unsigned MaxStateBytes;
 
   Function *G = nullptr;
+  ValueToValueMapTy VMap; // K -> K__gp
   Argument *CtlArg = nullptr, *FlagArg = nullptr, *SaveArg = nullptr;
   Argument *GridArg[3] = {};
   SmallVector<AllocaInst *, 4> Allocas;
@@ -164,7 +165,6 @@ void Rewriter::cloneWithExtraParams() {
   G = Function::Create(FT, GlobalValue::ExternalLinkage,
                        Orig.getAddressSpace(), Orig.getName() + GP_VARIANT_SUFFIX,
                        &M);
-  ValueToValueMapTy VMap;
   for (auto [Old, New] : zip(Orig.args(), G->args())) {
     VMap[&Old] = &New;
     New.setName(Old.getName());
@@ -769,6 +769,13 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   if (!Problem && hoistRecomputable())
     Problem = plan();
   if (Problem) {
+    // The refusal points into the clone, which is about to go: point the
+    // remark at the same instruction in the kernel itself.
+    const Instruction *InClone = Problem->At;
+    Problem->At = nullptr;
+    for (const auto &[Original, Cloned] : VMap)
+      if (InClone && Cloned == InClone)
+        Problem->At = dyn_cast<Instruction>(Original);
     G->eraseFromParent();
     return *Problem;
   }
