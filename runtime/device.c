@@ -1,0 +1,252 @@
+/* device.c - per-device state, created on first use. */
+#include "device.h"
+
+#include "capture_mode.h"
+#include "config.h"
+#include "driver.h"
+#include "status.h"
+
+#include <string.h>
+
+enum gp__device_state {
+  GP__DEVICE_UNINIT = 0, /* nothing has used it yet */
+  GP__DEVICE_READY,      /* initialized, can preempt */
+  GP__DEVICE_FAILED,     /* init_status says why; never retried */
+};
+
+static struct gp__device devices[GP__MAX_DEVICES];
+/* Written with release once a device is ready or failed, so that a reader
+ * that sees READY (acquire) sees the whole initialized state. */
+static atomic_int device_state[GP__MAX_DEVICES];
+static gp_status init_status[GP__MAX_DEVICES];
+static int init_cuda_error[GP__MAX_DEVICES]; /* behind a GP_ERROR_CUDA */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_once_t count_once = PTHREAD_ONCE_INIT;
+static int count_value;
+static cudaError_t count_error;
+
+static void query_count(void) {
+  count_error = cudaGetDeviceCount(&count_value);
+  if (count_error != cudaSuccess) {
+    /* No driver here is a normal situation for gpreempt (the program runs
+     * plain); keep it out of the user's cudaGetLastError. */
+    (void)cudaGetLastError();
+    count_value = 0;
+  }
+}
+
+gp_status gp__device_count(int *count) {
+  pthread_once(&count_once, query_count);
+  *count = count_value;
+  if (count_error == cudaErrorNoDevice ||
+      count_error == cudaErrorInsufficientDriver ||
+      (count_error == cudaSuccess && count_value == 0))
+    return GP_ERROR_NO_DEVICE;
+  if (count_error != cudaSuccess)
+    return gp__cuda_failure(count_error);
+  return GP_SUCCESS;
+}
+
+static gp_status check_ordinal(int ordinal) {
+  if (ordinal < 0)
+    return GP_ERROR_INVALID_VALUE;
+  int count;
+  gp_status st = gp__device_count(&count);
+  if (st != GP_SUCCESS)
+    return st;
+  if (ordinal >= count || ordinal >= GP__MAX_DEVICES)
+    return GP_ERROR_INVALID_DEVICE;
+  return GP_SUCCESS;
+}
+
+gp_status gp__device_enter(struct gp__device *d, bool *pushed) {
+  const struct gp__driver *drv = gp__driver();
+  CUcontext current = NULL;
+  *pushed = false;
+  CUresult r = drv->CtxGetCurrent(&current);
+  if (r != CUDA_SUCCESS)
+    return gp__cuda_failure((int)r);
+  if (current == d->ctx)
+    return GP_SUCCESS;
+  r = drv->CtxPushCurrent(d->ctx);
+  if (r != CUDA_SUCCESS)
+    return gp__cuda_failure((int)r);
+  *pushed = true;
+  return GP_SUCCESS;
+}
+
+void gp__device_leave(bool pushed) {
+  if (pushed) {
+    CUcontext popped;
+    (void)gp__driver()->CtxPopCurrent(&popped);
+  }
+}
+
+/* Log a failed CUDA call of initialization and turn it into a status. */
+static gp_status init_failed(struct gp__device *d, const char *what, int err) {
+  GP__LOG("device %d: %s failed (error %d): it runs every kernel plain",
+          d->ordinal, what, err);
+  (void)cudaGetLastError();
+  return gp__cuda_failure(err);
+}
+
+/* Stream memory operations are the whole signal path. CUDA 13 has no device
+ * attribute for the basic ones (only the deprecated _V1), so try them: write
+ * the flag's first value and wait for it. */
+static gp_status probe_memops(struct gp__device *d) {
+  const struct gp__driver *drv = gp__driver();
+  CUresult r = drv->StreamWriteValue32((CUstream)d->signal, d->flag, 0, 0);
+  if (r == CUDA_SUCCESS)
+    r = drv->StreamWaitValue32((CUstream)d->signal, d->flag, 0,
+                               CU_STREAM_WAIT_VALUE_GEQ);
+  if (r == CUDA_ERROR_NOT_SUPPORTED) {
+    GP__LOG("device %d: no stream memory operations: kernels run plain",
+            d->ordinal);
+    return GP_ERROR_UNSUPPORTED;
+  }
+  if (r != CUDA_SUCCESS)
+    return init_failed(d, "cuStreamWriteValue32", (int)r);
+  /* cudaMalloc leaves the flag undefined, and user kernels are not ordered
+   * after the signal stream: the zero must be in memory before the first
+   * preemptible launch. This waits for our own private stream only. */
+  cudaError_t err = cudaStreamSynchronize(d->signal);
+  if (err != cudaSuccess)
+    return init_failed(d, "cudaStreamSynchronize", err);
+  return GP_SUCCESS;
+}
+
+static gp_status init_device(struct gp__device *d, int ordinal) {
+  d->ordinal = ordinal;
+  const struct gp__driver *drv = gp__driver();
+  if (drv == NULL)
+    return GP_ERROR_UNSUPPORTED;
+
+  CUdevice cudev;
+  CUresult r = drv->DeviceGet(&cudev, ordinal);
+  if (r != CUDA_SUCCESS)
+    return init_failed(d, "cuDeviceGet", (int)r);
+  /* The primary context is the one cudart uses; retaining it also creates
+   * it if this thread has not touched the device yet. Never released: the
+   * state below lives as long as the process. */
+  r = drv->DevicePrimaryCtxRetain(&d->ctx, cudev);
+  if (r != CUDA_SUCCESS)
+    return init_failed(d, "cuDevicePrimaryCtxRetain", (int)r);
+
+  bool pushed;
+  gp_status st = gp__device_enter(d, &pushed);
+  if (st != GP_SUCCESS)
+    return st;
+
+  cudaError_t err = cudaSuccess;
+  const char *what = "cudaDeviceGetAttribute";
+  static const enum cudaDeviceAttr limits[] = {
+      cudaDevAttrMaxBlockDimX, cudaDevAttrMaxBlockDimY, cudaDevAttrMaxBlockDimZ,
+      cudaDevAttrMaxGridDimX,  cudaDevAttrMaxGridDimY,  cudaDevAttrMaxGridDimZ,
+  };
+  int value = 0;
+  for (int i = 0; i < 6 && err == cudaSuccess; i++) {
+    err = cudaDeviceGetAttribute(&value, limits[i], ordinal);
+    if (i < 3)
+      d->max_block[i] = (unsigned)value;
+    else
+      d->max_grid[i - 3] = (unsigned)value;
+  }
+  if (err == cudaSuccess)
+    err = cudaDeviceGetAttribute(&value, cudaDevAttrMaxThreadsPerBlock, ordinal);
+  if (err == cudaSuccess) {
+    d->max_threads = (unsigned)value;
+    err = cudaDeviceGetAttribute(&d->sm_count, cudaDevAttrMultiProcessorCount,
+                                 ordinal);
+  }
+
+  int least = 0, greatest = 0;
+  if (err == cudaSuccess) {
+    what = "cudaDeviceGetStreamPriorityRange";
+    err = cudaDeviceGetStreamPriorityRange(&least, &greatest);
+  }
+  /* Non-blocking: the legacy default stream must never wait for a flag
+   * write, nor a flag write for it. Greatest priority: a raise must not
+   * queue behind anything. */
+  if (err == cudaSuccess) {
+    what = "cudaStreamCreateWithPriority";
+    err = cudaStreamCreateWithPriority(&d->signal, cudaStreamNonBlocking,
+                                       greatest);
+  }
+  if (err == cudaSuccess)
+    err = cudaStreamCreateWithPriority(&d->internal, cudaStreamNonBlocking,
+                                       greatest);
+  if (err == cudaSuccess) {
+    what = "cudaMalloc(flag)";
+    void *flag = NULL;
+    err = cudaMalloc(&flag, sizeof(uint32_t));
+    d->flag = (CUdeviceptr)(uintptr_t)flag;
+  }
+  if (err == cudaSuccess) {
+    what = "cudaEventCreateWithFlags";
+    err = cudaEventCreateWithFlags(&d->ev_raise, cudaEventDisableTiming);
+  }
+  if (err == cudaSuccess)
+    err = cudaEventCreateWithFlags(&d->ev_clear, cudaEventDisableTiming);
+  if (err == cudaSuccess)
+    err = cudaEventCreateWithFlags(&d->ev_lc, cudaEventDisableTiming);
+  if (err != cudaSuccess)
+    st = init_failed(d, what, err);
+  else
+    st = probe_memops(d);
+  gp__device_leave(pushed);
+  if (st != GP_SUCCESS)
+    return st; /* what was created stays: freeing could synchronize */
+
+  pthread_mutex_init(&d->lock, NULL);
+  pthread_mutex_init(&d->pool.lock, NULL);
+  GP__LOG("device %d: ready (%d SMs)", ordinal, d->sm_count);
+  return GP_SUCCESS;
+}
+
+gp_status gp__device_get(int ordinal, struct gp__device **out) {
+  gp_status st = check_ordinal(ordinal);
+  if (st != GP_SUCCESS)
+    return st;
+  int state = atomic_load_explicit(&device_state[ordinal], memory_order_acquire);
+  if (state == GP__DEVICE_UNINIT) {
+    /* One lock for all devices: initialization happens once per device and
+     * may not run twice concurrently. */
+    pthread_mutex_lock(&init_lock);
+    state = atomic_load_explicit(&device_state[ordinal], memory_order_relaxed);
+    if (state == GP__DEVICE_UNINIT) {
+      /* Initialization allocates and synchronizes its own stream: legal
+       * even while another thread captures in global mode. */
+      enum cudaStreamCaptureMode mode;
+      bool relaxed = gp__relaxed_begin(&mode);
+      init_status[ordinal] = init_device(&devices[ordinal], ordinal);
+      gp__relaxed_end(relaxed, mode);
+      if (init_status[ordinal] == GP_ERROR_CUDA)
+        init_cuda_error[ordinal] = gp_last_cuda_error();
+      state = init_status[ordinal] == GP_SUCCESS ? GP__DEVICE_READY
+                                                 : GP__DEVICE_FAILED;
+      atomic_store_explicit(&device_state[ordinal], state, memory_order_release);
+    }
+    pthread_mutex_unlock(&init_lock);
+  }
+  if (state != GP__DEVICE_READY) {
+    st = init_status[ordinal];
+    /* Every thread that gets this GP_ERROR_CUDA can ask for its cause. */
+    if (st == GP_ERROR_CUDA)
+      (void)gp__cuda_failure(init_cuda_error[ordinal]);
+    return st;
+  }
+  *out = &devices[ordinal];
+  return GP_SUCCESS;
+}
+
+gp_status gp__device_peek(int ordinal, struct gp__device **out) {
+  gp_status st = check_ordinal(ordinal);
+  if (st != GP_SUCCESS)
+    return st;
+  *out = atomic_load_explicit(&device_state[ordinal], memory_order_acquire) ==
+                 GP__DEVICE_READY
+             ? &devices[ordinal]
+             : NULL;
+  return GP_SUCCESS;
+}

@@ -1,0 +1,80 @@
+/* device.h - what gpreempt keeps per CUDA device.
+ *
+ * One flag word in device memory, polled by every preemptible kernel of the
+ * device; a signal stream that raises and lowers it; the list of launches
+ * that may still need a relaunch; the buffer and event pools. Everything that
+ * changes after initialization is guarded by `lock`.
+ */
+#ifndef GP_RUNTIME_DEVICE_H
+#define GP_RUNTIME_DEVICE_H
+
+#include "pool.h"
+
+#include <gpreempt.h>
+
+#include <cuda.h>
+#include <cuda_runtime_api.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Device ordinals gpreempt handles; launches on higher ones run plain. */
+#define GP__MAX_DEVICES 64
+
+struct gp__launch_rec;
+
+struct gp__device {
+  int ordinal;
+
+  /* Set once by initialization, read-only afterwards. */
+  CUcontext ctx;          /* the primary context, which cudart uses too */
+  int sm_count;
+  unsigned max_block[3];  /* launch limits, so that a launch the hardware */
+  unsigned max_grid[3];   /* would reject is handed to cudaLaunchKernel  */
+  unsigned max_threads;   /* and fails exactly as the user expects       */
+  cudaStream_t signal;    /* non-blocking, greatest priority: flag writes */
+  cudaStream_t internal;  /* non-blocking: reads of kernel info */
+  CUdeviceptr flag;       /* 4 bytes: nonzero = yield */
+  /* Every flag write goes on the signal stream, so the GPU sees raises and
+   * clears in the order the host made them. */
+  cudaEvent_t ev_raise;   /* recorded right after the latest raise */
+  cudaEvent_t ev_clear;   /* recorded right after the latest clear */
+  cudaEvent_t ev_lc;      /* gp_resume_after: end of the LC work so far */
+
+  pthread_mutex_t lock;
+  /* Guarded by lock. */
+  unsigned depth;          /* nesting of gp_preempt() */
+  uint64_t raised_ns;      /* when the gp_preempt() that raised the flag ran */
+  bool raise_untracked;    /* ev_raise failed to record for the last raise */
+  bool clear_pending;      /* ev_clear may not have run yet on the GPU */
+  uint64_t resume_gen;     /* counts flag clears */
+  struct gp__launch_rec *head, *tail; /* launches, in launch order */
+  uint64_t next_seq;       /* seq of the next record appended */
+  atomic_size_t n_active;  /* length of that list (read without the lock) */
+
+  struct gp__pool pool;    /* has its own lock, taken inside `lock` */
+};
+
+/* Number of CUDA devices, queried once. GP_ERROR_NO_DEVICE without a driver
+ * or device. */
+gp_status gp__device_count(int *count);
+
+/* Check `ordinal` (GP_ERROR_INVALID_VALUE if negative, GP_ERROR_NO_DEVICE,
+ * GP_ERROR_INVALID_DEVICE) and return its state, initializing it on first
+ * use. A device that cannot preempt gives GP_ERROR_UNSUPPORTED, and an
+ * initialization that failed gives the same status on every later call. */
+gp_status gp__device_get(int ordinal, struct gp__device **out);
+
+/* Like gp__device_get, but never initializes: *out is NULL (and the status
+ * GP_SUCCESS) for a valid device that nothing has used yet. */
+gp_status gp__device_peek(int ordinal, struct gp__device **out);
+
+/* Make the device's primary context current for driver calls made from any
+ * thread; gp__device_leave undoes it. Pushes only when another context is
+ * current, so the common case costs one cuCtxGetCurrent. */
+gp_status gp__device_enter(struct gp__device *d, bool *pushed);
+void gp__device_leave(bool pushed);
+
+#endif /* GP_RUNTIME_DEVICE_H */

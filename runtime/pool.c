@@ -1,0 +1,181 @@
+/* pool.c - reuse device buffers and events instead of freeing them. */
+#include "pool.h"
+
+#include "capture_mode.h"
+#include "config.h"
+#include "device.h"
+#include "status.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Small buffers (a control block for a few blocks) all share one class. */
+#define GP__POOL_MIN_BYTES 256u
+
+size_t gp__pool_size_class(size_t bytes) {
+  if (bytes <= GP__POOL_MIN_BYTES)
+    return GP__POOL_MIN_BYTES;
+  /* Highest power of two not above bytes, then round up to a quarter of it
+   * (to whole GP__POOL_MIN_BYTES, cudaMalloc's alignment). */
+  size_t top = (size_t)1 << (sizeof(size_t) * 8 - 1 - (size_t)__builtin_clzl(bytes));
+  size_t step = top / 4 > GP__POOL_MIN_BYTES ? top / 4 : GP__POOL_MIN_BYTES;
+  if (bytes > SIZE_MAX - step)
+    return bytes; /* absurd request: cudaMalloc refuses it anyway */
+  return (bytes + step - 1) / step * step;
+}
+
+/* Grow `*array` (of `elem` bytes each) to hold one more; false if no memory. */
+static bool reserve_one(void **array, size_t n, size_t *cap, size_t elem) {
+  if (n < *cap)
+    return true;
+  size_t new_cap = *cap ? *cap * 2 : 16;
+  void *grown = realloc(*array, new_cap * elem);
+  if (grown == NULL)
+    return false;
+  *array = grown;
+  *cap = new_cap;
+  return true;
+}
+
+gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes, void **ptr,
+                              size_t *capacity) {
+  struct gp__pool *p = &d->pool;
+  pthread_mutex_lock(&p->lock);
+  /* Best fit: a large save area taken for a small launch would force the
+   * next large launch to allocate again. The list is short (buffers in flight
+   * at once), so a linear scan is fine. */
+  size_t best = p->n_buffers;
+  for (size_t i = 0; i < p->n_buffers; i++) {
+    if (p->buffers[i].bytes >= bytes &&
+        (best == p->n_buffers || p->buffers[i].bytes < p->buffers[best].bytes))
+      best = i;
+  }
+  if (best < p->n_buffers) {
+    *ptr = p->buffers[best].ptr;
+    *capacity = p->buffers[best].bytes;
+    p->buffers[best] = p->buffers[--p->n_buffers];
+    pthread_mutex_unlock(&p->lock);
+    return GP_SUCCESS;
+  }
+  pthread_mutex_unlock(&p->lock);
+
+  /* Allocate outside the lock: cudaMalloc can take a while and does not wait
+   * for running kernels, so it may run on the launch path. */
+  size_t size = gp__pool_size_class(bytes);
+  void *fresh = NULL;
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode);
+  cudaError_t err = cudaMalloc(&fresh, size);
+  gp__relaxed_end(relaxed, mode);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError(); /* our failure, not the user's */
+    GP__LOG("device %d: cudaMalloc(%zu) for a save area failed: %s",
+            d->ordinal, size, cudaGetErrorName(err));
+    return GP_ERROR_OUT_OF_MEMORY;
+  }
+  *ptr = fresh;
+  *capacity = size;
+  return GP_SUCCESS;
+}
+
+void gp__pool_put_buffer(struct gp__device *d, void *ptr, size_t capacity) {
+  struct gp__pool *p = &d->pool;
+  pthread_mutex_lock(&p->lock);
+  if (reserve_one((void **)&p->buffers, p->n_buffers, &p->cap_buffers,
+                  sizeof *p->buffers)) {
+    p->buffers[p->n_buffers].ptr = ptr;
+    p->buffers[p->n_buffers].bytes = capacity;
+    p->n_buffers++;
+    pthread_mutex_unlock(&p->lock);
+    return;
+  }
+  pthread_mutex_unlock(&p->lock);
+  /* No host memory to remember it. Freeing it would synchronize the device,
+   * so it is lost instead: a leak, never a hang. */
+  GP__LOG("device %d: out of host memory, leaking a %zu-byte buffer",
+          d->ordinal, capacity);
+}
+
+gp_status gp__pool_get_event(struct gp__device *d, cudaEvent_t *event) {
+  struct gp__pool *p = &d->pool;
+  pthread_mutex_lock(&p->lock);
+  if (p->n_events > 0) {
+    *event = p->events[--p->n_events];
+    pthread_mutex_unlock(&p->lock);
+    return GP_SUCCESS;
+  }
+  pthread_mutex_unlock(&p->lock);
+  /* Timing off: gpreempt only orders and polls with its events, and timing
+   * events cost more to record. */
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode);
+  cudaError_t err = cudaEventCreateWithFlags(event, cudaEventDisableTiming);
+  gp__relaxed_end(relaxed, mode);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    GP__LOG("device %d: cudaEventCreate failed: %s", d->ordinal,
+            cudaGetErrorName(err));
+    return gp__cuda_failure(err);
+  }
+  return GP_SUCCESS;
+}
+
+void gp__pool_put_event(struct gp__device *d, cudaEvent_t event) {
+  struct gp__pool *p = &d->pool;
+  pthread_mutex_lock(&p->lock);
+  if (reserve_one((void **)&p->events, p->n_events, &p->cap_events,
+                  sizeof *p->events)) {
+    p->events[p->n_events++] = event;
+    pthread_mutex_unlock(&p->lock);
+    return;
+  }
+  pthread_mutex_unlock(&p->lock);
+  /* Destroying a completed event does not synchronize. */
+  (void)cudaEventDestroy(event);
+}
+
+gp_status gp__pool_get_stream(struct gp__device *d, int priority,
+                              cudaStream_t *stream) {
+  struct gp__pool *p = &d->pool;
+  pthread_mutex_lock(&p->lock);
+  for (size_t i = p->n_streams; i-- > 0;) {
+    if (p->streams[i].priority == priority) {
+      *stream = p->streams[i].stream;
+      p->streams[i] = p->streams[--p->n_streams];
+      pthread_mutex_unlock(&p->lock);
+      return GP_SUCCESS;
+    }
+  }
+  pthread_mutex_unlock(&p->lock);
+  /* Non-blocking: a relaunch must not wait for the legacy default stream,
+   * which may itself be waiting for the preempted kernel. */
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode);
+  cudaError_t err =
+      cudaStreamCreateWithPriority(stream, cudaStreamNonBlocking, priority);
+  gp__relaxed_end(relaxed, mode);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    GP__LOG("device %d: creating a resume stream failed: %s", d->ordinal,
+            cudaGetErrorName(err));
+    return gp__cuda_failure(err);
+  }
+  return GP_SUCCESS;
+}
+
+void gp__pool_put_stream(struct gp__device *d, cudaStream_t stream,
+                         int priority) {
+  struct gp__pool *p = &d->pool;
+  pthread_mutex_lock(&p->lock);
+  if (reserve_one((void **)&p->streams, p->n_streams, &p->cap_streams,
+                  sizeof *p->streams)) {
+    p->streams[p->n_streams].stream = stream;
+    p->streams[p->n_streams].priority = priority;
+    p->n_streams++;
+    pthread_mutex_unlock(&p->lock);
+    return;
+  }
+  pthread_mutex_unlock(&p->lock);
+  /* The stream is idle: destroying it does not wait for anything. */
+  (void)cudaStreamDestroy(stream);
+}

@@ -1,0 +1,66 @@
+/* pool.h - per-device pools of device buffers, events and resume streams.
+ *
+ * Launches need a control block and a save area in device memory, three
+ * events, and, once preempted, a stream to be relaunched on. cudaFree synchronizes the device (it would wait for a preempted
+ * kernel's stream, which waits for gp_resume), so buffers are never freed:
+ * they go back to the pool once no launch instance can still use them, and
+ * the next launch takes them again.
+ */
+#ifndef GP_RUNTIME_POOL_H
+#define GP_RUNTIME_POOL_H
+
+#include <gpreempt.h>
+
+#include <cuda_runtime_api.h>
+#include <pthread.h>
+#include <stddef.h>
+
+struct gp__buffer {
+  void *ptr;
+  size_t bytes;
+};
+
+struct gp__idle_stream {
+  cudaStream_t stream;
+  int priority;
+};
+
+struct gp__pool {
+  pthread_mutex_t lock;
+  struct gp__buffer *buffers; /* free buffers */
+  size_t n_buffers, cap_buffers;
+  cudaEvent_t *events;        /* free events (cudaEventDisableTiming) */
+  size_t n_events, cap_events;
+  struct gp__idle_stream *streams; /* free resume streams */
+  size_t n_streams, cap_streams;
+};
+
+struct gp__device;
+
+/* The size actually allocated for a request of `bytes`: at least `bytes`,
+ * at most a quarter more (four size classes per power of two), so that
+ * launches of slightly different sizes share buffers. */
+size_t gp__pool_size_class(size_t bytes);
+
+/* A device buffer of at least `bytes` (its real size in *capacity): the
+ * smallest free one that fits, else a new cudaMalloc on the current device,
+ * which must be d's. GP_ERROR_OUT_OF_MEMORY if that fails. */
+gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes, void **ptr,
+                              size_t *capacity);
+/* Give a buffer back. Only once nothing on the GPU can still use it. */
+void gp__pool_put_buffer(struct gp__device *d, void *ptr, size_t capacity);
+
+/* An event from the pool, or a new one on the current device. */
+gp_status gp__pool_get_event(struct gp__device *d, cudaEvent_t *event);
+/* Give an event back. Only once it has completed. */
+void gp__pool_put_event(struct gp__device *d, cudaEvent_t event);
+
+/* A non-blocking stream of `priority` for relaunches, from the pool or new
+ * on the current device. */
+gp_status gp__pool_get_stream(struct gp__device *d, int priority,
+                              cudaStream_t *stream);
+/* Give a stream back. Only once everything enqueued on it has completed. */
+void gp__pool_put_stream(struct gp__device *d, cudaStream_t stream,
+                         int priority);
+
+#endif /* GP_RUNTIME_POOL_H */

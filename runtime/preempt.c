@@ -1,0 +1,371 @@
+/* preempt.c - gp_preempt, gp_resume, gp_resume_after, gp_wait_drained.
+ *
+ * Raising: one cuStreamWriteValue32 of 1 to the device's flag word on the
+ * signal stream (non-blocking, greatest priority), then ev_raise. Every
+ * preemptible kernel polls the flag and yields; kernels that start while it
+ * is up yield at once.
+ *
+ * Lowering: a write of 0 on the same stream (so raises and clears reach the
+ * GPU in the order the host made them), after the latency-critical work for
+ * gp_resume_after, then ev_clear. Launches that may have yielded are
+ * relaunched, each on its own resume stream, after ev_clear (or they would
+ * see the flag still up and yield again at once) and, the first time, after
+ * their first launch (ev_ran), so that two instances of one launch never
+ * run at once.
+ *
+ * Which launches may have yielded: all unfinished ones, except that once the
+ * raise has reached the GPU (ev_raise complete), only the first two
+ * unfinished launches of each user stream. The others have not started: each
+ * waits (stream order, ctl->complete) for the one before. Until the clear
+ * reaches the GPU, the first can complete (its last blocks ran past their
+ * polls), which lets the second start; but the second starts with the flag
+ * up, so its blocks take no work and it cannot complete before its
+ * relaunch, so the third cannot start. This keeps gp_resume's cost
+ * proportional to the streams, not to the launches queued on them. Before
+ * the raise has landed, the second could start with the flag down, finish,
+ * and let the third start: hence all.
+ */
+#include "preempt.h"
+
+#include "capture_mode.h"
+#include "clock.h"
+#include "config.h"
+#include "device.h"
+#include "driver.h"
+#include "kernel_ref.h"
+#include "record.h"
+#include "stats.h"
+#include "status.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <time.h>
+
+/* gp_wait_drained spins this long before it starts yielding the CPU: a
+ * drain takes tens of microseconds, and a sleep would add its own latency. */
+#define GP__SPIN_NS 200000u
+#define GP__YIELD_NS 2000000u /* then sched_yield up to here, then sleep */
+#define GP__SLEEP_NS 50000
+
+/* Is `rec` among the first two unfinished launches of its stream? */
+static bool exposed(struct gp__device *d, struct gp__launch_rec *rec) {
+  if (gp__rec_done(rec))
+    return false;
+  unsigned unfinished_before = 0;
+  for (struct gp__launch_rec *e = d->head; e != rec && e != NULL; e = e->next)
+    if (gp__rec_same_stream(e, rec) && !gp__rec_done(e) &&
+        ++unfinished_before >= 2)
+      return false;
+  return true;
+}
+
+gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec) {
+  if (gp__rec_done(rec))
+    return GP_SUCCESS;
+  if (rec->resume == NULL) {
+    gp_status st = gp__pool_get_stream(d, rec->priority, &rec->resume);
+    if (st != GP_SUCCESS)
+      return st;
+  }
+  cudaStream_t rs = rec->resume;
+  cudaError_t err = cudaStreamWaitEvent(rs, d->ev_clear, 0);
+  if (err == cudaSuccess && !rec->relaunched)
+    err = cudaStreamWaitEvent(rs, rec->ev_ran, 0);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    GP__LOG("relaunch of %s: cudaStreamWaitEvent failed: %s",
+            rec->kernel->name, cudaGetErrorName(err));
+    return gp__cuda_failure(err);
+  }
+  /* Same persistent grid, block shape, arguments and buffers: the variant
+   * continues from the control block and save area. */
+  CUresult r = gp__driver()->LaunchKernel(
+      rec->kernel->variant, rec->physical_blocks, 1, 1, rec->block[0],
+      rec->block[1], rec->block[2], rec->shared_mem, (CUstream)rs,
+      rec->params, NULL);
+  if (r != CUDA_SUCCESS) {
+    GP__LOG("relaunch of %s failed (error %d): its stream waits forever",
+            rec->kernel->name, (int)r);
+    return gp__cuda_failure((int)r);
+  }
+  rec->relaunched = true;
+  gp__stats_relaunch();
+  err = cudaEventRecord(rec->ev_last, rs);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    /* Without ev_last nothing tells when the relaunch is over. */
+    rec->pinned = true;
+    GP__LOG("relaunch of %s: cudaEventRecord failed: %s", rec->kernel->name,
+            cudaGetErrorName(err));
+    return gp__cuda_failure(err);
+  }
+  return GP_SUCCESS;
+}
+
+gp_status gp_preempt(int device) {
+  uint64_t called = gp__now_ns();
+  (void)gp__config();
+  struct gp__device *d;
+  gp_status st = gp__device_get(device, &d);
+  if (st != GP_SUCCESS)
+    return st;
+
+  /* Relaxed: gpreempt's calls touch only its own streams and events, and
+   * must not invalidate a graph another thread is capturing. */
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode);
+  pthread_mutex_lock(&d->lock);
+  if (d->depth == 0) {
+    bool pushed;
+    st = gp__device_enter(d, &pushed);
+    if (st == GP_SUCCESS) {
+      CUresult r = gp__driver()->StreamWriteValue32((CUstream)d->signal,
+                                                    d->flag, 1, 0);
+      if (r != CUDA_SUCCESS) {
+        st = gp__cuda_failure((int)r);
+      } else {
+        d->raise_untracked = cudaEventRecord(d->ev_raise, d->signal) !=
+                             cudaSuccess;
+        if (d->raise_untracked)
+          (void)cudaGetLastError(); /* costs relaunches, not correctness */
+      }
+      gp__device_leave(pushed);
+    }
+    if (st != GP_SUCCESS) {
+      pthread_mutex_unlock(&d->lock);
+      gp__relaxed_end(relaxed, mode);
+      return st;
+    }
+    d->raised_ns = called;
+    gp__stats_preemption();
+  }
+  d->depth++;
+  pthread_mutex_unlock(&d->lock);
+  gp__relaxed_end(relaxed, mode);
+  return GP_SUCCESS;
+}
+
+/* Enqueue the flag clear, after the work so far on `lc` if after_lc, and
+ * ev_clear after it (caller holds d->lock). On failure the device stays
+ * preempted, so that a retry clears and relaunches properly. */
+static gp_status lower_flag(struct gp__device *d, cudaStream_t lc,
+                            bool after_lc) {
+  cudaError_t err = cudaSuccess;
+  if (after_lc) {
+    /* The signal stream waits for the LC work rather than the clear going on
+     * the LC stream: a clear there could overtake a raise still queued on
+     * the signal stream and leave the flag up for good. */
+    err = cudaEventRecord(d->ev_lc, lc);
+    if (err == cudaSuccess)
+      err = cudaStreamWaitEvent(d->signal, d->ev_lc, 0);
+    if (err != cudaSuccess) {
+      (void)cudaGetLastError();
+      return gp__cuda_failure(err);
+    }
+  }
+  CUresult r =
+      gp__driver()->StreamWriteValue32((CUstream)d->signal, d->flag, 0, 0);
+  if (r != CUDA_SUCCESS)
+    return gp__cuda_failure((int)r);
+  err = cudaEventRecord(d->ev_clear, d->signal);
+  if (err != cudaSuccess) {
+    /* The clear will happen, but nothing could be ordered after it. */
+    (void)cudaGetLastError();
+    return gp__cuda_failure(err);
+  }
+  return GP_SUCCESS;
+}
+
+static gp_status check_lc_stream(int device, cudaStream_t lc) {
+  /* Capture first: most queries on a capturing stream (cudaStreamGetDevice
+   * among them) invalidate the capture, measured on CUDA 13. An event
+   * recorded into a graph would order nothing now. */
+  enum cudaStreamCaptureStatus capture;
+  if (cudaStreamIsCapturing(lc, &capture) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return GP_ERROR_INVALID_STREAM;
+  }
+  if (capture != cudaStreamCaptureStatusNone)
+    return GP_ERROR_INVALID_STREAM;
+  int owner;
+  if (cudaStreamGetDevice(lc, &owner) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return GP_ERROR_INVALID_STREAM;
+  }
+  return owner == device ? GP_SUCCESS : GP_ERROR_INVALID_STREAM;
+}
+
+static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
+                               bool after_lc);
+
+static gp_status resume(int device, cudaStream_t lc, bool after_lc) {
+  (void)gp__config();
+  struct gp__device *d;
+  gp_status st = gp__device_peek(device, &d);
+  if (st != GP_SUCCESS)
+    return st;
+  if (after_lc && (st = check_lc_stream(device, lc)) != GP_SUCCESS)
+    return st;
+  if (d == NULL) /* never initialized, so never preempted */
+    return GP_ERROR_NOT_PREEMPTED;
+
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode); /* as in gp_preempt */
+  pthread_mutex_lock(&d->lock);
+  st = resume_locked(d, lc, after_lc);
+  pthread_mutex_unlock(&d->lock);
+  gp__relaxed_end(relaxed, mode);
+  return st;
+}
+
+static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
+                               bool after_lc) {
+  if (d->depth == 0)
+    return GP_ERROR_NOT_PREEMPTED;
+  if (d->depth > 1) {
+    d->depth--;
+    return GP_SUCCESS;
+  }
+  bool pushed;
+  gp_status st = gp__device_enter(d, &pushed);
+  if (st == GP_SUCCESS) {
+    st = lower_flag(d, lc, after_lc);
+    if (st == GP_SUCCESS) {
+      d->depth = 0;
+      d->clear_pending = true;
+      d->resume_gen++;
+      gp__stats_resume();
+      /* Before the records are looked at: if the raise has landed now, any
+       * launch found unfinished below starts its next part with it up. */
+      cudaError_t q = cudaEventQuery(d->ev_raise);
+      if (q != cudaSuccess && q != cudaErrorNotReady)
+        (void)cudaGetLastError();
+      bool raise_landed = q == cudaSuccess && !d->raise_untracked;
+      /* A failed relaunch does not stop the others. */
+      for (struct gp__launch_rec *rec = d->head; rec != NULL; rec = rec->next) {
+        if (raise_landed && !exposed(d, rec))
+          continue;
+        gp_status one = gp__relaunch(d, rec);
+        if (one != GP_SUCCESS && st == GP_SUCCESS)
+          st = one;
+      }
+      gp__rec_reap(d, SIZE_MAX);
+    }
+    gp__device_leave(pushed);
+  }
+  return st;
+}
+
+gp_status gp_resume(int device) { return resume(device, NULL, false); }
+
+gp_status gp_resume_after(int device, struct CUstream_st *lc_stream) {
+  return resume(device, lc_stream, true);
+}
+
+/* Can `e`, unfinished, keep `x`'s launches from starting? Stream order does,
+ * and the legacy default stream waits for (and is waited for by) every
+ * blocking stream. Dependencies the user made with events are invisible. */
+static bool holds_back(const struct gp__launch_rec *e,
+                       const struct gp__launch_rec *x) {
+  if (gp__rec_same_stream(e, x))
+    return true;
+  return (e->sync == GP__SYNC_LEGACY && x->sync == GP__SYNC_BLOCKING) ||
+         (e->sync == GP__SYNC_BLOCKING && x->sync == GP__SYNC_LEGACY);
+}
+
+/* Have all launches appended before `before_seq` left the GPU? One that is
+ * held back by an unfinished launch has not started, so it does not count:
+ * waiting for it would wait for gp_resume(). Caller holds d->lock. */
+static bool drained(struct gp__device *d, uint64_t before_seq) {
+  for (struct gp__launch_rec *rec = d->head; rec != NULL; rec = rec->next)
+    (void)gp__rec_done(rec); /* refresh once; the loop below reads ->done */
+  for (struct gp__launch_rec *rec = d->head;
+       rec != NULL && rec->seq < before_seq; rec = rec->next) {
+    bool held = false;
+    for (struct gp__launch_rec *e = d->head; e != rec && !held; e = e->next)
+      held = !e->done && holds_back(e, rec);
+    if (!held && !gp__rec_idle(rec))
+      return false;
+  }
+  return true;
+}
+
+/* GPREEMPT_LOG: after a timeout, say which launches kept the device busy. */
+static void log_busy(struct gp__device *d, uint64_t before_seq) {
+  pthread_mutex_lock(&d->lock);
+  for (struct gp__launch_rec *rec = d->head;
+       rec != NULL && rec->seq < before_seq; rec = rec->next) {
+    bool held = false;
+    for (struct gp__launch_rec *e = d->head; e != rec && !held; e = e->next)
+      held = !e->done && holds_back(e, rec);
+    if (!held && !gp__rec_idle(rec))
+      gp__log("device %d: launch %llu of %s (stream %llu, %s%s) has not left "
+              "the GPU",
+              d->ordinal, (unsigned long long)rec->seq, rec->kernel->name,
+              rec->stream_id, rec->relaunched ? "relaunched" : "first launch",
+              rec->done ? ", complete" : "");
+  }
+  pthread_mutex_unlock(&d->lock);
+}
+
+static void back_off(uint64_t waited_ns) {
+  if (waited_ns < GP__SPIN_NS)
+    return;
+  if (waited_ns < GP__YIELD_NS) {
+    sched_yield();
+    return;
+  }
+  struct timespec ts = {0, GP__SLEEP_NS};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
+  uint64_t start = gp__now_ns();
+  (void)gp__config();
+  struct gp__device *d;
+  gp_status st = gp__device_peek(device, &d);
+  if (st != GP_SUCCESS)
+    return st;
+  if (d == NULL) { /* nothing was ever launched there preemptibly */
+    if (drain_us != NULL)
+      *drain_us = 0;
+    return GP_SUCCESS;
+  }
+  uint64_t limit_ns = timeout_us > UINT64_MAX / 1000 ? UINT64_MAX
+                                                      : timeout_us * 1000;
+
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode); /* event queries: as gp_preempt */
+  pthread_mutex_lock(&d->lock);
+  uint64_t before_seq = d->next_seq; /* launched before this call */
+  pthread_mutex_unlock(&d->lock);
+  for (;;) {
+    pthread_mutex_lock(&d->lock);
+    bool done = drained(d, before_seq);
+    unsigned depth = d->depth;
+    uint64_t raised = d->raised_ns;
+    if (done)
+      gp__rec_reap(d, SIZE_MAX);
+    pthread_mutex_unlock(&d->lock);
+
+    uint64_t now = gp__now_ns();
+    if (done) {
+      uint64_t us = depth > 0 && now > raised ? (now - raised) / 1000 : 0;
+      if (depth > 0)
+        gp__stats_drain(us);
+      if (drain_us != NULL)
+        *drain_us = us;
+      gp__relaxed_end(relaxed, mode);
+      return GP_SUCCESS;
+    }
+    if (timeout_us != 0 && now - start >= limit_ns) {
+      if (gp__config()->log)
+        log_busy(d, before_seq);
+      gp__relaxed_end(relaxed, mode);
+      return GP_ERROR_TIMEOUT;
+    }
+    back_off(now - start);
+  }
+}

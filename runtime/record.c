@@ -1,0 +1,113 @@
+/* record.c - launch records: allocation, completion, reaping. */
+#include "record.h"
+
+#include "device.h"
+#include "kernel_ref.h"
+
+#include <gpreempt/abi.h>
+
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+struct gp__launch_rec *gp__rec_alloc(uint32_t num_params, size_t args_bytes,
+                                     unsigned char **args) {
+  /* One allocation: the record, the params array, then the argument bytes
+   * (aligned for any parameter type; cuLaunchKernel copies them through
+   * params[] at each launch, so they must live as long as the record). */
+  size_t n_params = (size_t)num_params + GP_EXTRA_PARAMS;
+  size_t params_at = sizeof(struct gp__launch_rec);
+  size_t args_at = params_at + n_params * sizeof(void *);
+  args_at = (args_at + alignof(max_align_t) - 1) / alignof(max_align_t) *
+            alignof(max_align_t);
+  unsigned char *block = malloc(args_at + args_bytes);
+  if (block == NULL)
+    return NULL;
+  struct gp__launch_rec *rec = (struct gp__launch_rec *)block;
+  *rec = (struct gp__launch_rec){0};
+  rec->params = (void **)(block + params_at);
+  *args = block + args_at;
+  return rec;
+}
+
+/* True unless the event is still pending. */
+static bool event_finished(cudaEvent_t ev) {
+  cudaError_t err = cudaEventQuery(ev);
+  if (err == cudaErrorNotReady)
+    return false;
+  if (err != cudaSuccess)
+    (void)cudaGetLastError(); /* a failed query is ours, not the user's */
+  return true;
+}
+
+bool gp__rec_done(struct gp__launch_rec *rec) {
+  if (!rec->done && event_finished(rec->ev_done))
+    rec->done = true;
+  return rec->done;
+}
+
+bool gp__rec_idle(const struct gp__launch_rec *rec) {
+  return event_finished(rec->relaunched ? rec->ev_last : rec->ev_ran);
+}
+
+bool gp__rec_same_stream(const struct gp__launch_rec *a,
+                         const struct gp__launch_rec *b) {
+  return a->stream_id == b->stream_id && a->thread_key == b->thread_key;
+}
+
+void gp__rec_append(struct gp__device *d, struct gp__launch_rec *rec) {
+  rec->next = NULL;
+  rec->seq = d->next_seq++;
+  if (d->tail != NULL)
+    d->tail->next = rec;
+  else
+    d->head = rec;
+  d->tail = rec;
+  atomic_fetch_add_explicit(&d->n_active, 1, memory_order_relaxed);
+}
+
+static void release(struct gp__device *d, struct gp__launch_rec *rec) {
+  gp__pool_put_buffer(d, rec->buffer, rec->buffer_bytes);
+  gp__pool_put_event(d, rec->ev_ran);
+  gp__pool_put_event(d, rec->ev_done);
+  gp__pool_put_event(d, rec->ev_last);
+  if (rec->resume != NULL) /* idle: ev_last, its last work, has completed */
+    gp__pool_put_stream(d, rec->resume, rec->priority);
+  free(rec);
+}
+
+void gp__rec_reap(struct gp__device *d, size_t budget) {
+  struct gp__launch_rec *prev = NULL, *rec = d->head;
+  while (rec != NULL && budget-- > 0) {
+    struct gp__launch_rec *next = rec->next;
+    /* Done is not enough: a relaunch of a grid that completed meanwhile may
+     * still be about to read the control block (it exits at once). */
+    if (!rec->pinned && gp__rec_done(rec) && gp__rec_idle(rec)) {
+      if (prev != NULL)
+        prev->next = next;
+      else
+        d->head = next;
+      if (d->tail == rec)
+        d->tail = prev;
+      atomic_fetch_sub_explicit(&d->n_active, 1, memory_order_relaxed);
+      release(d, rec);
+    } else {
+      prev = rec;
+    }
+    rec = next;
+  }
+}
+
+void gp__rec_discard(struct gp__device *d, struct gp__launch_rec *rec,
+                     bool buffer_unused) {
+  if (buffer_unused && rec->buffer != NULL)
+    gp__pool_put_buffer(d, rec->buffer, rec->buffer_bytes);
+  /* Events were never recorded (or have completed): safe to reuse. */
+  if (rec->ev_ran != NULL)
+    gp__pool_put_event(d, rec->ev_ran);
+  if (rec->ev_done != NULL)
+    gp__pool_put_event(d, rec->ev_done);
+  if (rec->ev_last != NULL)
+    gp__pool_put_event(d, rec->ev_last);
+  free(rec);
+}

@@ -1,0 +1,98 @@
+/* record.h - one preemptible launch, from its launch until nothing on the
+ * GPU can use its buffers any more.
+ *
+ * Launch instances of a record: the first launch (L0) on the user's stream,
+ * then relaunches made by gp_resume() while it is unfinished, all on the
+ * record's own resume stream. They run one after another (the first relaunch
+ * waits for L0 through ev_ran, the resume stream is in order), so they share
+ * the control block and save area.
+ *
+ * The resume stream belongs to one record, not to the user's stream: a
+ * stream shared by records A and B (B after A on the user's stream) would
+ * hold "wait for B's L0", which waits for A to complete, ahead of A's next
+ * relaunch: a deadlock as soon as A is preempted twice.
+ */
+#ifndef GP_RUNTIME_RECORD_H
+#define GP_RUNTIME_RECORD_H
+
+#include <gpreempt.h>
+
+#include <cuda.h>
+#include <cuda_runtime_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gp__device;
+struct gp__kernel;
+
+/* How a stream synchronizes with the legacy default stream; the drain check
+ * needs it to know which launches are stuck behind a preempted one. */
+enum gp__stream_sync {
+  GP__SYNC_NONE = 0, /* created with cudaStreamNonBlocking */
+  GP__SYNC_BLOCKING, /* ordinary stream, or the per-thread default stream */
+  GP__SYNC_LEGACY,   /* the legacy default stream itself */
+};
+
+struct gp__launch_rec {
+  struct gp__launch_rec *next;
+  struct gp__kernel *kernel;
+  uint64_t seq; /* launch order on the device */
+
+  /* The user's stream, as given to CUDA calls (per-thread default: 0x2). */
+  cudaStream_t stream;
+  unsigned long long stream_id; /* cudaStreamGetId: handles are reused */
+  uintptr_t thread_key;         /* per-thread default stream: its thread */
+  int priority;
+  enum gp__stream_sync sync;
+  cudaStream_t resume; /* from the pool at the first relaunch, else NULL */
+
+  unsigned physical_blocks;
+  unsigned block[3];
+  unsigned shared_mem;
+  void *buffer; /* control block, then save area */
+  size_t buffer_bytes;
+
+  cudaEvent_t ev_ran;  /* after L0 on the user's stream */
+  cudaEvent_t ev_done; /* after the wait for ctl->complete */
+  cudaEvent_t ev_last; /* after the latest relaunch */
+  bool relaunched;
+  bool done;   /* ev_done seen complete (or the launch never happened) */
+  bool pinned; /* a relaunch went unrecorded: never reuse its buffer */
+
+  /* Values of the GP_EXTRA_PARAMS; params[] points at them. */
+  CUdeviceptr ctl, flag, save;
+  uint32_t grid[3];
+  void **params; /* num_params + GP_EXTRA_PARAMS pointers, then arg bytes */
+};
+
+/* A record with room for `num_params` parameters of `args_bytes` in all,
+ * params[] already pointing into it; NULL if out of host memory. */
+struct gp__launch_rec *gp__rec_alloc(uint32_t num_params, size_t args_bytes,
+                                     unsigned char **args);
+
+/* Has the launch completed (ev_done)? Caches a yes. An error other than
+ * "not ready" counts as complete: the context is broken, and nothing will
+ * ever complete it. */
+bool gp__rec_done(struct gp__launch_rec *rec);
+
+/* Has its latest launch instance left the GPU (finished or yielded)? */
+bool gp__rec_idle(const struct gp__launch_rec *rec);
+
+/* Same user stream (handles are compared by id: they are reused)? */
+bool gp__rec_same_stream(const struct gp__launch_rec *a,
+                         const struct gp__launch_rec *b);
+
+/* Append to the device's list (caller holds d->lock). */
+void gp__rec_append(struct gp__device *d, struct gp__launch_rec *rec);
+
+/* Free records that are done and idle: their buffers and events go back to
+ * the pools. Looks at no more than `budget` records (the launch path keeps
+ * its share small). Caller holds d->lock. */
+void gp__rec_reap(struct gp__device *d, size_t budget);
+
+/* Release a record that was never appended, giving back its buffer only if
+ * `buffer_unused` (nothing was enqueued that touches it). */
+void gp__rec_discard(struct gp__device *d, struct gp__launch_rec *rec,
+                     bool buffer_unused);
+
+#endif /* GP_RUNTIME_RECORD_H */

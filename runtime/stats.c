@@ -1,0 +1,181 @@
+/* stats.c - counters, drain percentiles, the GPREEMPT_STATS summary.
+ *
+ * Counters are relaxed atomics: they are bumped on the launch path from any
+ * thread and only need to add up, not to order anything.
+ */
+#include "stats.h"
+
+#include "config.h"
+#include "status.h"
+
+#include <gpreempt.h>
+#include <gpreempt/abi.h>
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_uint_least64_t launches_preemptible;
+static atomic_uint_least64_t unpreempted[GP__WHY_COUNT];
+static atomic_uint_least64_t refused[GP_REFUSAL_COUNT + 1]; /* last: unknown */
+static atomic_uint_least64_t preemptions, resumes, relaunches;
+
+/* Drain samples: a ring of the latest GP__DRAIN_WINDOW, plus the all-time
+ * count and maximum. Percentiles sort a copy, so reading them never blocks
+ * a writer for long. Static storage: gp_get_stats must not fail on malloc. */
+static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t drain_ring[GP__DRAIN_WINDOW];
+static uint32_t drain_sorted[GP__DRAIN_WINDOW];
+static uint64_t drain_count, drain_max;
+
+#define BUMP(counter) atomic_fetch_add_explicit(&(counter), 1, memory_order_relaxed)
+#define READ(counter) atomic_load_explicit(&(counter), memory_order_relaxed)
+
+const char *gp__why_name(enum gp__why why) {
+  static const char *const names[GP__WHY_COUNT] = {
+      [GP__WHY_NOT_INSTRUMENTED] = "not_instrumented",
+      [GP__WHY_REFUSED] = "refused",
+      [GP__WHY_LATENCY_CRITICAL] = "latency_critical",
+      [GP__WHY_CAPTURING] = "capturing",
+      [GP__WHY_NO_MEMORY] = "no_memory",
+      [GP__WHY_DISABLED] = "disabled",
+      [GP__WHY_ABI_MISMATCH] = "abi_mismatch",
+      [GP__WHY_NO_DEVICE] = "no_device",
+      [GP__WHY_UNSUPPORTED_DEVICE] = "unsupported_device",
+      [GP__WHY_LAUNCH_CONFIG] = "launch_config",
+      [GP__WHY_HOST_MEMORY] = "host_memory",
+      [GP__WHY_CUDA_ERROR] = "cuda_error",
+  };
+  return (unsigned)why < GP__WHY_COUNT ? names[why] : "unknown";
+}
+
+void gp__stats_preemptible(void) { BUMP(launches_preemptible); }
+
+void gp__stats_unpreempted(enum gp__why why, uint32_t refusal) {
+  if ((unsigned)why >= GP__WHY_COUNT)
+    why = GP__WHY_CUDA_ERROR;
+  BUMP(unpreempted[why]);
+  if (why == GP__WHY_REFUSED)
+    BUMP(refused[refusal < GP_REFUSAL_COUNT ? refusal : GP_REFUSAL_COUNT]);
+}
+
+void gp__stats_preemption(void) { BUMP(preemptions); }
+void gp__stats_resume(void) { BUMP(resumes); }
+void gp__stats_relaunch(void) { BUMP(relaunches); }
+
+void gp__stats_drain(uint64_t drain_us) {
+  uint32_t sample = drain_us > UINT32_MAX ? UINT32_MAX : (uint32_t)drain_us;
+  pthread_mutex_lock(&drain_lock);
+  drain_ring[drain_count % GP__DRAIN_WINDOW] = sample;
+  drain_count++;
+  if (drain_us > drain_max)
+    drain_max = drain_us;
+  pthread_mutex_unlock(&drain_lock);
+}
+
+static int compare_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of the sorted samples: the smallest sample with at
+ * least `percent`% of the samples at or below it. */
+static uint64_t percentile(const uint32_t *sorted, size_t n, unsigned percent) {
+  if (n == 0)
+    return 0;
+  size_t rank = (n * percent + 99) / 100; /* ceil(n * p / 100), >= 1 */
+  return sorted[rank - 1];
+}
+
+static void drain_summary(gp_stats *out) {
+  pthread_mutex_lock(&drain_lock);
+  size_t n = drain_count < GP__DRAIN_WINDOW ? (size_t)drain_count
+                                            : (size_t)GP__DRAIN_WINDOW;
+  memcpy(drain_sorted, drain_ring, n * sizeof drain_ring[0]);
+  qsort(drain_sorted, n, sizeof drain_sorted[0], compare_u32);
+  out->drain_samples = drain_count;
+  out->drain_p50_us = percentile(drain_sorted, n, 50);
+  out->drain_p99_us = percentile(drain_sorted, n, 99);
+  out->drain_max_us = drain_max;
+  pthread_mutex_unlock(&drain_lock);
+}
+
+gp_status gp_get_stats(gp_stats *out) {
+  if (out == NULL)
+    return GP_ERROR_INVALID_VALUE;
+  (void)gp__config(); /* first use: GPREEMPT_STATS registers its summary */
+  memset(out, 0, sizeof *out);
+  out->launches_preemptible = READ(launches_preemptible);
+  uint64_t total = 0;
+  for (int why = 0; why < GP__WHY_COUNT; why++) {
+    uint64_t n = READ(unpreempted[why]);
+    total += n;
+    switch ((enum gp__why)why) {
+    case GP__WHY_NOT_INSTRUMENTED:
+      out->unpreempted_not_instrumented = n;
+      break;
+    case GP__WHY_REFUSED:
+      out->unpreempted_refused = n;
+      break;
+    case GP__WHY_LATENCY_CRITICAL:
+      out->unpreempted_latency_critical = n;
+      break;
+    case GP__WHY_CAPTURING:
+      out->unpreempted_capturing = n;
+      break;
+    case GP__WHY_NO_MEMORY:
+      out->unpreempted_no_memory = n;
+      break;
+    default:
+      out->unpreempted_other += n;
+      break;
+    }
+  }
+  out->launches_unpreempted = total;
+  out->preemptions = READ(preemptions);
+  out->resumes = READ(resumes);
+  out->relaunches = READ(relaunches);
+  drain_summary(out);
+  return GP_SUCCESS;
+}
+
+void gp__stats_print_summary(void) {
+  gp_stats s;
+  (void)gp_get_stats(&s);
+  /* One "gpreempt: <what> <numbers>" line each, so scripts can grep. */
+  fprintf(stderr, "gpreempt: launches preemptible %" PRIu64
+                  " unpreempted %" PRIu64 "\n",
+          s.launches_preemptible, s.launches_unpreempted);
+  for (int why = 0; why < GP__WHY_DISABLED; why++)
+    fprintf(stderr, "gpreempt: unpreempted %s %" PRIu64 "\n",
+            gp__why_name((enum gp__why)why), (uint64_t)READ(unpreempted[why]));
+  /* The reasons that gp_stats folds into unpreempted_other, on one line. */
+  char detail[256] = "";
+  size_t used = 0;
+  for (int why = GP__WHY_DISABLED; why < GP__WHY_COUNT; why++) {
+    int n = snprintf(detail + used, sizeof detail - used, "%s%s %" PRIu64,
+                     why == GP__WHY_DISABLED ? "" : ", ",
+                     gp__why_name((enum gp__why)why),
+                     (uint64_t)READ(unpreempted[why]));
+    if (n < 0 || (size_t)n >= sizeof detail - used)
+      break;
+    used += (size_t)n;
+  }
+  fprintf(stderr, "gpreempt: unpreempted other %" PRIu64 " (%s)\n",
+          s.unpreempted_other, detail);
+  for (uint32_t r = 0; r <= GP_REFUSAL_COUNT; r++) {
+    uint64_t n = READ(refused[r]);
+    if (n != 0)
+      fprintf(stderr, "gpreempt: refused %s %" PRIu64 "\n",
+              gp__refusal_name(r), n);
+  }
+  fprintf(stderr, "gpreempt: preemptions %" PRIu64 "\n", s.preemptions);
+  fprintf(stderr, "gpreempt: resumes %" PRIu64 "\n", s.resumes);
+  fprintf(stderr, "gpreempt: relaunches %" PRIu64 "\n", s.relaunches);
+  fprintf(stderr, "gpreempt: drain_us p50 %" PRIu64 " p99 %" PRIu64
+                  " max %" PRIu64 " (n=%" PRIu64 ")\n",
+          s.drain_p50_us, s.drain_p99_us, s.drain_max_us, s.drain_samples);
+}

@@ -1,0 +1,41 @@
+/* stats.h - counters behind gp_get_stats() and GPREEMPT_STATS. */
+#ifndef GP_RUNTIME_STATS_H
+#define GP_RUNTIME_STATS_H
+
+#include <stdint.h>
+
+/* Why a launch ran the original kernel. The first five have their own
+ * gp_stats counter; the rest add up to unpreempted_other. */
+enum gp__why {
+  GP__WHY_NOT_INSTRUMENTED = 0, /* no N__gp_info in the module */
+  GP__WHY_REFUSED,              /* the pass refused it (refusal says why) */
+  GP__WHY_LATENCY_CRITICAL,     /* stream priority above the default */
+  GP__WHY_CAPTURING,            /* stream capture (or its query failed) */
+  GP__WHY_NO_MEMORY,            /* no device memory for ctl/save */
+  GP__WHY_DISABLED,             /* GPREEMPT_DISABLE */
+  GP__WHY_ABI_MISMATCH,         /* info, variant or reference malformed */
+  GP__WHY_NO_DEVICE,            /* no driver or device: nothing runs */
+  GP__WHY_UNSUPPORTED_DEVICE,   /* no driver entry points, no memops, ... */
+  GP__WHY_LAUNCH_CONFIG,        /* empty or invalid grid/block, occupancy 0 */
+  GP__WHY_HOST_MEMORY,          /* malloc failed */
+  GP__WHY_CUDA_ERROR,           /* a CUDA call of gpreempt's failed */
+  GP__WHY_COUNT
+};
+
+/* Short name of a reason, for the log and the summary. */
+const char *gp__why_name(enum gp__why why);
+
+void gp__stats_preemptible(void);
+/* `refusal` counts only with GP__WHY_REFUSED. */
+void gp__stats_unpreempted(enum gp__why why, uint32_t refusal);
+void gp__stats_preemption(void);
+void gp__stats_resume(void);
+void gp__stats_relaunch(void);
+/* One gp_wait_drained() success; the last GP__DRAIN_WINDOW are kept. */
+void gp__stats_drain(uint64_t drain_us);
+#define GP__DRAIN_WINDOW 65536u
+
+/* atexit handler for GPREEMPT_STATS=1: the summary on stderr. */
+void gp__stats_print_summary(void);
+
+#endif /* GP_RUNTIME_STATS_H */

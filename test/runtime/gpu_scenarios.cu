@@ -1,0 +1,478 @@
+// The runtime on a real GPU, without the pass: `busy__gp` below is written by
+// hand the way gpreempt/abi.h says the pass emits a variant (persistent grid,
+// ticket in ctl->next_block, yield when *flag != 0 with the state in the save
+// area and logical + 1 in slots[p], ctl->complete after the last block), and
+// the launches go through __gpreempt_launch_kernel as instrumented host code
+// does. Each scenario is one argument; the *.test files run one each.
+//
+// The kernel adds to its output (out[i] += f(i)), so a block that ran twice
+// or not at all shows up as a wrong value.
+#include <gpreempt.h>
+#include <gpreempt/abi.h>
+
+#include <cuda_runtime.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <thread>
+#include <vector>
+
+extern "C" cudaError_t __gpreempt_launch_kernel(gp_kernel_ref *, const void *, dim3, dim3, void **,
+                                                size_t, cudaStream_t);
+extern "C" cudaError_t __gpreempt_launch_kernel_ptsz(gp_kernel_ref *, const void *, dim3, dim3,
+                                                     void **, size_t, cudaStream_t);
+
+// One step of a 64-bit LCG per loop iteration: cheap, and its n-fold
+// composition has a closed form for the host check.
+#define LCG_A 6364136223846793005ull
+#define LCG_C 1442695040888963407ull
+#define STATE_WORDS 4u // resume point, i, acc low, acc high
+#define POLL_EVERY 1024u
+
+extern "C" __global__ void busy(unsigned long long *out, unsigned iters) {
+  unsigned threads = blockDim.x * blockDim.y * blockDim.z;
+  unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+  unsigned long long block =
+      blockIdx.x + (unsigned long long)gridDim.x * (blockIdx.y + (unsigned long long)gridDim.y * blockIdx.z);
+  unsigned long long gid = block * threads + t, acc = gid;
+  for (unsigned i = 0; i < iters; i++)
+    acc = acc * LCG_A + LCG_C;
+  out[gid] += acc;
+}
+
+extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_launch_ctl *ctl,
+                                    const volatile unsigned *flag, unsigned *save, unsigned gx,
+                                    unsigned gy, unsigned gz) {
+  const unsigned threads = blockDim.x * blockDim.y * blockDim.z;
+  const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+  const unsigned p = blockIdx.x;
+  const unsigned long long total = (unsigned long long)gx * gy * gz;
+  volatile unsigned long long *slots =
+      (volatile unsigned long long *)((char *)ctl + GP_CTL_SLOTS_OFFSET);
+  __shared__ unsigned long long logical;
+  __shared__ int resumed;
+#define SAVED(w) save[((size_t)(p * STATE_WORDS + (w)) * threads + t)]
+  for (;;) {
+    if (t == 0) {
+      unsigned long long slot = slots[p];
+      resumed = slot != 0;
+      if (slot != 0) {
+        logical = slot - 1;
+        slots[p] = 0;
+      } else if (*flag) {
+        logical = ~0ull; // blocks that start while preempted leave at once
+      } else {
+        unsigned long long b = atomicAdd((unsigned long long *)&ctl->next_block, 1ull);
+        logical = b < total ? b : ~0ull;
+      }
+    }
+    __syncthreads();
+    unsigned long long lb = logical;
+    bool res = resumed;
+    __syncthreads();
+    if (lb == ~0ull)
+      return;
+    unsigned long long gid = lb * threads + t, acc = gid;
+    unsigned i = 0;
+    if (res) {
+      if (SAVED(0) != 1)
+        printf("busy__gp: bad resume point %u\n", SAVED(0));
+      i = SAVED(1);
+      acc = SAVED(2) | ((unsigned long long)SAVED(3) << 32);
+    }
+    bool yield = false;
+    while (i < iters) {
+      unsigned end = min(iters, i + POLL_EVERY);
+      for (; i < end; i++)
+        acc = acc * LCG_A + LCG_C;
+      if (i < iters && __syncthreads_or(*flag != 0)) { // the block yields as one
+        yield = true;
+        break;
+      }
+    }
+    if (yield) {
+      SAVED(0) = 1;
+      SAVED(1) = i;
+      SAVED(2) = (unsigned)acc;
+      SAVED(3) = (unsigned)(acc >> 32);
+      __threadfence();
+      __syncthreads();
+      if (t == 0)
+        slots[p] = lb + 1;
+      return;
+    }
+    out[gid] += acc;
+    __threadfence();
+    __syncthreads();
+    if (t == 0) {
+      unsigned long long done = atomicAdd((unsigned long long *)&ctl->blocks_done, 1ull) + 1;
+      if (done == total) {
+        __threadfence_system();
+        atomicExch((unsigned *)&ctl->complete, 1u);
+      }
+    }
+  }
+#undef SAVED
+}
+extern "C" __device__ gp_kernel_info busy__gp_info = {
+    GP_INFO_MAGIC, GP_ABI_VERSION, GP_INFO_PREEMPTIBLE, GP_REFUSAL_NONE, STATE_WORDS, 2, 1, 0};
+
+// No info at all: not instrumented. Info without the flag: refused.
+extern "C" __global__ void plain_kernel(unsigned long long *out) { out[0] += 1; }
+extern "C" __global__ void refused_kernel(unsigned long long *out) { out[0] += 1; }
+extern "C" __device__ gp_kernel_info refused_kernel__gp_info = {
+    GP_INFO_MAGIC, GP_ABI_VERSION, 0, GP_REFUSAL_BARRIER, 0, 1, 0, 0};
+
+// Latency-critical work: spins `cycles`, launched plainly.
+extern "C" __global__ void lc_spin(unsigned long long *x, unsigned long long cycles) {
+  unsigned long long start = clock64();
+  while (clock64() - start < cycles) {
+  }
+  if (threadIdx.x == 0)
+    x[blockIdx.x] += 1;
+}
+
+static gp_kernel_ref ref_busy = {(const void *)busy, "busy", nullptr};
+static gp_kernel_ref ref_plain = {(const void *)plain_kernel, "plain_kernel", nullptr};
+static gp_kernel_ref ref_refused = {(const void *)refused_kernel, "refused_kernel", nullptr};
+
+static int failures;
+#define CK(x)                                                                                      \
+  do {                                                                                             \
+    cudaError_t e_ = (x);                                                                          \
+    if (e_ != cudaSuccess) {                                                                       \
+      printf("%s:%d: %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorName(e_));                     \
+      exit(1);                                                                                     \
+    }                                                                                              \
+  } while (0)
+#define EXPECT(c)                                                                                  \
+  do {                                                                                             \
+    if (!(c)) {                                                                                    \
+      printf("%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__, #c);                                \
+      failures++;                                                                                  \
+    }                                                                                              \
+  } while (0)
+
+static double now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// The affine map x -> A x + C applied n times, as (an, cn).
+static void lcg_power(unsigned n, unsigned long long *an, unsigned long long *cn) {
+  unsigned long long ra = 1, rc = 0, ba = LCG_A, bc = LCG_C;
+  for (; n; n >>= 1) {
+    if (n & 1) {
+      rc = ba * rc + bc;
+      ra = ba * ra;
+    }
+    bc = ba * bc + bc;
+    ba = ba * ba;
+  }
+  *an = ra;
+  *cn = rc;
+}
+
+struct Job {
+  unsigned long long *out;
+  size_t n;
+  unsigned iters;
+  dim3 grid, block;
+};
+
+static Job make_job(dim3 grid, dim3 block, unsigned iters) {
+  Job j{nullptr, (size_t)grid.x * grid.y * grid.z * block.x * block.y * block.z, iters, grid, block};
+  CK(cudaMalloc(&j.out, j.n * 8));
+  CK(cudaMemset(j.out, 0, j.n * 8));
+  CK(cudaDeviceSynchronize());
+  return j;
+}
+
+static cudaError_t launch(Job &j, cudaStream_t s, bool per_thread = false) {
+  void *args[] = {&j.out, &j.iters};
+  return per_thread ? __gpreempt_launch_kernel_ptsz(&ref_busy, (const void *)busy, j.grid, j.block,
+                                                    args, 0, s)
+                    : __gpreempt_launch_kernel(&ref_busy, (const void *)busy, j.grid, j.block, args,
+                                               0, s);
+}
+
+static bool values_ok(const unsigned long long *h, const Job &j, unsigned times) {
+  unsigned long long an, cn;
+  lcg_power(j.iters, &an, &cn);
+  for (size_t g = 0; g < j.n; g++)
+    if (h[g] != (an * g + cn) * times) {
+      printf("  value %zu wrong\n", g);
+      return false;
+    }
+  return true;
+}
+
+// Each output element must hold `times` contributions, no more, no less.
+static void verify(const Job &j, unsigned times, const char *what) {
+  std::vector<unsigned long long> h(j.n);
+  CK(cudaMemcpy(h.data(), j.out, j.n * 8, cudaMemcpyDeviceToHost));
+  bool ok = values_ok(h.data(), j, times);
+  printf("%s: %s\n", what, ok ? "ok" : "WRONG");
+  failures += !ok;
+}
+
+static cudaStream_t be, be_blocking, lc;
+static unsigned long long *lc_buf;
+
+static void preempt_drain(uint64_t *drain_us = nullptr) {
+  EXPECT(gp_preempt(0) == GP_SUCCESS);
+  uint64_t us = 0;
+  gp_status st = gp_wait_drained(0, 2000000, &us);
+  if (st != GP_SUCCESS)
+    printf("gp_wait_drained: %s\n", gp_status_string(st));
+  EXPECT(st == GP_SUCCESS);
+  if (drain_us)
+    *drain_us = us;
+}
+
+// Launch, preempt, run latency-critical work while preempted, resume.
+static void preempt_resume() {
+  Job j = make_job(dim3(20000), dim3(128), 200000);
+  double t0 = now_ms();
+  CK(launch(j, be));
+  CK(cudaStreamSynchronize(be));
+  printf("kernel alone: %.1f ms\n", now_ms() - t0);
+  CK(cudaMemset(j.out, 0, j.n * 8));
+  CK(cudaDeviceSynchronize());
+
+  CK(launch(j, be));
+  usleep(10000);
+  uint64_t drain_us;
+  preempt_drain(&drain_us);
+  printf("drain: %llu us\n", (unsigned long long)drain_us);
+  EXPECT(cudaStreamQuery(be) == cudaErrorNotReady); // preempted, not finished
+  t0 = now_ms();
+  lc_spin<<<132, 32, 0, lc>>>(lc_buf, 100000); // first launch: module loading
+  CK(cudaStreamSynchronize(lc));
+  printf("latency-critical kernel while preempted: %.3f ms\n", now_ms() - t0);
+  usleep(20000);
+  EXPECT(cudaStreamQuery(be) == cudaErrorNotReady); // stays preempted
+  EXPECT(gp_resume(0) == GP_SUCCESS);
+  EXPECT(gp_resume(0) == GP_ERROR_NOT_PREEMPTED);
+  CK(cudaStreamSynchronize(be));
+  verify(j, 1, "preempt-resume");
+}
+
+// One kernel preempted hundreds of times at random moments, some nested.
+static void many_preemptions() {
+  Job j = make_job(dim3(20000), dim3(128), 200000);
+  CK(launch(j, be));
+  int n = 0;
+  uint64_t sum = 0, worst = 0;
+  while (cudaStreamQuery(be) == cudaErrorNotReady && n < 300) {
+    usleep(rand() % 1000);
+    bool nested = n % 7 == 0;
+    if (nested)
+      EXPECT(gp_preempt(0) == GP_SUCCESS);
+    uint64_t us;
+    preempt_drain(&us);
+    sum += us;
+    worst = us > worst ? us : worst;
+    if (nested)
+      EXPECT(gp_resume(0) == GP_SUCCESS);
+    EXPECT(gp_resume(0) == GP_SUCCESS);
+    n++;
+  }
+  CK(cudaStreamSynchronize(be));
+  printf("%d preemptions, drain mean %.1f us, max %llu us\n", n, n ? (double)sum / n : 0.0,
+         (unsigned long long)worst);
+  EXPECT(n > 5);
+  verify(j, 1, "many-preemptions");
+}
+
+// Queues of launches on a non-blocking, a blocking, the legacy and the
+// per-thread default stream, preempted over and over; a copy enqueued after
+// them on the stream must see every contribution.
+static void streams() {
+  Job j1 = make_job(dim3(3000), dim3(256), 30000), j2 = make_job(dim3(50, 20, 3), dim3(16, 4, 2), 40000);
+  unsigned long long *pinned;
+  CK(cudaMallocHost(&pinned, j1.n * 8));
+  for (int k = 0; k < 6; k++) {
+    CK(launch(j1, be));
+    CK(launch(j2, k < 2 ? be_blocking : nullptr, k >= 4)); // blocking, legacy, per-thread
+  }
+  CK(cudaMemcpyAsync(pinned, j1.out, j1.n * 8, cudaMemcpyDeviceToHost, be));
+  int n = 0;
+  while (cudaStreamQuery(be) == cudaErrorNotReady ||
+         cudaStreamQuery(be_blocking) == cudaErrorNotReady) {
+    if (n++ >= 2000)
+      break;
+    usleep(rand() % 500);
+    if (n % 3)
+      preempt_drain();
+    else
+      EXPECT(gp_preempt(0) == GP_SUCCESS);
+    EXPECT(gp_resume(0) == GP_SUCCESS);
+  }
+  CK(cudaDeviceSynchronize());
+  printf("%d preemptions\n", n);
+  verify(j1, 6, "streams: non-blocking stream");
+  verify(j2, 6, "streams: blocking, legacy and per-thread streams");
+  bool ok = values_ok(pinned, j1, 6);
+  printf("streams: copy ordered after the launches: %s\n", ok ? "ok" : "WRONG");
+  failures += !ok;
+  CK(cudaFreeHost(pinned));
+}
+
+// gp_resume_after: kernels resume behind the latency-critical work; a launch
+// made right after it, and a launch made while preempted, complete too.
+static void resume_after() {
+  Job j = make_job(dim3(20000), dim3(128), 100000), j2 = make_job(dim3(2000), dim3(128), 50000);
+  EXPECT(gp_preempt(0) == GP_SUCCESS);
+  CK(launch(j, be)); // while preempted: yields at once, runs at the resume
+  usleep(20000);
+  EXPECT(cudaStreamQuery(be) == cudaErrorNotReady);
+  lc_spin<<<1, 32, 0, lc>>>(lc_buf, 20000000ull);
+  EXPECT(gp_resume_after(0, lc) == GP_SUCCESS);
+  CK(launch(j2, be_blocking)); // before the clear has run on the GPU
+  CK(cudaDeviceSynchronize());
+  verify(j, 1, "resume-after: launched while preempted");
+  verify(j2, 1, "resume-after: launched before the clear ran");
+
+  Job j3 = make_job(dim3(20000), dim3(128), 200000);
+  CK(launch(j3, be));
+  int n = 0;
+  while (cudaStreamQuery(be) == cudaErrorNotReady && n++ < 300) {
+    EXPECT(gp_preempt(0) == GP_SUCCESS);
+    lc_spin<<<4, 32, 0, lc>>>(lc_buf, 200000ull);
+    EXPECT(gp_resume_after(0, lc) == GP_SUCCESS);
+    usleep(rand() % 1000);
+  }
+  CK(cudaDeviceSynchronize());
+  printf("%d preempt/resume_after rounds\n", n);
+  verify(j3, 1, "resume-after: storm");
+}
+
+// Launches that must run the original kernel, counted by reason; a graph
+// captured with a preemptible kernel replays the original.
+static void unpreempted() {
+  gp_stats before, after;
+  EXPECT(gp_get_stats(&before) == GP_SUCCESS);
+  void *args[] = {&lc_buf};
+  dim3 one(1);
+  CK(__gpreempt_launch_kernel(&ref_plain, (const void *)plain_kernel, one, one, args, 0, be));
+  CK(__gpreempt_launch_kernel(&ref_refused, (const void *)refused_kernel, one, one, args, 0, be));
+  Job j = make_job(dim3(100), dim3(128), 1000);
+  CK(launch(j, lc)); // high priority: latency-critical
+  cudaStream_t cs;
+  CK(cudaStreamCreateWithFlags(&cs, cudaStreamNonBlocking));
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CK(cudaStreamBeginCapture(cs, cudaStreamCaptureModeGlobal));
+  CK(launch(j, cs));
+  EXPECT(gp_resume_after(0, cs) == GP_ERROR_INVALID_STREAM); // must not break the capture
+  CK(cudaStreamEndCapture(cs, &graph));
+  CK(cudaGraphInstantiate(&exec, graph, 0));
+  CK(cudaGraphLaunch(exec, cs));
+  CK(cudaDeviceSynchronize());
+  verify(j, 2, "unpreempted: latency-critical and captured launches");
+  EXPECT(gp_get_stats(&after) == GP_SUCCESS);
+  EXPECT(after.unpreempted_not_instrumented - before.unpreempted_not_instrumented == 1);
+  EXPECT(after.unpreempted_refused - before.unpreempted_refused == 1);
+  EXPECT(after.unpreempted_latency_critical - before.unpreempted_latency_critical == 1);
+  EXPECT(after.unpreempted_capturing - before.unpreempted_capturing == 1);
+  EXPECT(after.launches_preemptible == before.launches_preemptible);
+}
+
+// Four threads launch (one on its per-thread default stream) while another
+// preempts and resumes in a loop.
+static void threads() {
+  std::vector<Job> jobs;
+  for (int t = 0; t < 4; t++)
+    jobs.push_back(make_job(dim3(3000), dim3(128), 30000));
+  volatile bool stop = false;
+  std::thread preempter([&] {
+    int n = 0;
+    while (!stop) {
+      preempt_drain();
+      EXPECT(gp_resume(0) == GP_SUCCESS);
+      usleep(300);
+      n++;
+    }
+    printf("%d preemptions\n", n);
+  });
+  std::vector<std::thread> launchers;
+  for (int t = 0; t < 4; t++)
+    launchers.emplace_back([&, t] {
+      cudaStream_t s;
+      CK(cudaStreamCreate(&s));
+      for (int k = 0; k < 8; k++)
+        CK(launch(jobs[t], t == 3 ? nullptr : s, t == 3));
+      CK(cudaStreamSynchronize(t == 3 ? cudaStreamPerThread : s));
+    });
+  for (auto &l : launchers)
+    l.join();
+  stop = true;
+  preempter.join();
+  CK(cudaDeviceSynchronize());
+  for (int t = 0; t < 4; t++)
+    verify(jobs[t], 8, "threads");
+}
+
+// Many launches on several streams, for GPREEMPT_STRESS to preempt.
+static void stress() {
+  Job j1 = make_job(dim3(5000), dim3(256), 20000), j2 = make_job(dim3(100, 30, 2), dim3(8, 4, 2), 30000);
+  for (int k = 0; k < 20; k++) {
+    CK(launch(j1, be));
+    CK(launch(j2, k % 2 ? be_blocking : nullptr, k % 3 == 0));
+  }
+  CK(cudaDeviceSynchronize());
+  verify(j1, 20, "stress: non-blocking stream");
+  verify(j2, 20, "stress: other streams");
+  gp_stats st;
+  EXPECT(gp_get_stats(&st) == GP_SUCCESS);
+  printf("%llu preemptions, %llu relaunches\n", (unsigned long long)st.preemptions,
+         (unsigned long long)st.relaunches);
+  if (getenv("GPREEMPT_STRESS"))
+    EXPECT(st.preemptions > 0);
+}
+
+static void on_alarm(int) {
+  static const char msg[] = "gp-rt-gpu-scenarios: timed out (hang?)\n";
+  (void)!write(2, msg, sizeof msg - 1);
+  _exit(3);
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, nullptr, _IONBF, 0);
+  signal(SIGALRM, on_alarm);
+  alarm(120); // a hang fails the test instead of stalling the suite
+  struct {
+    const char *name;
+    void (*run)();
+  } scenarios[] = {{"preempt-resume", preempt_resume}, {"many-preemptions", many_preemptions},
+                   {"streams", streams},               {"resume-after", resume_after},
+                   {"unpreempted", unpreempted},       {"threads", threads},
+                   {"stress", stress}};
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s SCENARIO\n", argv[0]);
+    return 2;
+  }
+  CK(cudaSetDevice(0));
+  int least, greatest;
+  CK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+  CK(cudaStreamCreateWithFlags(&be, cudaStreamNonBlocking));
+  CK(cudaStreamCreate(&be_blocking));
+  CK(cudaStreamCreateWithPriority(&lc, cudaStreamNonBlocking, greatest));
+  CK(cudaMalloc(&lc_buf, 8 * 1024));
+  CK(cudaMemset(lc_buf, 0, 8 * 1024));
+  for (auto &s : scenarios)
+    if (strcmp(argv[1], s.name) == 0) {
+      s.run();
+      printf("%s: %s\n", s.name, failures ? "FAILED" : "passed");
+      return failures != 0;
+    }
+  fprintf(stderr, "unknown scenario %s\n", argv[1]);
+  return 2;
+}

@@ -1,0 +1,118 @@
+/* Unit checks of runtime internals that need no GPU: buffer size classes,
+ * drain percentiles, names, and the per-thread CUDA error. */
+#include "check.h"
+
+#include "pool.h"
+#include "stats.h"
+#include "status.h"
+
+#include <gpreempt.h>
+#include <gpreempt/abi.h>
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+static void size_classes(void) {
+  size_t prev = 0;
+  for (size_t bytes = 1; bytes < ((size_t)1 << 34); bytes = bytes * 5 / 4 + 1) {
+    size_t c = gp__pool_size_class(bytes);
+    CHECK(c >= bytes);
+    CHECK(c <= bytes + bytes / 4 + 256); /* a quarter, or 256 bytes, wasted */
+    CHECK(c >= prev);                     /* monotonic */
+    CHECK(c % 256 == 0);                  /* cudaMalloc granularity */
+    prev = c;
+  }
+  CHECK_EQ(gp__pool_size_class(0), 256);
+  CHECK_EQ(gp__pool_size_class(256), 256);
+  CHECK_EQ(gp__pool_size_class(1000), 1024);
+  CHECK_EQ(gp__pool_size_class(1025), 1280);
+  /* Launches of nearby sizes share one class, so buffers get reused. */
+  CHECK_EQ(gp__pool_size_class(3000000), gp__pool_size_class(3100000));
+}
+
+static void drain_percentiles(void) {
+  gp_stats s;
+  CHECK_EQ(gp_get_stats(&s), GP_SUCCESS);
+  CHECK_EQ(s.drain_samples, 0);
+  CHECK_EQ(s.drain_p50_us, 0);
+
+  /* 1..100 in a scrambled order: nearest-rank p50 = 50, p99 = 99. */
+  for (unsigned i = 0; i < 100; i++)
+    gp__stats_drain((i * 37) % 100 + 1);
+  CHECK_EQ(gp_get_stats(&s), GP_SUCCESS);
+  CHECK_EQ(s.drain_samples, 100);
+  CHECK_EQ(s.drain_p50_us, 50);
+  CHECK_EQ(s.drain_p99_us, 99);
+  CHECK_EQ(s.drain_max_us, 100);
+
+  /* The window keeps the latest samples; the count and max are all-time. */
+  for (unsigned i = 0; i < GP__DRAIN_WINDOW; i++)
+    gp__stats_drain(7);
+  CHECK_EQ(gp_get_stats(&s), GP_SUCCESS);
+  CHECK_EQ(s.drain_samples, 100 + GP__DRAIN_WINDOW);
+  CHECK_EQ(s.drain_p50_us, 7);
+  CHECK_EQ(s.drain_p99_us, 7);
+  CHECK_EQ(s.drain_max_us, 100);
+  /* Huge samples saturate instead of wrapping. */
+  gp__stats_drain(UINT64_C(1) << 40);
+  CHECK_EQ(gp_get_stats(&s), GP_SUCCESS);
+  CHECK_EQ(s.drain_max_us, UINT64_C(1) << 40);
+}
+
+static void counters(void) {
+  gp__stats_unpreempted(GP__WHY_REFUSED, GP_REFUSAL_BARRIER);
+  gp__stats_unpreempted(GP__WHY_NOT_INSTRUMENTED, 0);
+  gp__stats_unpreempted(GP__WHY_DISABLED, 0);
+  gp__stats_unpreempted(GP__WHY_CUDA_ERROR, 0);
+  gp__stats_unpreempted(GP__WHY_NO_MEMORY, 0);
+  gp__stats_preemptible();
+  gp_stats s;
+  CHECK_EQ(gp_get_stats(&s), GP_SUCCESS);
+  CHECK_EQ(s.launches_preemptible, 1);
+  CHECK_EQ(s.launches_unpreempted, 5);
+  CHECK_EQ(s.unpreempted_refused, 1);
+  CHECK_EQ(s.unpreempted_not_instrumented, 1);
+  CHECK_EQ(s.unpreempted_no_memory, 1);
+  CHECK_EQ(s.unpreempted_other, 2);
+}
+
+static void names(void) {
+  for (uint32_t r = 0; r < GP_REFUSAL_COUNT; r++) {
+    const char *name = gp__refusal_name(r);
+    CHECK(name != NULL && strcmp(name, "unknown") != 0);
+    for (uint32_t q = 0; q < r; q++)
+      CHECK(strcmp(name, gp__refusal_name(q)) != 0);
+  }
+  CHECK(strcmp(gp__refusal_name(GP_REFUSAL_COUNT), "unknown") == 0);
+  CHECK(strcmp(gp__refusal_name(UINT32_MAX), "unknown") == 0);
+  CHECK(strcmp(gp__refusal_name(GP_REFUSAL_BARRIER), "barrier") == 0);
+  for (int w = 0; w < GP__WHY_COUNT; w++)
+    CHECK(strcmp(gp__why_name((enum gp__why)w), "unknown") != 0);
+  CHECK(strcmp(gp__why_name(GP__WHY_COUNT), "unknown") == 0);
+}
+
+static void *fail_in_thread(void *arg) {
+  (void)arg;
+  CHECK_EQ(gp_last_cuda_error(), 0); /* not the main thread's */
+  CHECK_EQ(gp__cuda_failure(2), GP_ERROR_CUDA);
+  CHECK_EQ(gp_last_cuda_error(), 2);
+  return NULL;
+}
+
+static void thread_local_error(void) {
+  CHECK_EQ(gp__cuda_failure(700), GP_ERROR_CUDA);
+  pthread_t t;
+  CHECK_EQ(pthread_create(&t, NULL, fail_in_thread, NULL), 0);
+  pthread_join(t, NULL);
+  CHECK_EQ(gp_last_cuda_error(), 700);
+}
+
+int main(void) {
+  size_classes();
+  drain_percentiles();
+  counters();
+  names();
+  thread_local_error();
+  return check_failures() != 0;
+}
