@@ -202,15 +202,28 @@ static cudaError_t launch(Job &j, cudaStream_t s, bool per_thread = false) {
                                                0, s);
 }
 
+// Each value is `times` contributions of f(g); say how many are off and how
+// (a multiple of f(g) means blocks ran too often or too rarely).
 static bool values_ok(const unsigned long long *h, const Job &j, unsigned times) {
   unsigned long long an, cn;
   lcg_power(j.iters, &an, &cn);
-  for (size_t g = 0; g < j.n; g++)
-    if (h[g] != (an * g + cn) * times) {
-      printf("  value %zu wrong\n", g);
-      return false;
+  size_t wrong = 0;
+  for (size_t g = 0; g < j.n; g++) {
+    unsigned long long f = an * g + cn;
+    if (h[g] == f * times)
+      continue;
+    if (wrong++ < 4) {
+      long long k = -1;
+      for (unsigned m = 0; m <= 2 * times + 2 && k < 0; m++)
+        if (h[g] == f * m)
+          k = m;
+      printf("  value %zu (block %zu) wrong: %lld contributions instead of %u\n", g,
+             g / ((size_t)j.block.x * j.block.y * j.block.z), k, times);
     }
-  return true;
+  }
+  if (wrong)
+    printf("  %zu of %zu values wrong\n", wrong, j.n);
+  return wrong == 0;
 }
 
 // Each output element must hold `times` contributions, no more, no less.
@@ -420,16 +433,28 @@ static void threads() {
     verify(jobs[t], 8, "threads");
 }
 
-// Many launches on several streams, for GPREEMPT_STRESS to preempt.
+// Many launches on several streams, for GPREEMPT_STRESS to preempt. One
+// output per stream: the per-thread default stream and a blocking stream are
+// not ordered with each other, so they must not add to the same array.
 static void stress() {
-  Job j1 = make_job(dim3(5000), dim3(256), 20000), j2 = make_job(dim3(100, 30, 2), dim3(8, 4, 2), 30000);
-  for (int k = 0; k < 20; k++) {
+  Job j1 = make_job(dim3(5000), dim3(256), 20000);
+  Job per_thread = make_job(dim3(100, 30, 2), dim3(8, 4, 2), 30000);
+  Job blocking = make_job(dim3(100, 30, 2), dim3(8, 4, 2), 30000);
+  Job legacy = make_job(dim3(100, 30, 2), dim3(8, 4, 2), 30000);
+  for (int k = 0; k < 21; k++) {
     CK(launch(j1, be));
-    CK(launch(j2, k % 2 ? be_blocking : nullptr, k % 3 == 0));
+    if (k % 3 == 0)
+      CK(launch(per_thread, nullptr, true));
+    else if (k % 3 == 1)
+      CK(launch(blocking, be_blocking));
+    else
+      CK(launch(legacy, nullptr));
   }
   CK(cudaDeviceSynchronize());
-  verify(j1, 20, "stress: non-blocking stream");
-  verify(j2, 20, "stress: other streams");
+  verify(j1, 21, "stress: non-blocking stream");
+  verify(per_thread, 7, "stress: per-thread default stream");
+  verify(blocking, 7, "stress: blocking stream");
+  verify(legacy, 7, "stress: legacy default stream");
   gp_stats st;
   EXPECT(gp_get_stats(&st) == GP_SUCCESS);
   printf("%llu preemptions, %llu relaunches\n", (unsigned long long)st.preemptions,
