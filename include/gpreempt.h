@@ -25,7 +25,15 @@
  * gp_resume().
  *
  * All functions are thread-safe and may be called from any host thread.
- * Nothing here prints, except GPREEMPT_STATS=1 at exit (see README).
+ * Nothing here prints, except GPREEMPT_STATS=1 at exit and GPREEMPT_LOG=1
+ * (see README).
+ *
+ * Linking the runtime sets two CUDA variables before main, unless the
+ * environment already has them (and not with GPREEMPT_DISABLE=1):
+ * CUDA_MODULE_LOADING=EAGER (with lazy loading, the first launch of an LC
+ * kernel while a BE kernel is preempted could hang) and
+ * CUDA_DEVICE_MAX_CONNECTIONS=32 (relaunches and the streams that wait for
+ * them need hardware queues of their own).
  */
 #ifndef GPREEMPT_H
 #define GPREEMPT_H
@@ -77,7 +85,8 @@ gp_status gp_preempt(int device);
 /* End one gp_preempt() on `device`. With the last one, lowers the flag and
  * relaunches every kernel that yielded, each ordered after its own earlier
  * work. Does not wait for the GPU. Returns GP_SUCCESS,
- * GP_ERROR_NOT_PREEMPTED, GP_ERROR_INVALID_DEVICE or GP_ERROR_CUDA. */
+ * GP_ERROR_NOT_PREEMPTED, GP_ERROR_INVALID_DEVICE, GP_ERROR_NO_DEVICE or
+ * GP_ERROR_CUDA. */
 gp_status gp_resume(int device);
 
 /* Like gp_resume(), but the kernels resume on the GPU only once the work
@@ -90,9 +99,13 @@ gp_status gp_resume_after(int device, struct CUstream_st *lc_stream);
 /* Wait until every preemptible kernel launched on `device` before this call
  * has left the GPU (finished or yielded), at most `timeout_us` microseconds
  * (0: no limit). Meant to be called between gp_preempt() and gp_resume().
+ * Launches that cannot have started (queued behind another on their stream)
+ * are not waited for; a launch held back by an event dependency the user
+ * made on another stream is invisible to it and can make it time out.
  * On success and if `drain_us` is not NULL, stores the time from the last
  * gp_preempt() that raised the flag until the GPU was seen free. Returns
- * GP_SUCCESS, GP_ERROR_TIMEOUT, GP_ERROR_INVALID_DEVICE or GP_ERROR_CUDA. */
+ * GP_SUCCESS, GP_ERROR_TIMEOUT, GP_ERROR_INVALID_DEVICE, GP_ERROR_NO_DEVICE
+ * or GP_ERROR_CUDA. */
 gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us);
 
 /* Counters since the process started, for all devices. */

@@ -26,6 +26,7 @@ static void resolve_driver(void) {
       GP__ENTRY(CtxPushCurrent),
       GP__ENTRY(CtxPopCurrent),
       GP__ENTRY(FuncGetModule),
+      GP__ENTRY(FuncGetName),
       GP__ENTRY(FuncGetParamInfo),
       GP__ENTRY(FuncGetAttribute),
       GP__ENTRY(FuncSetAttribute),

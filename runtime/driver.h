@@ -21,6 +21,7 @@ struct gp__driver {
   CUresult(CUDAAPI *CtxPushCurrent)(CUcontext ctx);
   CUresult(CUDAAPI *CtxPopCurrent)(CUcontext *ctx);
   CUresult(CUDAAPI *FuncGetModule)(CUmodule *module, CUfunction func);
+  CUresult(CUDAAPI *FuncGetName)(const char **name, CUfunction func);
   CUresult(CUDAAPI *FuncGetParamInfo)(CUfunction func, size_t index,
                                       size_t *offset, size_t *size);
   CUresult(CUDAAPI *FuncGetAttribute)(int *value, CUfunction_attribute attr,

@@ -30,6 +30,7 @@
 #include "stats.h"
 #include "status.h"
 #include "stress.h"
+#include "stub_refs.h"
 
 #include <gpreempt/abi.h>
 
@@ -315,9 +316,6 @@ static cudaError_t launch(const struct launch_call *c) {
   const struct gp__config *cfg = gp__config();
   if (cfg->disable)
     return run_unpreempted(c, GP__WHY_DISABLED, 0);
-  if (c->ref == NULL)
-    return run_unpreempted(c, GP__WHY_ABI_MISMATCH, 0);
-
   /* Relaxed capture mode for everything after the capture check: several
    * of the calls below (cudaStreamGetId, cudaEventQuery, ...) would
    * invalidate a graph that another thread captures in global mode. */
@@ -352,7 +350,11 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
                                                       : GP__WHY_UNSUPPORTED_DEVICE,
                            0);
 
-  struct gp__kernel *k = gp__kernel_resolve(d, c->ref, c->func);
+  /* No ref: the pass saw a launch through a kernel pointer. */
+  struct gp_kernel_ref *ref = c->ref ? c->ref : gp__ref_for_stub(c->func);
+  if (ref == NULL)
+    return run_unpreempted(c, GP__WHY_ABI_MISMATCH, 0);
+  struct gp__kernel *k = gp__kernel_resolve(d, ref, c->func);
   if (k->why_not >= 0)
     return run_unpreempted(c, (enum gp__why)k->why_not, k->refusal);
 

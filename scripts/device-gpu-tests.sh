@@ -6,7 +6,7 @@
 #     OUT=/tmp/gpu-logs scripts/device-gpu-tests.sh
 #
 #   1. the GPU and its driver;
-#   2. the GPU lit tests (test/gpu), with lit from .device/lit (copied there
+#   2. the GPU lit tests (test/gpu, test/runtime), with lit from .device/lit (copied there
 #      by the caller) or build/utils/lit; if lit cannot run them at all, the
 #      RUN: lines of test/gpu/*.test run through a small fallback runner;
 #   3. each sample under random preemption (GPREEMPT_STRESS=200) with stats;
@@ -92,7 +92,7 @@ sys.exit(1 if failed else 0)
 PY
 }
 
-section "lit: test/gpu"
+section "lit: test/gpu test/runtime"
 lit_py=
 for candidate in .device/lit/lit.py build/utils/lit/lit.py; do
   if [ -f "$candidate" ]; then
@@ -103,14 +103,15 @@ done
 lit_ran=no
 if [ -n "$lit_py" ]; then
   echo "lit: $lit_py"
-  timeout 420 python3 "$lit_py" -v -a build/test/gpu 2>&1 | tee "$OUT/lit.log"
+  timeout 420 python3 "$lit_py" -v -a build/test/gpu build/test/runtime 2>&1 |
+    tee "$OUT/lit.log"
   rc=${PIPESTATUS[0]}
   # lit exits 0 or 1 once it has run tests; anything else, or no test that
   # passed or failed (all unsupported, none found), means it could not.
   if { [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]; } &&
     grep -qE '^ *(Passed|Failed|Timed Out) *:' "$OUT/lit.log"; then
     lit_ran=yes
-    [ "$rc" -eq 0 ] || failures+=("lit test/gpu (exit $rc)")
+    [ "$rc" -eq 0 ] || failures+=("lit test/gpu test/runtime (exit $rc)")
   else
     echo "lit could not run the GPU tests (exit $rc)"
   fi

@@ -48,7 +48,8 @@ enum gp_info_flags {
 };
 
 /* Why the pass left a kernel unpreemptible. Stable numbers: they are stored
- * in device code. gp_refusal_string() in the runtime names them. */
+ * in device code. The runtime's statistics and log name them
+ * (GPREEMPT_STATS=1 prints e.g. "gpreempt: refused barrier 3"). */
 enum gp_refusal {
   GP_REFUSAL_NONE = 0,
   GP_REFUSAL_OPTED_OUT = 1,      /* GP_NO_PREEMPT on the kernel */
