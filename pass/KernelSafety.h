@@ -43,8 +43,8 @@ private:
                                           bool InCallee);
   std::optional<Refusal> checkCallee(const llvm::Function &Callee);
 
-  // Callees already looked at (nullopt: safe). A function is entered in the
-  // map before its body is scanned, so a cycle finds itself: recursion.
+  // Callees already looked at (nullopt: safe), and those whose bodies are
+  // being scanned: meeting one of the latter again is recursion.
   llvm::DenseMap<const llvm::Function *, std::optional<Refusal>> Callees;
   llvm::DenseMap<const llvm::Function *, bool> InProgress;
 };
