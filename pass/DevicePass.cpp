@@ -13,7 +13,12 @@
 
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/Statistic.h"
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Analysis/PostDominators.h"
+#include "llvm/Analysis/UniformityAnalysis.h"
+#include "llvm/IR/CFG.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Module.h"
@@ -31,6 +36,14 @@ STATISTIC(NumYieldPoints, "Loop back-edges that poll for preemption");
 static cl::opt<unsigned> MaxStateBytes(
     "gpreempt-max-state-bytes", cl::init(4096), cl::Hidden,
     cl::desc("Refuse kernels that would save more bytes per thread"));
+
+// Off until the kernel zoo has passed under preemption on a GPU: kernels
+// with barriers, shared memory or warp-synchronous operations are refused
+// without it.
+static cl::opt<bool> BlockCollective(
+    "gpreempt-block-collective", cl::init(false), cl::Hidden,
+    cl::desc("Make kernels with barriers, shared memory or warp-synchronous "
+             "operations preemptible with block-collective yields"));
 
 namespace gpreempt {
 
@@ -62,12 +75,13 @@ static SmallPtrSet<const Function *, 4> optedOutKernels(Module &M) {
 
 static void emitKernelInfo(Module &M, StringRef Kernel, uint32_t Flags,
                            gp_refusal Refusal, uint32_t StateWords,
-                           uint32_t NumParams, uint32_t YieldPoints) {
+                           uint32_t NumParams, uint32_t YieldPoints,
+                           uint32_t SharedWords) {
   LLVMContext &Ctx = M.getContext();
   uint32_t Words[8] = {GP_INFO_MAGIC, GP_ABI_VERSION,
                        Flags,         static_cast<uint32_t>(Refusal),
                        StateWords,    NumParams,
-                       YieldPoints,   0};
+                       YieldPoints,   SharedWords};
   static_assert(sizeof(Words) == sizeof(gp_kernel_info), "abi.h layout");
   Constant *Init = ConstantDataArray::get(Ctx, ArrayRef<uint32_t>(Words));
   auto *GV = new GlobalVariable(M, Init->getType(), /*isConstant=*/true,
@@ -103,8 +117,10 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
            << " yield point(s) on loop back-edges and at block entry; at most "
            << ore::NV("StateBytes", RK.StateWords * 4)
            << " bytes saved per thread (" << ore::NV("LocalBytes", RK.AllocaBytes)
-           << " of local memory); decisions per thread; 0 shared bytes saved "
-              "per block";
+           << " of local memory); decisions per "
+           << (RK.BlockCollective ? "block" : "thread") << "; "
+           << ore::NV("SharedBytes", RK.SharedWords * 4)
+           << " shared bytes saved per block";
   });
   for (const LoopReport &LR : RK.Loops)
     ORE.emit([&] {
@@ -119,7 +135,77 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
     });
 }
 
-PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &) {
+/// Loops that every thread of a block enters together and leaves together:
+/// not inside code that only some threads run (transitively control
+/// dependent on a divergent branch), and with uniform exits and back-edges.
+/// Only these can hold a block-collective yield point.
+class UniformLoops {
+public:
+  UniformLoops(Function &F, FunctionAnalysisManager &FAM)
+      : F(F), UI(FAM.getResult<UniformityInfoAnalysis>(F)),
+        PDT(FAM.getResult<PostDominatorTreeAnalysis>(F)),
+        LI(FAM.getResult<LoopAnalysis>(F)) {}
+
+  SmallPtrSet<const BasicBlock *, 8> headers() {
+    SmallPtrSet<const BasicBlock *, 8> Out;
+    for (Loop *L : LI.getLoopsInPreorder()) {
+      SmallVector<BasicBlock *, 4> Exits, Latches;
+      L->getExitingBlocks(Exits);
+      L->getLoopLatches(Latches);
+      bool Uniform = !inDivergentRegion(L->getHeader());
+      for (BasicBlock *BB : concat<BasicBlock *>(Exits, Latches))
+        Uniform &= !UI.hasDivergentTerminator(*BB);
+      if (Uniform)
+        Out.insert(L->getHeader());
+    }
+    return Out;
+  }
+
+  /// A __syncthreads that only some threads reach: the kernel relies on the
+  /// others having exited (`if (i >= n) return;` before it), but in the
+  /// preemptible kernel they wait for the next logical block instead.
+  const Instruction *divergentBarrier() {
+    for (BasicBlock &BB : F)
+      for (Instruction &I : BB)
+        if (auto *II = dyn_cast<IntrinsicInst>(&I))
+          if (II->getCalledFunction()->getName().starts_with(
+                  "llvm.nvvm.barrier.cta.") &&
+              inDivergentRegion(&BB))
+            return &I;
+    return nullptr;
+  }
+
+private:
+  bool controlDependsOn(const BasicBlock *X, const BasicBlock *BB) {
+    if (X == BB || PDT.properlyDominates(X, BB))
+      return false;
+    return any_of(successors(BB),
+                  [&](const BasicBlock *S) { return PDT.dominates(X, S); });
+  }
+
+  bool inDivergentRegion(const BasicBlock *X) {
+    auto [It, New] = Memo.try_emplace(X, false); // in progress: assume not
+    if (!New)
+      return It->second;
+    bool Result = false;
+    for (BasicBlock &BB : F)
+      if (controlDependsOn(X, &BB) &&
+          (UI.hasDivergentTerminator(BB) || inDivergentRegion(&BB))) {
+        Result = true;
+        break;
+      }
+    Memo[X] = Result;
+    return Result;
+  }
+
+  Function &F;
+  UniformityInfo &UI;
+  PostDominatorTree &PDT;
+  LoopInfo &LI;
+  DenseMap<const BasicBlock *, bool> Memo;
+};
+
+PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
   SmallVector<Function *, 8> Kernels;
   for (Function &F : M)
     if (F.getCallingConv() == CallingConv::PTX_Kernel && !F.isDeclaration() &&
@@ -130,28 +216,47 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &) {
     return PreservedAnalyses::all();
 
   auto OptedOut = optedOutKernels(M);
+  auto &FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
   KernelSafety Safety;
   for (Function *F : Kernels) {
     uint32_t NumParams = F->arg_size();
     std::optional<Refusal> R;
+    KernelTraits Traits;
     if (OptedOut.contains(F))
       R = Refusal{GP_REFUSAL_OPTED_OUT, "is marked GP_NO_PREEMPT", nullptr};
     else
-      R = Safety.check(*F);
+      R = Safety.check(*F, BlockCollective, Traits);
     if (!R) {
-      auto Built = buildResumableKernel(*F, MaxStateBytes);
-      if (auto *RK = std::get_if<ResumableKernel>(&Built)) {
-        ++NumPreemptible;
-        NumYieldPoints += RK->YieldPoints;
-        emitKernelInfo(M, F->getName(), GP_INFO_PREEMPTIBLE, GP_REFUSAL_NONE,
-                       RK->StateWords, NumParams, RK->YieldPoints);
-        remarkPreemptible(*F, *RK);
-        continue;
+      RewriteOptions Options;
+      Options.MaxStateBytes = MaxStateBytes;
+      Options.BlockCollective = Traits.BlockCollective;
+      SmallPtrSet<const BasicBlock *, 8> UniformHeaders;
+      if (Traits.BlockCollective) {
+        UniformLoops Uniform(*F, FAM);
+        if (const Instruction *At = Uniform.divergentBarrier())
+          R = Refusal{GP_REFUSAL_BARRIER,
+                      "has a barrier that only some threads reach (the "
+                      "others returned early, or are in a branch)",
+                      At};
+        UniformHeaders = Uniform.headers();
+        Options.UniformHeaders = &UniformHeaders;
       }
-      R = std::get<Refusal>(Built);
+      if (!R) {
+        auto Built = buildResumableKernel(*F, Options);
+        if (auto *RK = std::get_if<ResumableKernel>(&Built)) {
+          ++NumPreemptible;
+          NumYieldPoints += RK->YieldPoints;
+          emitKernelInfo(M, F->getName(), GP_INFO_PREEMPTIBLE,
+                         GP_REFUSAL_NONE, RK->StateWords, NumParams,
+                         RK->YieldPoints, RK->SharedWords);
+          remarkPreemptible(*F, *RK);
+          continue;
+        }
+        R = std::get<Refusal>(Built);
+      }
     }
     ++NumRefused;
-    emitKernelInfo(M, F->getName(), 0, R->Code, 0, NumParams, 0);
+    emitKernelInfo(M, F->getName(), 0, R->Code, 0, NumParams, 0, 0);
     remarkRefused(*F, *R);
   }
   return PreservedAnalyses::none();

@@ -10,6 +10,7 @@
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Module.h"
 
 using namespace llvm;
 
@@ -135,12 +136,81 @@ static bool touchesSharedMemory(const Instruction &I) {
                 [](const Use &Op) { return refersToSharedMemory(Op.get()); });
 }
 
+/// The __shared__ variables an instruction names, directly or inside a
+/// constant expression.
+static void sharedGlobalsOf(const Value *V,
+                            SmallVectorImpl<const GlobalVariable *> &Out) {
+  if (auto *GV = dyn_cast<GlobalVariable>(V)) {
+    if (GV->getAddressSpace() == SharedAddrSpace)
+      Out.push_back(GV);
+    return;
+  }
+  if (auto *CE = dyn_cast<ConstantExpr>(V))
+    for (const Use &Op : CE->operands())
+      sharedGlobalsOf(Op.get(), Out);
+}
+
+/// Block-wide barriers on barrier 0 with all threads (__syncthreads and its
+/// _or/_and/_count forms, aligned or not): the only barriers a
+/// block-collective yield can be ordered with.
+static bool isWholeBlockBarrier(const CallBase &Call, StringRef Name) {
+  static const char *Names[] = {
+      "llvm.nvvm.barrier.cta.sync.aligned.all",
+      "llvm.nvvm.barrier.cta.sync.all",
+      "llvm.nvvm.barrier.cta.red.or.aligned.all",
+      "llvm.nvvm.barrier.cta.red.or.all",
+      "llvm.nvvm.barrier.cta.red.and.aligned.all",
+      "llvm.nvvm.barrier.cta.red.and.all",
+      "llvm.nvvm.barrier.cta.red.popc.aligned.all",
+      "llvm.nvvm.barrier.cta.red.popc.all",
+  };
+  if (!is_contained(Names, Name))
+    return false;
+  auto *Id = dyn_cast<ConstantInt>(Call.getArgOperand(0));
+  return Id && Id->isZero();
+}
+
+/// In a kernel's own body, barriers, warp-synchronous operations and static
+/// shared memory are allowed when yields are block-collective: the whole
+/// block decides at once, at a point all its threads reach, and saves its
+/// shared memory. Returns a refusal for what even that cannot handle.
+std::optional<Refusal>
+KernelSafety::checkCollective(const Instruction &I, gp_refusal Code) {
+  if (Code == GP_REFUSAL_SHARED_MEMORY) {
+    SmallVector<const GlobalVariable *, 2> Shared;
+    sharedGlobalsOf(&I, Shared);
+    for (const Use &Op : I.operands())
+      sharedGlobalsOf(Op.get(), Shared);
+    for (const GlobalVariable *GV : Shared)
+      if (GV->isDeclaration() ||
+          I.getModule()->getDataLayout().getTypeAllocSize(GV->getValueType()) ==
+              0)
+        return refuse(GP_REFUSAL_SHARED_MEMORY,
+                      "uses dynamic shared memory (extern __shared__), which "
+                      "is not saved yet",
+                      &I);
+  }
+  if (Code == GP_REFUSAL_BARRIER) {
+    auto &Call = cast<CallBase>(I);
+    if (!isWholeBlockBarrier(Call, Call.getCalledFunction()->getName()))
+      return refuse(GP_REFUSAL_BARRIER,
+                    "uses a named barrier or one for part of the block",
+                    &I);
+  }
+  Traits.BlockCollective = true;
+  return std::nullopt;
+}
+
 std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
                                                       bool InCallee) {
   const char *Where = InCallee ? " in a called function" : "";
-  if (touchesSharedMemory(I))
-    return refuse(GP_REFUSAL_SHARED_MEMORY,
-                  Twine("uses shared memory") + Where, &I);
+  if (touchesSharedMemory(I)) {
+    if (InCallee || !AllowCollective)
+      return refuse(GP_REFUSAL_SHARED_MEMORY,
+                    Twine("uses shared memory") + Where, &I);
+    if (auto R = checkCollective(I, GP_REFUSAL_SHARED_MEMORY))
+      return R;
+  }
   if (auto *AI = dyn_cast<AllocaInst>(&I)) {
     if (!InCallee && (!AI->isStaticAlloca() ||
                       AI->getParent() != &AI->getFunction()->getEntryBlock()))
@@ -167,8 +237,13 @@ std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
                   Twine("makes an indirect call") + Where, &I);
   StringRef Name = Callee->getName();
   if (Callee->isIntrinsic()) {
-    if (auto Code = classifyIntrinsic(Name))
+    if (auto Code = classifyIntrinsic(Name)) {
+      bool Collectable =
+          *Code == GP_REFUSAL_BARRIER || *Code == GP_REFUSAL_WARP_SYNC;
+      if (!InCallee && AllowCollective && Collectable)
+        return checkCollective(I, *Code);
       return refuse(*Code, Twine("calls ") + Name + Where, &I);
+    }
     if (InCallee && readsGridPosition(Name))
       return refuse(GP_REFUSAL_UNSAFE_CALL,
                     "calls a function that reads blockIdx or gridDim, which "
@@ -217,7 +292,17 @@ std::optional<Refusal> KernelSafety::checkCallee(const Function &Callee) {
   return Result;
 }
 
-std::optional<Refusal> KernelSafety::check(Function &Kernel) {
+std::optional<Refusal> KernelSafety::check(Function &Kernel,
+                                           bool AllowBlockCollective,
+                                           KernelTraits &Out) {
+  AllowCollective = AllowBlockCollective;
+  Traits = KernelTraits();
+  auto Result = checkBody(Kernel);
+  Out = Traits;
+  return Result;
+}
+
+std::optional<Refusal> KernelSafety::checkBody(Function &Kernel) {
   for (const Instruction &I : instructions(Kernel))
     if (auto R = checkInstruction(I, /*InCallee=*/false))
       return R;

@@ -32,15 +32,32 @@ struct Refusal {
 /// Short stable name of a refusal code, for remarks and tests.
 const char *refusalName(gp_refusal Code);
 
+/// What the rewrite must know about a kernel it may make preemptible.
+struct KernelTraits {
+  /// The kernel uses barriers, shared memory or warp-synchronous operations:
+  /// its threads may only yield all together, at points all of them reach,
+  /// and the block saves its shared memory.
+  bool BlockCollective = false;
+};
+
 /// Decides, with a cache over the functions kernels call.
 class KernelSafety {
 public:
-  /// Why Kernel cannot be made preemptible, or nothing if it can.
-  std::optional<Refusal> check(llvm::Function &Kernel);
+  /// Why Kernel cannot be made preemptible, or nothing if it can (then
+  /// Traits says how). Without AllowBlockCollective, kernels that would need
+  /// block-collective yields are refused.
+  std::optional<Refusal> check(llvm::Function &Kernel,
+                               bool AllowBlockCollective, KernelTraits &Traits);
 
 private:
+  std::optional<Refusal> checkBody(llvm::Function &Kernel);
   std::optional<Refusal> checkInstruction(const llvm::Instruction &I,
                                           bool InCallee);
+  std::optional<Refusal> checkCollective(const llvm::Instruction &I,
+                                         gp_refusal Code);
+
+  bool AllowCollective = false;
+  KernelTraits Traits;
   std::optional<Refusal> checkCallee(const llvm::Function &Callee);
 
   // Callees already looked at (nullopt: safe), and those whose bodies are

@@ -65,11 +65,18 @@ struct KernelBuilder : IRBuilder<> {
   }
 };
 
+/// Whether U is, or through constant expressions feeds, an instruction of F.
+static bool usedIn(const User *U, const Function *F) {
+  if (auto *I = dyn_cast<Instruction>(U))
+    return I->getFunction() == F;
+  return any_of(U->users(), [F](const User *V) { return usedIn(V, F); });
+}
+
 class Rewriter {
 public:
-  Rewriter(Function &Kernel, unsigned MaxStateBytes)
+  Rewriter(Function &Kernel, const RewriteOptions &Options)
       : Orig(Kernel), M(*Kernel.getParent()), Ctx(Kernel.getContext()),
-        DL(M.getDataLayout()), MaxStateBytes(MaxStateBytes) {}
+        DL(M.getDataLayout()), Options(Options) {}
 
   std::variant<ResumableKernel, Refusal> run();
 
@@ -80,6 +87,7 @@ private:
   void replaceSpecialRegisters();
   bool hoistRecomputable();
   std::optional<Refusal> plan();
+  void collectSharedMemory();
   void placeSaveArea();
   void buildDispatch();
   void redirectReturns();
@@ -97,6 +105,10 @@ private:
   Value *loadValue(IRBuilder<> &B, Type *Ty, unsigned FirstWord,
                    const Twine &Name);
   void copyAllocas(IRBuilder<> &B, bool ToSaveArea);
+  void copySharedMemory(IRBuilder<> &B, bool ToSaveArea);
+  void emitCountedLoop(IRBuilder<> &B, Value *Start, Value *End, Value *Step,
+                       const Twine &Name,
+                       function_ref<void(IRBuilder<> &, Value *)> Body);
   void copyAlloca(IRBuilder<> &B, AllocaInst *AI, unsigned FirstWord,
                   bool ToSaveArea);
   BasicBlock *newBlock(const Twine &Name, BasicBlock *Before = nullptr);
@@ -110,7 +122,7 @@ private:
   Module &M;
   LLVMContext &Ctx;
   const DataLayout &DL;
-  unsigned MaxStateBytes;
+  const RewriteOptions &Options;
 
   Function *G = nullptr;
   ValueToValueMapTy VMap; // K -> K__gp
@@ -119,6 +131,10 @@ private:
   SmallVector<AllocaInst *, 4> Allocas;
   SmallPtrSet<BasicBlock *, 32> Body;
   YieldPlan Plan;
+  SmallVector<GlobalVariable *, 4> SharedVars; // saved by collective yields
+  DenseMap<const GlobalVariable *, unsigned> SharedFirstWord;
+  unsigned SharedWords = 0;
+  Value *SharedSave = nullptr; // this block's shared-memory save region
 
   BasicBlock *Prologue = nullptr, *BlockStart = nullptr, *BodyEntry = nullptr;
   BasicBlock *ResumeDispatch = nullptr, *BlockTail = nullptr;
@@ -359,19 +375,57 @@ std::optional<Refusal> Rewriter::plan() {
       Body.insert(&BB);
   DominatorTree DT(*G);
   LoopInfo LI(DT);
-  return planYields(*G, LI, Body, Allocas, MaxStateBytes, Plan);
+  // Collective yields only where all threads of the block arrive together.
+  SmallPtrSet<const BasicBlock *, 8> Uniform;
+  if (Options.BlockCollective)
+    for (const BasicBlock *H : *Options.UniformHeaders)
+      if (Value *Mapped = VMap.lookup(H))
+        Uniform.insert(cast<BasicBlock>(Mapped));
+  auto Yieldable = [&](const BasicBlock *Header) {
+    return !Options.BlockCollective || Uniform.contains(Header);
+  };
+  if (auto R = planYields(*G, LI, Body, Yieldable, Allocas,
+                          Options.MaxStateBytes, Plan))
+    return R;
+  if (Options.BlockCollective)
+    collectSharedMemory();
+  return std::nullopt;
 }
 
-/// Word w of this thread is at save + ((p * StateWords + w) * threads + t) * 4,
-/// so the address of word 0 needs the plan's StateWords.
+/// The __shared__ variables of the kernel, saved whole by a block that
+/// yields (a collective yield: all its threads are at the same point).
+void Rewriter::collectSharedMemory() {
+  SharedVars.clear();
+  SharedWords = 0;
+  for (GlobalVariable &GV : M.globals()) {
+    if (GV.getAddressSpace() != SharedAS || GV.getName().starts_with("__gp_"))
+      continue;
+    bool Used = any_of(GV.users(), [&](const User *U) {
+      return usedIn(U, G);
+    });
+    if (!Used)
+      continue;
+    SharedVars.push_back(&GV);
+    SharedFirstWord[&GV] = SharedWords;
+    SharedWords += (DL.getTypeAllocSize(GV.getValueType()) + 3) / 4;
+  }
+}
+
+/// abi.h: block p's region is StateWords * threads + SharedWords words at
+/// save + p * that * 4; word w of thread t at index w * threads + t in it,
+/// shared memory after the threads' words. So the addresses need the plan.
 void Rewriter::placeSaveArea() {
   KernelBuilder B(Prologue->getTerminator(), ArtificialLoc);
-  Value *Index = B.CreateAdd(
-      B.CreateMul(B.CreateMul(PhysBlock64, B.getInt64(Plan.StateWords)),
-                  Threads64),
-      Thread64);
-  SaveBase = B.CreateGEP(B.getInt8Ty(), SaveArea, B.CreateShl(Index, 2),
+  Value *ThreadWords = B.CreateMul(Threads64, B.getInt64(Plan.StateWords));
+  Value *BlockWords = B.CreateAdd(ThreadWords, B.getInt64(SharedWords));
+  Value *Block = B.CreateMul(PhysBlock64, BlockWords, "gp.save.block");
+  SaveBase = B.CreateGEP(B.getInt8Ty(), SaveArea,
+                         B.CreateShl(B.CreateAdd(Block, Thread64), 2),
                          "gp.save.thread");
+  if (SharedWords)
+    SharedSave = B.CreateGEP(B.getInt8Ty(), SaveArea,
+                             B.CreateShl(B.CreateAdd(Block, ThreadWords), 2),
+                             "gp.save.shared");
 }
 
 void Rewriter::buildDispatch() {
@@ -528,6 +582,12 @@ void Rewriter::buildDispatch() {
     MyYield->addIncoming(B.getFalse(), ResumeDispatch);
     KernelBuilder R = at(RestoreLocal);
     copyAllocas(R, /*ToSaveArea=*/false);
+    // Shared memory comes back whole before any thread goes on: all threads
+    // of a collectively yielded block resume here together.
+    if (!SharedVars.empty()) {
+      copySharedMemory(R, /*ToSaveArea=*/false);
+      R.CreateCall(Barrier, {Zero32});
+    }
     ResumeSwitch = R.CreateSwitch(ResumePoint, Trap);
   }
 }
@@ -626,6 +686,63 @@ void Rewriter::copyAlloca(IRBuilder<> &B, AllocaInst *AI, unsigned FirstWord,
   }
 }
 
+/// for (i = Start; i < End; i += Step) Body(i), all i64, placed after the
+/// builder's block; the builder continues after the loop.
+void Rewriter::emitCountedLoop(IRBuilder<> &B, Value *Start, Value *End,
+                               Value *Step, const Twine &Name,
+                               function_ref<void(IRBuilder<> &, Value *)> Body) {
+  BasicBlock *Pre = B.GetInsertBlock();
+  BasicBlock *Following = Pre->getNextNode();
+  BasicBlock *Head = newBlock(Name, Following);
+  BasicBlock *Loop = newBlock(Name + ".body", Following);
+  BasicBlock *After = newBlock(Name + ".done", Following);
+  B.CreateBr(Head);
+  KernelBuilder H(Head, ArtificialLoc);
+  PHINode *Idx = H.CreatePHI(H.getInt64Ty(), 2);
+  Idx->addIncoming(Start, Pre);
+  H.CreateCondBr(H.CreateICmpULT(Idx, End), Loop, After);
+  KernelBuilder L(Loop, ArtificialLoc);
+  Body(L, Idx);
+  Idx->addIncoming(L.CreateAdd(Idx, Step), L.GetInsertBlock());
+  L.CreateBr(Head);
+  B.SetInsertPoint(After);
+}
+
+/// The block's threads split the copy: thread t moves words t, t + threads,
+/// ...; bytes past the last whole word (or all of a variable aligned below
+/// 4) are moved by thread 0.
+void Rewriter::copySharedMemory(IRBuilder<> &B, bool ToSaveArea) {
+  Type *I8 = B.getInt8Ty(), *I32 = B.getInt32Ty();
+  for (GlobalVariable *GV : SharedVars) {
+    uint64_t Bytes = DL.getTypeAllocSize(GV->getValueType());
+    uint64_t Whole = GV->getAlign().valueOrOne() >= Align(4) ? Bytes / 4 : 0;
+    Value *Region = B.CreateConstGEP1_64(
+        I8, SharedSave, uint64_t(SharedFirstWord.lookup(GV)) * 4);
+    auto Move = [&](IRBuilder<> &C, Value *Offset, Type *Ty, Align A) {
+      Value *Shared = C.CreateGEP(I8, GV, Offset);
+      Value *Saved = C.CreateGEP(I8, Region, Offset);
+      if (ToSaveArea)
+        C.CreateAlignedStore(C.CreateAlignedLoad(Ty, Shared, A), Saved, A);
+      else
+        C.CreateAlignedStore(C.CreateAlignedLoad(Ty, Saved, A), Shared, A);
+    };
+    if (Whole)
+      emitCountedLoop(B, Thread64, B.getInt64(Whole), Threads64,
+                      "gp.copy.shared", [&](IRBuilder<> &C, Value *I) {
+                        Move(C, C.CreateShl(I, 2), I32, Align(4));
+                      });
+    if (Whole * 4 == Bytes)
+      continue;
+    // Thread 0 takes the rest: the others start past the end.
+    Value *Start =
+        B.CreateSelect(IsLeader, B.getInt64(Whole * 4), B.getInt64(Bytes));
+    emitCountedLoop(B, Start, B.getInt64(Bytes), B.getInt64(1),
+                    "gp.copy.shared.bytes", [&](IRBuilder<> &C, Value *I) {
+                      Move(C, I, I8, Align(1));
+                    });
+  }
+}
+
 void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   BasicBlock *Header = LY.Header;
   BasicBlock *Poll = SplitBlockPredecessors(Header, {Latch}, ".gp.poll");
@@ -637,6 +754,13 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   Value *Raised = B.CreateICmpNE(
       B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
       B.getInt32(0), "gp.preempted");
+  // Block-collective: every thread of the block is at this back-edge (the
+  // loop is uniform), and all of them must leave or stay together.
+  if (Options.BlockCollective)
+    Raised = B.CreateCall(
+        Intrinsic::getOrInsertDeclaration(
+            &M, Intrinsic::nvvm_barrier_cta_red_or_all),
+        {B.getInt32(0), Raised}, "gp.block.preempted");
   B.CreateCondBr(Raised, Save, Header,
                  MDBuilder(Ctx).createUnlikelyBranchWeights());
   Br->eraseFromParent();
@@ -648,6 +772,7 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   for (Instruction *V : LY.LiveIns)
     storeValue(S, V, LY.FirstWord[V]);
   copyAllocas(S, /*ToSaveArea=*/true);
+  copySharedMemory(S, /*ToSaveArea=*/true);
   S.CreateBr(BlockTail);
   MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
 }
@@ -802,6 +927,8 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   ResumableKernel Result;
   Result.Variant = G;
   Result.StateWords = Plan.StateWords;
+  Result.SharedWords = SharedWords;
+  Result.BlockCollective = Options.BlockCollective;
   Result.YieldPoints = Plan.yieldPoints();
   unsigned AllocaWords = 0;
   for (AllocaInst *AI : Plan.Allocas)
@@ -817,8 +944,8 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
 } // namespace
 
 std::variant<ResumableKernel, Refusal>
-buildResumableKernel(Function &Kernel, unsigned MaxStateBytes) {
-  return Rewriter(Kernel, MaxStateBytes).run();
+buildResumableKernel(Function &Kernel, const RewriteOptions &Options) {
+  return Rewriter(Kernel, Options).run();
 }
 
 } // namespace gpreempt

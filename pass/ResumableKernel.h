@@ -40,15 +40,28 @@ struct LoopReport {
 struct ResumableKernel {
   llvm::Function *Variant = nullptr;
   unsigned StateWords = 0;  // per thread, word 0 included
+  unsigned SharedWords = 0; // shared memory saved per block
   unsigned YieldPoints = 0; // polls on back-edges
   unsigned AllocaBytes = 0; // local memory saved per thread
+  bool BlockCollective = false;
   std::vector<LoopReport> Loops;
+};
+
+struct RewriteOptions {
+  unsigned MaxStateBytes = 4096;
+  /// Yields are decided by the whole block at once (barrier.red.or) and save
+  /// the block's shared memory; see KernelTraits.
+  bool BlockCollective = false;
+  /// With BlockCollective: the loop headers (of Kernel) where every thread
+  /// of the block arrives together. Only those loops get yield points.
+  const llvm::SmallPtrSetImpl<const llvm::BasicBlock *> *UniformHeaders =
+      nullptr;
 };
 
 /// Build Kernel's preemptible clone, or say why not (nothing is left behind
 /// in the module then). Kernel must have passed KernelSafety.
 std::variant<ResumableKernel, Refusal>
-buildResumableKernel(llvm::Function &Kernel, unsigned MaxStateBytes);
+buildResumableKernel(llvm::Function &Kernel, const RewriteOptions &Options);
 
 } // namespace gpreempt
 

@@ -58,10 +58,11 @@ static bool hasUseBesidesItself(PHINode *Phi) {
   return false;
 }
 
-std::optional<Refusal> planYields(Function &F, LoopInfo &LI,
-                                  const SmallPtrSetImpl<BasicBlock *> &Body,
-                                  ArrayRef<AllocaInst *> Allocas,
-                                  unsigned MaxStateBytes, YieldPlan &Plan) {
+std::optional<Refusal>
+planYields(Function &F, LoopInfo &LI, const SmallPtrSetImpl<BasicBlock *> &Body,
+           function_ref<bool(const BasicBlock *)> Yieldable,
+           ArrayRef<AllocaInst *> Allocas, unsigned MaxStateBytes,
+           YieldPlan &Plan) {
   const DataLayout &DL = F.getDataLayout();
 
   // Number instructions so every list below comes out in program order: the
@@ -83,12 +84,15 @@ std::optional<Refusal> planYields(Function &F, LoopInfo &LI,
   DenseMap<Loop *, LoopYield *> ByLoop;
   SmallPtrSet<BasicBlock *, 8> Headers;
   for (Loop *L : Preorder) {
+    Loop *P = L->getParentLoop();
+    if (!Yieldable(L->getHeader()) || (P && !ByLoop.count(P)))
+      continue;
     LoopYield &LY = Plan.Loops.emplace_back();
     LY.Loc = L->getStartLoc();
     LY.Id = Plan.Loops.size();
     LY.Header = L->getHeader();
     L->getLoopLatches(LY.Latches);
-    if (Loop *P = L->getParentLoop()) {
+    if (P) {
       LY.Parent = ByLoop.lookup(P);
       LY.Parent->Children.push_back(&LY);
     }

@@ -53,13 +53,18 @@ struct YieldPlan {
   unsigned yieldPoints() const;
 };
 
-/// Plan yield points for the loops of F whose blocks are in Body. Allocas are
-/// the kernel's (static, already moved out of the body). Returns a refusal
-/// when a live value cannot be saved or the state exceeds MaxStateBytes.
-std::optional<Refusal> planYields(llvm::Function &F, llvm::LoopInfo &LI,
-                                  const llvm::SmallPtrSetImpl<llvm::BasicBlock *> &Body,
-                                  llvm::ArrayRef<llvm::AllocaInst *> Allocas,
-                                  unsigned MaxStateBytes, YieldPlan &Plan);
+/// Plan yield points for the loops of F whose blocks are in Body and whose
+/// header Yieldable accepts; a loop inside one that is not yieldable gets no
+/// yield point either (a resume could not reach it through its parent's
+/// header). Allocas are the kernel's (static, already moved out of the body).
+/// Returns a refusal when a live value cannot be saved or the state exceeds
+/// MaxStateBytes.
+std::optional<Refusal>
+planYields(llvm::Function &F, llvm::LoopInfo &LI,
+           const llvm::SmallPtrSetImpl<llvm::BasicBlock *> &Body,
+           llvm::function_ref<bool(const llvm::BasicBlock *)> Yieldable,
+           llvm::ArrayRef<llvm::AllocaInst *> Allocas, unsigned MaxStateBytes,
+           YieldPlan &Plan);
 
 } // namespace gpreempt
 

@@ -164,7 +164,7 @@ static struct gp__kernel *resolve(struct gp__device *d,
     return unpreemptible(name, GP__WHY_REFUSED, info.refusal, NULL);
   /* Word 0 (the resume point) always exists; a huge count is corrupt. */
   if (info.state_words == 0 || info.state_words > (1u << 20) ||
-      info.num_params > 4096)
+      info.shared_words > (1u << 20) || info.num_params > 4096)
     return unpreemptible(name, GP__WHY_ABI_MISMATCH, 0, "implausible info");
 
   struct gp__kernel *k =
@@ -175,6 +175,7 @@ static struct gp__kernel *resolve(struct gp__device *d,
   k->name = name;
   k->original = (CUfunction)original;
   k->state_words = info.state_words;
+  k->shared_words = info.shared_words;
   k->num_params = info.num_params;
 
   char *variant_name = suffixed(name, GP_VARIANT_SUFFIX);

@@ -31,6 +31,7 @@ struct gp__kernel {
   CUfunction original;
   CUfunction variant;      /* N__gp */
   uint32_t state_words;    /* per thread, in the save area */
+  uint32_t shared_words;   /* per block, in the save area */
   uint32_t num_params;     /* of the original kernel */
   size_t args_bytes;       /* end of its last parameter */
   /* Last occupancy query, packed (see gp__kernel_occupancy): launches of one

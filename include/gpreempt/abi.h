@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define GP_ABI_VERSION 1u
+#define GP_ABI_VERSION 2u
 #define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
 
 #define GP_VARIANT_SUFFIX "__gp"
@@ -77,7 +77,7 @@ struct gp_kernel_info {
   uint32_t state_words;  /* 32-bit words saved per thread (word 0 included) */
   uint32_t num_params;   /* parameters of the original kernel */
   uint32_t yield_points; /* loop back-edges that poll */
-  uint32_t reserved;
+  uint32_t shared_words; /* 32-bit words of shared memory saved per block */
 };
 
 /* Parameters the variant takes after the original ones, in this order. */
@@ -102,12 +102,17 @@ struct gp_launch_ctl {
 #define GP_CTL_HEADER_BYTES 32u
 #define GP_CTL_SLOTS_OFFSET GP_CTL_HEADER_BYTES
 
-/* Save area: word w of thread t (linear thread index in the block) of
- * physical block p is the 32-bit word at
- *     save + ((p * state_words + w) * threads_per_block + t) * 4
- * so a warp's stores of one word are coalesced. Word 0 is the resume point:
- * 0 = this thread had finished its logical block, k >= 1 = it yielded at a
- * back-edge of loop k (numbered by the pass in loop-tree preorder). */
+/* Save area: one region per physical block p, of
+ *     block_words = state_words * threads_per_block + shared_words
+ * 32-bit words, at save + p * block_words * 4. In it, word w of thread t
+ * (linear thread index in the block) comes first, at word index
+ *     w * threads_per_block + t
+ * so a warp's stores of one word are coalesced; the block's shared memory
+ * follows, at word index state_words * threads_per_block. Word 0 of a thread
+ * is its resume point: 0 = it had finished its logical block, k >= 1 = it
+ * yielded at a back-edge of loop k (numbered by the pass in loop-tree
+ * preorder). Kernels whose yields are block-collective (they use barriers,
+ * shared memory or warp-synchronous operations) save shared memory. */
 #define GP_RESUME_DONE 0u
 
 #endif /* GPREEMPT_ABI_H */

@@ -2,7 +2,7 @@
 ; and left the block would never arrive. A kernel with a barrier is left
 ; exactly as it was, gets no __gp variant, and its __gp_info tells the runtime
 ; why: flags 0, refusal GP_REFUSAL_BARRIER (2).
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective=false -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
@@ -29,7 +29,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; REMARK: remark: {{.*}}kernel 'exchange' left unpreemptible [barrier]: it calls llvm.nvvm.barrier.cta.sync.aligned.all
 
 ; magic "GPRE", ABI 1, flags 0, refusal 2, no state, 1 parameter, no yield points.
-; CHECK:       @exchange__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 1, i32 0, i32 2, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @exchange__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 2, i32 0, i32 2, i32 0, i32 1, i32 0, i32 0]
 ; CHECK:       @llvm.used = {{.*}}@exchange__gp_info
 ; CHECK-LABEL: define ptx_kernel void @exchange(ptr %y)
 ; CHECK:         store float 1.000000e+00, ptr %p, align 4

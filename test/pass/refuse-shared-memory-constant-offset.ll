@@ -2,7 +2,7 @@
 ; it): the access's pointer operand is a constant getelementptr over the
 ; addrspacecast of the shared global, not the cast itself. It is shared memory
 ; all the same: refused with [shared-memory] (GP_REFUSAL_SHARED_MEMORY, 4).
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective=false -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
@@ -36,7 +36,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; REMARK: remark: {{.*}}kernel 'broadcast' left unpreemptible [shared-memory]: it uses shared memory
 
-; CHECK:       @broadcast__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 1, i32 0, i32 4, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @broadcast__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 2, i32 0, i32 4, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @broadcast(ptr %q)
 ; CHECK:         store i32 %v, ptr getelementptr inbounds ([4 x i32], ptr addrspacecast (ptr addrspace(3) @s to ptr), i64 0, i64 1), align 4
 ; CHECK:         %w = load i32, ptr getelementptr inbounds ([4 x i32], ptr addrspacecast (ptr addrspace(3) @s to ptr), i64 0, i64 1), align 4

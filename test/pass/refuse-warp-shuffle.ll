@@ -1,7 +1,7 @@
 ; __shfl_down_sync exchanges registers within a warp and needs every lane of
 ; the mask to take part: a lane that yielded would leave the others reading
 ; garbage or waiting. Refused with [warp-synchronous] (GP_REFUSAL_WARP_SYNC, 3).
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective=false -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
@@ -26,7 +26,7 @@ declare float @llvm.nvvm.shfl.sync.down.f32(i32, float, i32, i32)
 
 ; REMARK: remark: {{.*}}kernel 'pair_sum' left unpreemptible [warp-synchronous]: it calls llvm.nvvm.shfl.sync.down.f32
 
-; CHECK:       @pair_sum__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 1, i32 0, i32 3, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @pair_sum__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 2, i32 0, i32 3, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @pair_sum(ptr %y)
 ; CHECK:         %other = call float @llvm.nvvm.shfl.sync.down.f32(i32 -1, float %v, i32 1, i32 31)
 ; CHECK-NEXT:    %sum = fadd float %v, %other

@@ -1,7 +1,7 @@
 ; __ballot_sync collects one bit from every lane of the mask: a lane that
 ; yielded would never vote. Refused with [warp-synchronous]
 ; (GP_REFUSAL_WARP_SYNC, 3).
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective=false -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
@@ -26,7 +26,7 @@ declare i32 @llvm.nvvm.vote.ballot.sync(i32, i1)
 
 ; REMARK: remark: {{.*}}kernel 'nonzero_mask' left unpreemptible [warp-synchronous]: it calls llvm.nvvm.vote.ballot.sync
 
-; CHECK:       @nonzero_mask__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 1, i32 0, i32 3, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @nonzero_mask__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 2, i32 0, i32 3, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @nonzero_mask(ptr %y)
 ; CHECK:         %mask = call i32 @llvm.nvvm.vote.ballot.sync(i32 -1, i1 %nz)
 ; CHECK-NEXT:    store i32 %mask, ptr %p, align 4
