@@ -17,7 +17,11 @@
 //
 // Every thread of a physical block passes the same three barriers (gp.first,
 // gp.take, gp.tail) once per logical block, and none leaves the kernel
-// elsewhere, so the barriers cannot deadlock in barrier-free kernels.
+// elsewhere, so the barriers cannot deadlock in barrier-free kernels. In
+// kernels with barriers of their own (block-collective mode), polls are
+// block-wide votes at loops that all threads run together, and a barrier
+// that only some threads reach makes the kernel refused (DevicePass), so
+// every thread still meets the same sequence of barriers.
 //
 //===----------------------------------------------------------------------===//
 #include "ResumableKernel.h"
@@ -651,22 +655,9 @@ void Rewriter::copyAlloca(IRBuilder<> &B, AllocaInst *AI, unsigned FirstWord,
       C.CreateAlignedStore(C.CreateAlignedLoad(I32, Saved, Align(4)), Local,
                            LocalAlign);
   };
-  if (Whole > 0) {
-    BasicBlock *Pre = B.GetInsertBlock();
-    // Placed right after the current block, so the output reads in order.
-    BasicBlock *Following = Pre->getNextNode();
-    BasicBlock *Loop = newBlock("gp.copy.local", Following);
-    BasicBlock *After = newBlock("gp.copy.local.done", Following);
-    B.CreateBr(Loop);
-    KernelBuilder L(Loop, ArtificialLoc);
-    PHINode *Idx = L.CreatePHI(L.getInt64Ty(), 2);
-    Idx->addIncoming(L.getInt64(0), Pre);
-    CopyWord(L, Idx);
-    Value *Next = L.CreateAdd(Idx, L.getInt64(1));
-    Idx->addIncoming(Next, Loop);
-    L.CreateCondBr(L.CreateICmpULT(Next, L.getInt64(Whole)), Loop, After);
-    B.SetInsertPoint(After);
-  }
+  if (Whole > 0)
+    emitCountedLoop(B, B.getInt64(0), B.getInt64(Whole), B.getInt64(1),
+                    "gp.copy.local", CopyWord);
   uint64_t Tail = Bytes % 4;
   if (!Tail)
     return;

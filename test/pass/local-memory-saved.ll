@@ -73,20 +73,22 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
 ; CHECK:       gp.resume.local:
 ; CHECK-NEXT:    br label %[[RESTORE:gp.copy.local[0-9]*]]
 ; CHECK:       [[RESTORE]]:
-; CHECK-NEXT:    %[[RI:.*]] = phi i64 [ 0, %gp.resume.local ], [ %[[RNEXT:.*]], %[[RESTORE]] ]
+; CHECK-NEXT:    %[[RI:.*]] = phi i64 [ 0, %gp.resume.local ], [ %[[RNEXT:.*]], %[[RESTORE]].body ]
+; CHECK-NEXT:    %[[RMORE:.*]] = icmp ult i64 %[[RI]], 16
+; CHECK:       [[RESTORE]].body:
 ; CHECK-NEXT:    %[[RLOCAL:.*]] = shl i64 %[[RI]], 2
 ; CHECK-NEXT:    %[[RL:.*]] = getelementptr i8, ptr %counts, i64 %[[RLOCAL]]
 ; CHECK-NEXT:    %[[RW:.*]] = add i64 %[[RI]], 2
 ; CHECK:         %[[SAVED:.*]] = load i32, ptr addrspace(1)
 ; CHECK-NEXT:    store i32 %[[SAVED]], ptr %[[RL]], align 4
-; CHECK:         icmp ult i64 %[[RNEXT]], 16
+; CHECK-NEXT:    %[[RNEXT]] = add i64 %[[RI]], 1
 ; CHECK:         switch i32 %gp.resume.point, label %gp.trap [
 ; CHECK-NEXT:      i32 1, label %loop.gp.restore
 ; Save on yield: i.next in word 1, then the array.
 ; CHECK:       loop.gp.yield:
 ; CHECK-NEXT:    store i32 1, ptr addrspace(1) %gp.save.thread
 ; CHECK:         store i32 %i.next, ptr addrspace(1)
-; CHECK:       [[SAVE:gp.copy.local[0-9]*]]:
+; CHECK:       [[SAVE:gp.copy.local[0-9]*]].body:
 ; CHECK:         %[[LV:.*]] = load i32, ptr %{{.*}}, align 4
 ; CHECK-NEXT:    store i32 %[[LV]], ptr addrspace(1)
 ; CHECK:       gp.copy.local.done{{[0-9]*}}:
