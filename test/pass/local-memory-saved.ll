@@ -88,7 +88,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
 ; CHECK:       loop.gp.yield:
 ; CHECK-NEXT:    store i32 1, ptr addrspace(1) %gp.save.thread
 ; CHECK:         store i32 %i.next, ptr addrspace(1)
-; CHECK:       [[SAVE:gp.copy.local[0-9]*]].body:
+; CHECK:       gp.copy.local.body{{[0-9]+}}:
 ; CHECK:         %[[LV:.*]] = load i32, ptr %{{.*}}, align 4
 ; CHECK-NEXT:    store i32 %[[LV]], ptr addrspace(1)
 ; CHECK:       gp.copy.local.done{{[0-9]*}}:
