@@ -41,7 +41,7 @@ static cl::opt<unsigned> MaxStateBytes(
 // with barriers, shared memory or warp-synchronous operations are refused
 // without it.
 static cl::opt<bool> BlockCollective(
-    "gpreempt-block-collective", cl::init(false), cl::Hidden,
+    "gpreempt-block-collective", cl::init(true), cl::Hidden,
     cl::desc("Make kernels with barriers, shared memory or warp-synchronous "
              "operations preemptible with block-collective yields"));
 

@@ -107,7 +107,7 @@ if [ -n "$lit_py" ]; then
   for d in gpu runtime zoo; do
     [ -d build/test/$d ] && suites="$suites build/test/$d"
   done
-  timeout 420 python3 "$lit_py" -v -a $suites 2>&1 | tee "$OUT/lit.log"
+  timeout 450 python3 "$lit_py" -v -a $suites 2>&1 | tee "$OUT/lit.log"
   rc=${PIPESTATUS[0]}
   # lit exits 0 or 1 once it has run tests; anything else, or no test that
   # passed or failed (all unsupported, none found), means it could not.
