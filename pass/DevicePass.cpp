@@ -37,9 +37,9 @@ static cl::opt<unsigned> MaxStateBytes(
     "gpreempt-max-state-bytes", cl::init(4096), cl::Hidden,
     cl::desc("Refuse kernels that would save more bytes per thread"));
 
-// Off until the kernel zoo has passed under preemption on a GPU: kernels
-// with barriers, shared memory or warp-synchronous operations are refused
-// without it.
+// Kernels with barriers, shared memory or warp-synchronous operations are
+// refused without it (-gpreempt-block-collective=false: for comparison, and
+// for the refusal tests of that mode).
 static cl::opt<bool> BlockCollective(
     "gpreempt-block-collective", cl::init(true), cl::Hidden,
     cl::desc("Make kernels with barriers, shared memory or warp-synchronous "
