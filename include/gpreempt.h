@@ -24,6 +24,11 @@
  * waits for the preempted kernel to complete, which it cannot do before
  * gp_resume().
  *
+ * Do not wait for a preemptible kernel in a copy to pageable host memory
+ * (cudaMemcpy/cudaMemcpyAsync to memory not from cudaMallocHost) while
+ * another thread may preempt and resume it: that copy holds a driver lock
+ * that gp_resume() may need. Copy to pinned memory instead.
+ *
  * All functions are thread-safe and may be called from any host thread.
  * Nothing here prints, except GPREEMPT_STATS=1 at exit and GPREEMPT_LOG=1
  * (see README).
