@@ -53,6 +53,9 @@ static std::optional<gp_refusal> classifyIntrinsic(StringRef Name) {
   } Table[] = {
       {"llvm.nvvm.bar.warp.sync", GP_REFUSAL_WARP_SYNC},
       {"llvm.nvvm.barrier.cluster", GP_REFUSAL_CLUSTER},
+      // Split barriers in shared memory: arrivals and phases in flight are
+      // state no save area can hold.
+      {"llvm.nvvm.mbarrier", GP_REFUSAL_BARRIER},
       {"llvm.nvvm.barrier", GP_REFUSAL_BARRIER},
       {"llvm.nvvm.bar.", GP_REFUSAL_BARRIER},
       {"llvm.nvvm.shfl", GP_REFUSAL_WARP_SYNC},
