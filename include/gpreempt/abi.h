@@ -53,9 +53,11 @@ enum gp_info_flags {
 enum gp_refusal {
   GP_REFUSAL_NONE = 0,
   GP_REFUSAL_OPTED_OUT = 1,      /* GP_NO_PREEMPT on the kernel */
-  GP_REFUSAL_BARRIER = 2,        /* __syncthreads and friends (next issue) */
-  GP_REFUSAL_WARP_SYNC = 3,      /* shfl/vote/match/redux/wmma/__syncwarp */
-  GP_REFUSAL_SHARED_MEMORY = 4,  /* uses shared memory (next issue) */
+  GP_REFUSAL_BARRIER = 2,        /* a barrier only some threads reach, a
+                                    named barrier, an mbarrier */
+  GP_REFUSAL_WARP_SYNC = 3,      /* shfl/vote/match/redux/wmma/__syncwarp
+                                    in a called function */
+  GP_REFUSAL_SHARED_MEMORY = 4,  /* dynamic shared memory, async copies */
   GP_REFUSAL_CLUSTER = 5,        /* clusters, distributed shared memory */
   GP_REFUSAL_UNSAFE_CALL = 6,    /* call that may read blockIdx/gridDim, use
                                     barriers, launch kernels, or is indirect */
