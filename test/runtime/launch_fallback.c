@@ -5,6 +5,7 @@
  * cudaErrorInsufficientDriver, with a GPU with cudaErrorInvalidDeviceFunction.
  * Also run with GPREEMPT_DISABLE=1, where gpreempt does not even look. */
 #include "check.h"
+#include "launch.h" /* the entry points, as the pass calls them */
 
 #include <gpreempt.h>
 #include <gpreempt/abi.h>
@@ -12,16 +13,6 @@
 #include <cuda_runtime_api.h>
 #include <unistd.h>
 
-/* As the pass calls them (gpreempt/abi.h names them). */
-cudaError_t __gpreempt_launch_kernel(struct gp_kernel_ref *ref,
-                                     const void *func, dim3 grid, dim3 block,
-                                     void **args, size_t shared_mem,
-                                     cudaStream_t stream);
-cudaError_t __gpreempt_launch_kernel_ptsz(struct gp_kernel_ref *ref,
-                                          const void *func, dim3 grid,
-                                          dim3 block, void **args,
-                                          size_t shared_mem,
-                                          cudaStream_t stream);
 extern cudaError_t CUDARTAPI cudaLaunchKernel_ptsz(const void *func,
                                                    dim3 grid, dim3 block,
                                                    void **args,
