@@ -7,6 +7,7 @@
 //   -Rpass-missed=gpreempt  what was left alone, and why
 //
 //===----------------------------------------------------------------------===//
+#include "BlockUniformity.h"
 #include "GPreemptPasses.h"
 #include "KernelSafety.h"
 #include "ResumableKernel.h"
@@ -15,9 +16,6 @@
 #include "llvm/ADT/Statistic.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
-#include "llvm/Analysis/PostDominators.h"
-#include "llvm/Analysis/UniformityAnalysis.h"
-#include "llvm/IR/CFG.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
@@ -120,8 +118,24 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
            << " of local memory); decisions per "
            << (RK.BlockCollective ? "block" : "thread") << "; "
            << ore::NV("SharedBytes", RK.SharedWords * 4)
-           << " shared bytes saved per block";
+           << " shared bytes saved per block"
+           << (RK.SavesDynamicShared ? " plus the launch's dynamic shared memory"
+                                     : "");
   });
+  for (const SkippedLoop &SL : RK.SkippedLoops)
+    ORE.emit([&] {
+      OptimizationRemarkMissed Rem(DEBUG_TYPE, "NoYieldPoint", SL.Loc,
+                                   &F.getEntryBlock());
+      Rem << "kernel '" << kernelName(F) << "': loop gets no yield point: ";
+      if (SL.InsideSkipped)
+        Rem << "it is inside a loop without one (a resume enters through the "
+               "outer loop's header)";
+      else
+        Rem << "the threads of a block do not run it together (its exit or "
+               "back-edge differs between threads), so a block-wide vote "
+               "there could wait for threads that already left it";
+      return Rem;
+    });
   for (const LoopReport &LR : RK.Loops)
     ORE.emit([&] {
       OptimizationRemark Rem(DEBUG_TYPE, "YieldPoint", LR.Loc,
@@ -134,76 +148,6 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
                  << " bytes per thread";
     });
 }
-
-/// Loops that every thread of a block enters together and leaves together:
-/// not inside code that only some threads run (transitively control
-/// dependent on a divergent branch), and with uniform exits and back-edges.
-/// Only these can hold a block-collective yield point.
-class UniformLoops {
-public:
-  UniformLoops(Function &F, FunctionAnalysisManager &FAM)
-      : F(F), UI(FAM.getResult<UniformityInfoAnalysis>(F)),
-        PDT(FAM.getResult<PostDominatorTreeAnalysis>(F)),
-        LI(FAM.getResult<LoopAnalysis>(F)) {}
-
-  SmallPtrSet<const BasicBlock *, 8> headers() {
-    SmallPtrSet<const BasicBlock *, 8> Out;
-    for (Loop *L : LI.getLoopsInPreorder()) {
-      SmallVector<BasicBlock *, 4> Exits, Latches;
-      L->getExitingBlocks(Exits);
-      L->getLoopLatches(Latches);
-      bool Uniform = !inDivergentRegion(L->getHeader());
-      for (BasicBlock *BB : concat<BasicBlock *>(Exits, Latches))
-        Uniform &= !UI.hasDivergentTerminator(*BB);
-      if (Uniform)
-        Out.insert(L->getHeader());
-    }
-    return Out;
-  }
-
-  /// A __syncthreads that only some threads reach: the kernel relies on the
-  /// others having exited (`if (i >= n) return;` before it), but in the
-  /// preemptible kernel they wait for the next logical block instead.
-  const Instruction *divergentBarrier() {
-    for (BasicBlock &BB : F)
-      for (Instruction &I : BB)
-        if (auto *II = dyn_cast<IntrinsicInst>(&I))
-          if (II->getCalledFunction()->getName().starts_with(
-                  "llvm.nvvm.barrier.cta.") &&
-              inDivergentRegion(&BB))
-            return &I;
-    return nullptr;
-  }
-
-private:
-  bool controlDependsOn(const BasicBlock *X, const BasicBlock *BB) {
-    if (X == BB || PDT.properlyDominates(X, BB))
-      return false;
-    return any_of(successors(BB),
-                  [&](const BasicBlock *S) { return PDT.dominates(X, S); });
-  }
-
-  bool inDivergentRegion(const BasicBlock *X) {
-    auto [It, New] = Memo.try_emplace(X, false); // in progress: assume not
-    if (!New)
-      return It->second;
-    bool Result = false;
-    for (BasicBlock &BB : F)
-      if (controlDependsOn(X, &BB) &&
-          (UI.hasDivergentTerminator(BB) || inDivergentRegion(&BB))) {
-        Result = true;
-        break;
-      }
-    Memo[X] = Result;
-    return Result;
-  }
-
-  Function &F;
-  UniformityInfo &UI;
-  PostDominatorTree &PDT;
-  LoopInfo &LI;
-  DenseMap<const BasicBlock *, bool> Memo;
-};
 
 PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
   SmallVector<Function *, 8> Kernels;
@@ -232,13 +176,13 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.BlockCollective = Traits.BlockCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;
       if (Traits.BlockCollective) {
-        UniformLoops Uniform(*F, FAM);
+        BlockUniformity Uniform(*F, FAM, Traits.BarrierCallees);
         if (const Instruction *At = Uniform.divergentBarrier())
           R = Refusal{GP_REFUSAL_BARRIER,
                       "has a barrier that only some threads reach (the "
                       "others returned early, or are in a branch)",
                       At};
-        UniformHeaders = Uniform.headers();
+        UniformHeaders = Uniform.uniformLoopHeaders();
         Options.UniformHeaders = &UniformHeaders;
       }
       if (!R) {
@@ -246,7 +190,10 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
         if (auto *RK = std::get_if<ResumableKernel>(&Built)) {
           ++NumPreemptible;
           NumYieldPoints += RK->YieldPoints;
-          emitKernelInfo(M, F->getName(), GP_INFO_PREEMPTIBLE,
+          uint32_t Flags = GP_INFO_PREEMPTIBLE;
+          if (RK->SavesDynamicShared)
+            Flags |= GP_INFO_DYNAMIC_SHARED;
+          emitKernelInfo(M, F->getName(), Flags,
                          GP_REFUSAL_NONE, RK->StateWords, NumParams,
                          RK->YieldPoints, RK->SharedWords);
           remarkPreemptible(*F, *RK);

@@ -139,20 +139,6 @@ static bool touchesSharedMemory(const Instruction &I) {
                 [](const Use &Op) { return refersToSharedMemory(Op.get()); });
 }
 
-/// The __shared__ variables an instruction names, directly or inside a
-/// constant expression.
-static void sharedGlobalsOf(const Value *V,
-                            SmallVectorImpl<const GlobalVariable *> &Out) {
-  if (auto *GV = dyn_cast<GlobalVariable>(V)) {
-    if (GV->getAddressSpace() == SharedAddrSpace)
-      Out.push_back(GV);
-    return;
-  }
-  if (auto *CE = dyn_cast<ConstantExpr>(V))
-    for (const Use &Op : CE->operands())
-      sharedGlobalsOf(Op.get(), Out);
-}
-
 /// Block-wide barriers on barrier 0 with all threads (__syncthreads and its
 /// _or/_and/_count forms, aligned or not): the only barriers a
 /// block-collective yield can be ordered with.
@@ -173,34 +159,22 @@ static bool isWholeBlockBarrier(const CallBase &Call, StringRef Name) {
   return Id && Id->isZero();
 }
 
-/// In a kernel's own body, barriers, warp-synchronous operations and static
-/// shared memory are allowed when yields are block-collective: the whole
-/// block decides at once, at a point all its threads reach, and saves its
-/// shared memory. Returns a refusal for what even that cannot handle.
+/// Barriers, warp-synchronous operations and shared memory (static or
+/// dynamic), in the kernel or in a function it calls, are allowed when
+/// yields are block-collective: the whole block decides at once, at a point
+/// all its threads reach, and saves its shared memory. Returns a refusal for
+/// what even that cannot handle.
 std::optional<Refusal>
 KernelSafety::checkCollective(const Instruction &I, gp_refusal Code) {
-  if (Code == GP_REFUSAL_SHARED_MEMORY) {
-    SmallVector<const GlobalVariable *, 2> Shared;
-    sharedGlobalsOf(&I, Shared);
-    for (const Use &Op : I.operands())
-      sharedGlobalsOf(Op.get(), Shared);
-    for (const GlobalVariable *GV : Shared)
-      if (GV->isDeclaration() ||
-          I.getModule()->getDataLayout().getTypeAllocSize(GV->getValueType()) ==
-              0)
-        return refuse(GP_REFUSAL_SHARED_MEMORY,
-                      "uses dynamic shared memory (extern __shared__), which "
-                      "is not saved yet",
-                      &I);
-  }
   if (Code == GP_REFUSAL_BARRIER) {
     auto &Call = cast<CallBase>(I);
     if (!isWholeBlockBarrier(Call, Call.getCalledFunction()->getName()))
       return refuse(GP_REFUSAL_BARRIER,
                     "uses a named barrier or one for part of the block",
                     &I);
+    Found.Barrier = true;
   }
-  Traits.BlockCollective = true;
+  Found.Collective = true;
   return std::nullopt;
 }
 
@@ -208,7 +182,7 @@ std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
                                                       bool InCallee) {
   const char *Where = InCallee ? " in a called function" : "";
   if (touchesSharedMemory(I)) {
-    if (InCallee || !AllowCollective)
+    if (!AllowCollective)
       return refuse(GP_REFUSAL_SHARED_MEMORY,
                     Twine("uses shared memory") + Where, &I);
     if (auto R = checkCollective(I, GP_REFUSAL_SHARED_MEMORY))
@@ -243,7 +217,7 @@ std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
     if (auto Code = classifyIntrinsic(Name)) {
       bool Collectable =
           *Code == GP_REFUSAL_BARRIER || *Code == GP_REFUSAL_WARP_SYNC;
-      if (!InCallee && AllowCollective && Collectable)
+      if (AllowCollective && Collectable)
         return checkCollective(I, *Code);
       return refuse(*Code, Twine("calls ") + Name + Where, &I);
     }
@@ -277,30 +251,39 @@ std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
 
 std::optional<Refusal> KernelSafety::checkCallee(const Function &Callee) {
   auto Cached = Callees.find(&Callee);
-  if (Cached != Callees.end())
-    return Cached->second;
-  if (InProgress.lookup(&Callee))
-    return refuse(GP_REFUSAL_RECURSION,
-                  "is recursive (" + Callee.getName() + " calls itself)",
-                  nullptr);
-  InProgress[&Callee] = true;
-  std::optional<Refusal> Result;
-  for (const Instruction &I : instructions(Callee)) {
-    Result = checkInstruction(I, /*InCallee=*/true);
-    if (Result)
-      break;
+  if (Cached == Callees.end()) {
+    if (InProgress.lookup(&Callee))
+      return refuse(GP_REFUSAL_RECURSION,
+                    "is recursive (" + Callee.getName() + " calls itself)",
+                    nullptr);
+    InProgress[&Callee] = true;
+    Needs Caller = Found;
+    Found = Needs();
+    CalleeVerdict Verdict;
+    for (const Instruction &I : instructions(Callee))
+      if ((Verdict.Problem = checkInstruction(I, /*InCallee=*/true)))
+        break;
+    Verdict.Found = Found;
+    Found = Caller;
+    InProgress[&Callee] = false;
+    Cached = Callees.try_emplace(&Callee, Verdict).first;
   }
-  InProgress[&Callee] = false;
-  Callees[&Callee] = Result;
-  return Result;
+  const CalleeVerdict &V = Cached->second;
+  Found.Collective |= V.Found.Collective;
+  Found.Barrier |= V.Found.Barrier;
+  if (V.Found.Barrier)
+    Traits.BarrierCallees.insert(&Callee);
+  return V.Problem;
 }
 
 std::optional<Refusal> KernelSafety::check(Function &Kernel,
                                            bool AllowBlockCollective,
                                            KernelTraits &Out) {
   AllowCollective = AllowBlockCollective;
+  Found = Needs();
   Traits = KernelTraits();
   auto Result = checkBody(Kernel);
+  Traits.BlockCollective = Found.Collective;
   Out = Traits;
   return Result;
 }

@@ -2,11 +2,13 @@
 //
 // The checks that decide whether a kernel is rewritten at all. A kernel is
 // refused, and left exactly as it was, when a yield could break one of the
-// rules in docs/design.md: a barrier or warp-synchronous operation (another
-// thread could wait for a thread that left), shared memory (not saved yet),
-// clusters, code that reads the physical block index where the rewritten
-// kernel hands out logical ones (non-inlined calls, inline asm), recursion,
-// or control flow whose cycles are not natural loops.
+// rules in docs/design.md: barriers other than whole-block ones, clusters,
+// async copies into shared memory, code that reads the physical block index
+// where the rewritten kernel hands out logical ones (non-inlined calls,
+// inline asm), device-side launches, recursion, or control flow whose cycles
+// are not natural loops. Whole-block barriers, shared memory and
+// warp-synchronous operations, in the kernel or in functions it calls, make
+// its yields block-collective instead (or are refused without that mode).
 //
 //===----------------------------------------------------------------------===//
 #ifndef GPREEMPT_KERNELSAFETY_H
@@ -15,6 +17,7 @@
 #include "gpreempt/abi.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/IR/Function.h"
 
 #include <optional>
@@ -34,10 +37,13 @@ const char *refusalName(gp_refusal Code);
 
 /// What the rewrite must know about a kernel it may make preemptible.
 struct KernelTraits {
-  /// The kernel uses barriers, shared memory or warp-synchronous operations:
-  /// its threads may only yield all together, at points all of them reach,
-  /// and the block saves its shared memory.
+  /// The kernel (or a function it calls) uses barriers, shared memory or
+  /// warp-synchronous operations: its threads may only yield all together,
+  /// at points all of them reach, and the block saves its shared memory.
   bool BlockCollective = false;
+  /// Functions the kernel calls, directly or not, that contain a block-wide
+  /// barrier: a call to one is a barrier for the kernel.
+  llvm::SmallPtrSet<const llvm::Function *, 4> BarrierCallees;
 };
 
 /// Decides, with a cache over the functions kernels call.
@@ -50,19 +56,30 @@ public:
                                bool AllowBlockCollective, KernelTraits &Traits);
 
 private:
+  /// What a function body needs from the yields around it.
+  struct Needs {
+    bool Collective = false; // barriers, shared memory, warp operations
+    bool Barrier = false;    // a block-wide barrier
+  };
+  struct CalleeVerdict {
+    std::optional<Refusal> Problem;
+    Needs Found;
+  };
+
   std::optional<Refusal> checkBody(llvm::Function &Kernel);
   std::optional<Refusal> checkInstruction(const llvm::Instruction &I,
                                           bool InCallee);
   std::optional<Refusal> checkCollective(const llvm::Instruction &I,
                                          gp_refusal Code);
-
-  bool AllowCollective = false;
-  KernelTraits Traits;
   std::optional<Refusal> checkCallee(const llvm::Function &Callee);
 
-  // Callees already looked at (nullopt: safe), and those whose bodies are
-  // being scanned: meeting one of the latter again is recursion.
-  llvm::DenseMap<const llvm::Function *, std::optional<Refusal>> Callees;
+  bool AllowCollective = false;
+  Needs Found; // of the body being scanned
+  KernelTraits Traits;
+
+  // Callees already looked at, and those whose bodies are being scanned:
+  // meeting one of the latter again is recursion.
+  llvm::DenseMap<const llvm::Function *, CalleeVerdict> Callees;
   llvm::DenseMap<const llvm::Function *, bool> InProgress;
 };
 

@@ -69,11 +69,30 @@ struct KernelBuilder : IRBuilder<> {
   }
 };
 
-/// Whether U is, or through constant expressions feeds, an instruction of F.
-static bool usedIn(const User *U, const Function *F) {
+/// Whether U is, or through constant expressions feeds, an instruction of
+/// one of Fs.
+static bool usedIn(const User *U, const SmallPtrSetImpl<const Function *> &Fs) {
   if (auto *I = dyn_cast<Instruction>(U))
-    return I->getFunction() == F;
-  return any_of(U->users(), [F](const User *V) { return usedIn(V, F); });
+    return Fs.contains(I->getFunction());
+  return any_of(U->users(), [&Fs](const User *V) { return usedIn(V, Fs); });
+}
+
+/// F and the functions it calls, directly or not (KernelSafety has made sure
+/// every call has a known callee).
+static SmallPtrSet<const Function *, 8> callTreeOf(const Function &F) {
+  SmallPtrSet<const Function *, 8> Out;
+  SmallVector<const Function *, 8> Work = {&F};
+  while (!Work.empty()) {
+    const Function *Next = Work.pop_back_val();
+    if (!Out.insert(Next).second)
+      continue;
+    for (const Instruction &I : instructions(*Next))
+      if (auto *Call = dyn_cast<CallBase>(&I))
+        if (const Function *Callee = Call->getCalledFunction())
+          if (!Callee->isDeclaration())
+            Work.push_back(Callee);
+  }
+  return Out;
 }
 
 class Rewriter {
@@ -138,6 +157,10 @@ private:
   SmallVector<GlobalVariable *, 4> SharedVars; // saved by collective yields
   DenseMap<const GlobalVariable *, unsigned> SharedFirstWord;
   unsigned SharedWords = 0;
+  // extern __shared__: every such array starts at the launch's dynamic
+  // shared memory, so one of them stands for all.
+  GlobalVariable *DynamicShared = nullptr;
+  Value *DynamicWords = nullptr; // i64, the launch's dynamic shared words
   Value *SharedSave = nullptr; // this block's shared-memory save region
 
   BasicBlock *Prologue = nullptr, *BlockStart = nullptr, *BodyEntry = nullptr;
@@ -396,22 +419,31 @@ std::optional<Refusal> Rewriter::plan() {
   return std::nullopt;
 }
 
-/// The __shared__ variables of the kernel, saved whole by a block that
-/// yields (a collective yield: all its threads are at the same point).
+/// The __shared__ variables the kernel or the functions it calls use, saved
+/// whole by a block that yields (a collective yield: all its threads are at
+/// the same point); dynamic shared memory is saved at its launch size.
 void Rewriter::collectSharedMemory() {
   SharedVars.clear();
   SharedWords = 0;
+  DynamicShared = nullptr;
+  auto Users = callTreeOf(*G);
   for (GlobalVariable &GV : M.globals()) {
     if (GV.getAddressSpace() != SharedAS || GV.getName().starts_with("__gp_"))
       continue;
     bool Used = any_of(GV.users(), [&](const User *U) {
-      return usedIn(U, G);
+      return usedIn(U, Users);
     });
     if (!Used)
       continue;
+    uint64_t Bytes = DL.getTypeAllocSize(GV.getValueType());
+    if (GV.isDeclaration() || Bytes == 0) {
+      if (!DynamicShared)
+        DynamicShared = &GV;
+      continue;
+    }
     SharedVars.push_back(&GV);
     SharedFirstWord[&GV] = SharedWords;
-    SharedWords += (DL.getTypeAllocSize(GV.getValueType()) + 3) / 4;
+    SharedWords += (Bytes + 3) / 4;
   }
 }
 
@@ -422,11 +454,20 @@ void Rewriter::placeSaveArea() {
   KernelBuilder B(Prologue->getTerminator(), ArtificialLoc);
   Value *ThreadWords = B.CreateMul(Threads64, B.getInt64(Plan.StateWords));
   Value *BlockWords = B.CreateAdd(ThreadWords, B.getInt64(SharedWords));
+  if (DynamicShared) {
+    // The runtime sizes the region from the launch's dynamic shared bytes
+    // (whole words: it runs other sizes unpreempted).
+    Value *Bytes = readRegister(
+        B, Intrinsic::nvvm_read_ptx_sreg_dynamic_smem_size, "gp.dynamic.bytes");
+    DynamicWords = B.CreateLShr(B.CreateZExt(Bytes, B.getInt64Ty()), 2,
+                                "gp.dynamic.words");
+    BlockWords = B.CreateAdd(BlockWords, DynamicWords);
+  }
   Value *Block = B.CreateMul(PhysBlock64, BlockWords, "gp.save.block");
   SaveBase = B.CreateGEP(B.getInt8Ty(), SaveArea,
                          B.CreateShl(B.CreateAdd(Block, Thread64), 2),
                          "gp.save.thread");
-  if (SharedWords)
+  if (SharedWords || DynamicShared)
     SharedSave = B.CreateGEP(B.getInt8Ty(), SaveArea,
                              B.CreateShl(B.CreateAdd(Block, ThreadWords), 2),
                              "gp.save.shared");
@@ -588,7 +629,7 @@ void Rewriter::buildDispatch() {
     copyAllocas(R, /*ToSaveArea=*/false);
     // Shared memory comes back whole before any thread goes on: all threads
     // of a collectively yielded block resume here together.
-    if (!SharedVars.empty()) {
+    if (!SharedVars.empty() || DynamicShared) {
       copySharedMemory(R, /*ToSaveArea=*/false);
       R.CreateCall(Barrier, {Zero32});
     }
@@ -732,6 +773,25 @@ void Rewriter::copySharedMemory(IRBuilder<> &B, bool ToSaveArea) {
                       Move(C, I, I8, Align(1));
                     });
   }
+  if (!DynamicShared)
+    return;
+  // Dynamic shared memory is at least 16-byte aligned: whole words.
+  Value *Region =
+      B.CreateConstGEP1_64(I8, SharedSave, uint64_t(SharedWords) * 4);
+  emitCountedLoop(B, Thread64, DynamicWords, Threads64, "gp.copy.dynamic",
+                  [&](IRBuilder<> &C, Value *I) {
+                    Value *Offset = C.CreateShl(I, 2);
+                    Value *Shared = C.CreateGEP(I8, DynamicShared, Offset);
+                    Value *Saved = C.CreateGEP(I8, Region, Offset);
+                    if (ToSaveArea)
+                      C.CreateAlignedStore(
+                          C.CreateAlignedLoad(I32, Shared, Align(4)), Saved,
+                          Align(4));
+                    else
+                      C.CreateAlignedStore(
+                          C.CreateAlignedLoad(I32, Saved, Align(4)), Shared,
+                          Align(4));
+                  });
 }
 
 void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
@@ -919,12 +979,14 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   Result.Variant = G;
   Result.StateWords = Plan.StateWords;
   Result.SharedWords = SharedWords;
+  Result.SavesDynamicShared = DynamicShared != nullptr;
   Result.BlockCollective = Options.BlockCollective;
   Result.YieldPoints = Plan.yieldPoints();
   unsigned AllocaWords = 0;
   for (AllocaInst *AI : Plan.Allocas)
     AllocaWords += (AI->getAllocationSize(DL)->getFixedValue() + 3) / 4;
   Result.AllocaBytes = AllocaWords * 4;
+  Result.SkippedLoops = Plan.Skipped;
   for (const LoopYield &LY : Plan.Loops)
     Result.Loops.push_back({LY.Loc, LY.Id,
                             static_cast<unsigned>(LY.Latches.size()),

@@ -21,6 +21,7 @@
 #define GPREEMPT_RESUMABLEKERNEL_H
 
 #include "KernelSafety.h"
+#include "YieldPlan.h"
 
 #include "llvm/IR/DebugLoc.h"
 #include "llvm/IR/Function.h"
@@ -40,11 +41,13 @@ struct LoopReport {
 struct ResumableKernel {
   llvm::Function *Variant = nullptr;
   unsigned StateWords = 0;  // per thread, word 0 included
-  unsigned SharedWords = 0; // shared memory saved per block
+  unsigned SharedWords = 0; // static shared memory saved per block
+  bool SavesDynamicShared = false; // and the launch's dynamic shared memory
   unsigned YieldPoints = 0; // polls on back-edges
   unsigned AllocaBytes = 0; // local memory saved per thread
   bool BlockCollective = false;
   std::vector<LoopReport> Loops;
+  std::vector<SkippedLoop> SkippedLoops; // loops without a yield point
 };
 
 struct RewriteOptions {

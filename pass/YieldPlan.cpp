@@ -85,8 +85,11 @@ planYields(Function &F, LoopInfo &LI, const SmallPtrSetImpl<BasicBlock *> &Body,
   SmallPtrSet<BasicBlock *, 8> Headers;
   for (Loop *L : Preorder) {
     Loop *P = L->getParentLoop();
-    if (!Yieldable(L->getHeader()) || (P && !ByLoop.count(P)))
+    bool Accepted = Yieldable(L->getHeader());
+    if (!Accepted || (P && !ByLoop.count(P))) {
+      Plan.Skipped.push_back({L->getStartLoc(), Accepted});
       continue;
+    }
     LoopYield &LY = Plan.Loops.emplace_back();
     LY.Loc = L->getStartLoc();
     LY.Id = Plan.Loops.size();

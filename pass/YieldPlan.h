@@ -44,8 +44,15 @@ struct LoopYield {
   llvm::SmallVector<LoopYield *, 2> Children;
 };
 
+/// A loop that gets no yield point, and why (for -Rpass-missed).
+struct SkippedLoop {
+  llvm::DebugLoc Loc;
+  bool InsideSkipped = false; // its own header was acceptable, its parent's not
+};
+
 struct YieldPlan {
   std::vector<LoopYield> Loops; // preorder: a parent before its children
+  std::vector<SkippedLoop> Skipped;
   llvm::SmallVector<llvm::AllocaInst *, 4> Allocas;
   llvm::DenseMap<const llvm::AllocaInst *, unsigned> AllocaFirstWord;
   unsigned StateWords = 1; // word 0 (resume point) + values + allocas

@@ -176,6 +176,7 @@ static struct gp__kernel *resolve(struct gp__device *d,
   k->original = (CUfunction)original;
   k->state_words = info.state_words;
   k->shared_words = info.shared_words;
+  k->saves_dynamic_smem = (info.flags & GP_INFO_DYNAMIC_SHARED) != 0;
   k->num_params = info.num_params;
 
   char *variant_name = suffixed(name, GP_VARIANT_SUFFIX);

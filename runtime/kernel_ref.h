@@ -13,6 +13,7 @@
 
 #include <cuda.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,8 @@ struct gp__kernel {
   CUfunction variant;      /* N__gp */
   uint32_t state_words;    /* per thread, in the save area */
   uint32_t shared_words;   /* per block, in the save area */
+  bool saves_dynamic_smem; /* GP_INFO_DYNAMIC_SHARED: the launch's dynamic
+                              shared memory is saved too */
   uint32_t num_params;     /* of the original kernel */
   size_t args_bytes;       /* end of its last parameter */
   /* Last occupancy query, packed (see gp__kernel_occupancy): launches of one

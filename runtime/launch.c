@@ -379,11 +379,20 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   size_t ctl_bytes = GP_CTL_HEADER_BYTES + (size_t)physical * sizeof(uint64_t);
   size_t save_at = (ctl_bytes + GP__SAVE_ALIGN - 1) / GP__SAVE_ALIGN *
                    GP__SAVE_ALIGN;
-  /* abi.h: per physical block, each thread's words, then shared memory. */
+  /* abi.h: per physical block, each thread's words, then static shared
+   * memory, then dynamic shared memory if the variant saves it. It copies
+   * whole words, so a size that is not one would lose its last bytes. */
+  size_t dynamic_words = 0;
+  if (k->saves_dynamic_smem) {
+    if (c->shared_mem % 4 != 0)
+      return run_unpreempted(c, GP__WHY_LAUNCH_CONFIG, 0);
+    dynamic_words = c->shared_mem / 4;
+  }
   size_t block_words, save_bytes, bytes;
   if (!mul_size(k->state_words, threads, &block_words) ||
       __builtin_add_overflow(block_words, (size_t)k->shared_words,
                              &block_words) ||
+      __builtin_add_overflow(block_words, dynamic_words, &block_words) ||
       !mul_size((size_t)physical * 4, block_words, &save_bytes) ||
       __builtin_add_overflow(save_at, save_bytes, &bytes))
     return run_unpreempted(c, GP__WHY_NO_MEMORY, 0);

@@ -16,7 +16,8 @@ enum gp__why {
   GP__WHY_ABI_MISMATCH,         /* info, variant or reference malformed */
   GP__WHY_NO_DEVICE,            /* no driver or device: nothing runs */
   GP__WHY_UNSUPPORTED_DEVICE,   /* no driver entry points, no memops, ... */
-  GP__WHY_LAUNCH_CONFIG,        /* empty or invalid grid/block, occupancy 0 */
+  GP__WHY_LAUNCH_CONFIG,        /* empty or invalid grid/block, occupancy 0,
+                                   dynamic shared bytes not whole words */
   GP__WHY_HOST_MEMORY,          /* malloc failed */
   GP__WHY_CUDA_ERROR,           /* a CUDA call of gpreempt's failed */
   GP__WHY_COUNT

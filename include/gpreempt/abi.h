@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define GP_ABI_VERSION 2u
+#define GP_ABI_VERSION 3u
 #define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
 
 #define GP_VARIANT_SUFFIX "__gp"
@@ -45,6 +45,11 @@ struct gp_kernel_ref {
 
 enum gp_info_flags {
   GP_INFO_PREEMPTIBLE = 1u, /* N GP_VARIANT_SUFFIX exists and may be used */
+  /* The variant saves the launch's dynamic shared memory (extern __shared__)
+   * too: each block region grows by dynamic_words = sharedMem / 4 (the
+   * launch's dynamic shared bytes). The runtime runs such a kernel
+   * unpreempted when sharedMem is not a multiple of 4. */
+  GP_INFO_DYNAMIC_SHARED = 2u,
 };
 
 /* Why the pass left a kernel unpreemptible. Stable numbers: they are stored
@@ -57,7 +62,7 @@ enum gp_refusal {
                                     named barrier, an mbarrier */
   GP_REFUSAL_WARP_SYNC = 3,      /* shfl/vote/match/redux/wmma/__syncwarp
                                     in a called function */
-  GP_REFUSAL_SHARED_MEMORY = 4,  /* dynamic shared memory, async copies */
+  GP_REFUSAL_SHARED_MEMORY = 4,  /* async copies into shared memory */
   GP_REFUSAL_CLUSTER = 5,        /* clusters, distributed shared memory */
   GP_REFUSAL_UNSAFE_CALL = 6,    /* call that may read blockIdx/gridDim, use
                                     barriers, launch kernels, or is indirect */
@@ -79,7 +84,8 @@ struct gp_kernel_info {
   uint32_t state_words;  /* 32-bit words saved per thread (word 0 included) */
   uint32_t num_params;   /* parameters of the original kernel */
   uint32_t yield_points; /* loop back-edges that poll */
-  uint32_t shared_words; /* 32-bit words of shared memory saved per block */
+  uint32_t shared_words; /* 32-bit words of static shared memory saved per
+                            block (dynamic: GP_INFO_DYNAMIC_SHARED) */
 };
 
 /* Parameters the variant takes after the original ones, in this order. */
@@ -106,11 +112,15 @@ struct gp_launch_ctl {
 
 /* Save area: one region per physical block p, of
  *     block_words = state_words * threads_per_block + shared_words
- * 32-bit words, at save + p * block_words * 4. In it, word w of thread t
+ *                   + dynamic_words
+ * 32-bit words, at save + p * block_words * 4, where dynamic_words is the
+ * launch's dynamic shared bytes / 4 with GP_INFO_DYNAMIC_SHARED, else 0 (the
+ * variant reads the size from %dynamic_smem_size). In it, word w of thread t
  * (linear thread index in the block) comes first, at word index
  *     w * threads_per_block + t
- * so a warp's stores of one word are coalesced; the block's shared memory
- * follows, at word index state_words * threads_per_block. Word 0 of a thread
+ * so a warp's stores of one word are coalesced; the block's static shared
+ * memory follows, at word index state_words * threads_per_block, then its
+ * dynamic shared memory. Word 0 of a thread
  * is its resume point: 0 = it had finished its logical block, k >= 1 = it
  * yielded at a back-edge of loop k (numbered by the pass in loop-tree
  * preorder). Kernels whose yields are block-collective (they use barriers,

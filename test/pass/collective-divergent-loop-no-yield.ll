@@ -2,7 +2,7 @@
 ; block-collective yield point (the vote would wait for threads that already
 ; left the loop): it polls nowhere, and the block yields only between logical
 ; blocks. A uniform loop in the same kernel still yields.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
@@ -50,6 +50,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
 ; REMARK: kernel 'mixed_loops' is preemptible: 1 yield point(s)
 ; REMARK-SAME: decisions per block; 1024 shared bytes saved per block
+; REMARK: kernel 'mixed_loops': loop gets no yield point: the threads of a block do not run it together
 ; REMARK-NOT: loop 2
 
 ; CHECK-LABEL: define ptx_kernel void @mixed_loops__gp(
