@@ -30,6 +30,7 @@
 
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Dominators.h"
@@ -973,6 +974,21 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
                    "could not be rewritten (internal error: " +
                        StringRef(Errors).take_front(200).str() + ")",
                    nullptr};
+  }
+
+  // Rule 6 of docs/design.md: the routes must keep every loop single-entry.
+  // Checked, not assumed: an irreducible clone is dropped like a broken one.
+  {
+    DominatorTree DT(*G);
+    LoopInfo LI(DT);
+    ReversePostOrderTraversal<Function *> RPOT(G);
+    if (containsIrreducibleCFG<const BasicBlock *>(RPOT, LI)) {
+      G->eraseFromParent();
+      return Refusal{GP_REFUSAL_INTERNAL,
+                     "could not be rewritten (internal error: the resume "
+                     "routes made the control flow irreducible)",
+                     nullptr};
+    }
   }
 
   ResumableKernel Result;
