@@ -4,6 +4,8 @@
 //
 //   gp.prologue      allocas, thread index, save-area address of this thread
 //   gp.first         thread 0 reads (and clears) this physical block's slot
+//   gp.next          the loop over logical blocks (its only entry): the
+//                    half-done block from the slot first, if any, else
 //   gp.take          thread 0 takes a ticket, or none if preempted/finished
 //   gp.block         logical blockIdx from the ticket; new block -> body,
 //                    resumed block -> gp.resume
@@ -12,7 +14,7 @@
 //   <body>           the kernel; `ret` -> gp.tail; each back-edge polls
 //   gp.tail          block-wide vote: did any thread yield?
 //     no  -> gp.done (count the block; the last one sets ctl->complete)
-//            -> gp.take
+//            -> gp.next
 //     yes -> gp.leave (record the slot) -> gp.exit
 //
 // Every thread of a physical block passes the same three barriers (gp.first,
@@ -169,6 +171,7 @@ private:
   BasicBlock *Trap = nullptr;
   SwitchInst *ResumeSwitch = nullptr;
   PHINode *Logical = nullptr, *Resuming = nullptr, *MyYield = nullptr;
+  PHINode *Pending = nullptr; // slot value still to resume, in gp.next
   Value *ResumePoint = nullptr;
   Value *LogicalIdx[3] = {};
   Value *ThreadIdx[3] = {}, *BlockDim[3] = {};
@@ -489,7 +492,8 @@ void Rewriter::buildDispatch() {
   BasicBlock *First = newBlock("gp.first", BlockStart);
   BasicBlock *FirstLead = newBlock("gp.first.leader", BlockStart);
   BasicBlock *FirstSync = newBlock("gp.first.sync", BlockStart);
-  BasicBlock *FirstResume = newBlock("gp.first.resume", BlockStart);
+  BasicBlock *NextBlock = newBlock("gp.next", BlockStart);
+  BasicBlock *FirstResume = newBlock("gp.next.resume", BlockStart);
   BasicBlock *Take = newBlock("gp.take", BlockStart);
   BasicBlock *TakeLead = newBlock("gp.take.leader", BlockStart);
   BasicBlock *TakeTicket = newBlock("gp.take.ticket", BlockStart);
@@ -525,9 +529,16 @@ void Rewriter::buildDispatch() {
     KernelBuilder B = at(FirstSync);
     B.CreateCall(Barrier, {Zero32});
     Value *S = B.CreateLoad(I64, SlotWord, "gp.slot.shared");
-    B.CreateCondBr(B.CreateICmpNE(S, B.getInt64(0)), FirstResume, Take);
+    B.CreateBr(NextBlock);
+    // gp.next heads the loop over logical blocks, its only entry, so the
+    // kernel's control flow stays reducible: the half-done block first,
+    // if any (only on the first trip), then tickets.
+    KernelBuilder N = at(NextBlock);
+    Pending = N.CreatePHI(I64, 4, "gp.pending");
+    Pending->addIncoming(S, FirstSync);
+    N.CreateCondBr(N.CreateICmpNE(Pending, N.getInt64(0)), FirstResume, Take);
     KernelBuilder R = at(FirstResume);
-    Logical->addIncoming(R.CreateSub(S, R.getInt64(1)), FirstResume);
+    Logical->addIncoming(R.CreateSub(Pending, R.getInt64(1)), FirstResume);
     Resuming->addIncoming(R.getTrue(), FirstResume);
     R.CreateBr(BlockStart);
   }
@@ -578,7 +589,8 @@ void Rewriter::buildDispatch() {
     Value *Any = B.CreateCall(BarrierOr, {Zero32, MyYield}, "gp.any.yielded");
     B.CreateCondBr(Any, Leave, Done);
   }
-  at(Done).CreateCondBr(IsLeader, DoneCount, Take);
+  at(Done).CreateCondBr(IsLeader, DoneCount, NextBlock);
+  Pending->addIncoming(ConstantInt::get(I64, 0), Done);
   {
     // Release this block's writes before counting it; the block that counts
     // last publishes `complete` at system scope, which the user's stream
@@ -589,14 +601,16 @@ void Rewriter::buildDispatch() {
         AtomicRMWInst::Add, B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 8),
         B.getInt64(1), Align(8), AtomicOrdering::AcquireRelease, Device);
     Value *Last = B.CreateICmpEQ(B.CreateAdd(Before, B.getInt64(1)), Total);
-    B.CreateCondBr(Last, DoneLast, Take);
+    B.CreateCondBr(Last, DoneLast, NextBlock);
+    Pending->addIncoming(B.getInt64(0), DoneCount);
     KernelBuilder L = at(DoneLast);
     L.CreateFence(AtomicOrdering::SequentiallyConsistent);
     StoreInst *Complete = L.CreateAlignedStore(
         L.getInt32(1), L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 16), Align(4),
         /*isVolatile=*/true);
     Complete->setAtomic(AtomicOrdering::Release);
-    L.CreateBr(Take);
+    L.CreateBr(NextBlock);
+    Pending->addIncoming(L.getInt64(0), DoneLast);
   }
   // gp.leave: finished threads mark themselves done; thread 0 records the
   // logical block in this physical block's slot.
