@@ -35,6 +35,13 @@ static cl::opt<unsigned> MaxStateBytes(
     "gpreempt-max-state-bytes", cl::init(4096), cl::Hidden,
     cl::desc("Refuse kernels that would save more bytes per thread"));
 
+// The default keeps the flag check (an L2 load; in block-collective kernels
+// also a barrier) to about one per this many instructions of loop work.
+static cl::opt<unsigned> PollBudget(
+    "gpreempt-poll-budget", cl::init(256), cl::Hidden,
+    cl::desc("Instructions of loop work per preemption-flag check (0: check "
+             "at every loop back-edge)"));
+
 // Kernels with barriers, shared memory or warp-synchronous operations are
 // refused without it (-gpreempt-block-collective=false: for comparison, and
 // for the refusal tests of that mode).
@@ -140,12 +147,14 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
     ORE.emit([&] {
       OptimizationRemark Rem(DEBUG_TYPE, "YieldPoint", LR.Loc,
                              &F.getEntryBlock());
-      return Rem << "kernel '" << kernelName(F) << "': loop "
-                 << ore::NV("Loop", LR.Id) << " yields on "
-                 << ore::NV("BackEdges", LR.YieldPoints)
-                 << " back-edge(s), saving "
-                 << ore::NV("SavedBytes", LR.SavedBytes)
-                 << " bytes per thread";
+      Rem << "kernel '" << kernelName(F) << "': loop "
+          << ore::NV("Loop", LR.Id) << " yields on "
+          << ore::NV("BackEdges", LR.YieldPoints) << " back-edge(s), saving "
+          << ore::NV("SavedBytes", LR.SavedBytes) << " bytes per thread";
+      if (LR.PollInterval > 1)
+        Rem << "; checks the flag every "
+            << ore::NV("PollInterval", LR.PollInterval) << " iterations";
+      return Rem;
     });
 }
 
@@ -173,6 +182,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
     if (!R) {
       RewriteOptions Options;
       Options.MaxStateBytes = MaxStateBytes;
+      Options.PollBudget = PollBudget;
       Options.BlockCollective = Traits.BlockCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;
       if (Traits.BlockCollective) {

@@ -181,6 +181,7 @@ private:
   Value *Thread64 = nullptr;
   DebugLoc ArtificialLoc;
 
+  DenseMap<LoopYield *, PHINode *> PollCounter; // loops with an interval > 1
   DenseMap<LoopYield *, PHINode *> RouteKey; // loops with children only
   DenseMap<LoopYield *, SwitchInst *> RouteSwitch;
   MapVector<Instruction *, SmallVector<std::pair<BasicBlock *, Value *>, 2>>
@@ -418,6 +419,8 @@ std::optional<Refusal> Rewriter::plan() {
   if (auto R = planYields(*G, LI, Body, Yieldable, Allocas,
                           Options.MaxStateBytes, Plan))
     return R;
+  for (LoopYield &LY : Plan.Loops)
+    LY.PollInterval = pollInterval(*LI.getLoopFor(LY.Header), Options.PollBudget);
   if (Options.BlockCollective)
     collectSharedMemory();
   return std::nullopt;
@@ -809,12 +812,57 @@ void Rewriter::copySharedMemory(IRBuilder<> &B, bool ToSaveArea) {
                   });
 }
 
+/// The back-edge Latch -> LY.Header becomes
+///     <header>.gp.poll   count back-edges; every PollInterval-th one:
+///     <header>.gp.check  flag raised (a block-wide vote in block-collective
+///                        kernels)? -> <header>.gp.yield
+///     <header>.gp.back   -> header
+/// With an interval of 1 there is no count: gp.poll checks the flag and
+/// branches to the header itself.
 void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   BasicBlock *Header = LY.Header;
   BasicBlock *Poll = SplitBlockPredecessors(Header, {Latch}, ".gp.poll");
   BasicBlock *Save = newBlock(Header->getName() + ".gp.yield", BlockTail);
+  MDNode *Unlikely = MDBuilder(Ctx).createUnlikelyBranchWeights();
 
-  Instruction *Br = Poll->getTerminator();
+  // Back: the block whose edge enters the header, where the header's phis
+  // take their back-edge values; Check: where the flag is read.
+  BasicBlock *Back = Poll, *Check = Poll, *Continue = Header;
+  if (LY.PollInterval > 1) {
+    Back = SplitBlock(Poll, Poll->getTerminator());
+    Back->setName(Header->getName() + ".gp.back");
+    Continue = Back;
+    // One counter per loop, 0 on every entry (ordinary, restore, route):
+    // the interval bounds the back-edges between checks within one run of
+    // the loop; an enclosing loop checks between runs.
+    PHINode *&Count = PollCounter[&LY];
+    Type *I32 = Type::getInt32Ty(Ctx);
+    if (!Count) {
+      Count = PHINode::Create(I32, 4, Header->getName() + ".gp.count",
+                              Header->begin());
+      for (BasicBlock *Pred : predecessors(Header))
+        if (Pred != Back)
+          Count->addIncoming(ConstantInt::get(I32, 0), Pred);
+    }
+    Instruction *Br = Poll->getTerminator();
+    IRBuilder<> B(Br);
+    B.SetCurrentDebugLocation(Br->getDebugLoc());
+    Value *Next = B.CreateAdd(Count, B.getInt32(1), Header->getName() + ".gp.count.next");
+    Value *Due = B.CreateICmpEQ(
+        B.CreateAnd(Next, B.getInt32(LY.PollInterval - 1)), B.getInt32(0),
+        "gp.check.due");
+    Check = newBlock(Header->getName() + ".gp.check", Back);
+    B.CreateCondBr(Due, Check, Back, Unlikely);
+    Br->eraseFromParent();
+    // A second latch of the loop: its edge came over from the header.
+    if (Count->getBasicBlockIndex(Back) >= 0)
+      Count->setIncomingValueForBlock(Back, Next);
+    else
+      Count->addIncoming(Next, Back);
+    BranchInst::Create(Back, Check)->setDebugLoc(Back->getTerminator()->getDebugLoc());
+  }
+
+  Instruction *Br = Check->getTerminator();
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
   Value *Raised = B.CreateICmpNE(
@@ -827,14 +875,13 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
         Intrinsic::getOrInsertDeclaration(
             &M, Intrinsic::nvvm_barrier_cta_red_or_all),
         {B.getInt32(0), Raised}, "gp.block.preempted");
-  B.CreateCondBr(Raised, Save, Header,
-                 MDBuilder(Ctx).createUnlikelyBranchWeights());
+  B.CreateCondBr(Raised, Save, Continue, Unlikely);
   Br->eraseFromParent();
 
   KernelBuilder S(Save, ArtificialLoc);
   S.CreateAlignedStore(S.getInt32(LY.Id), SaveBase, Align(4));
   for (PHINode *Phi : LY.CarriedPhis)
-    storeValue(S, Phi->getIncomingValueForBlock(Poll), LY.FirstWord[Phi]);
+    storeValue(S, Phi->getIncomingValueForBlock(Back), LY.FirstWord[Phi]);
   for (Instruction *V : LY.LiveIns)
     storeValue(S, V, LY.FirstWord[V]);
   copyAllocas(S, /*ToSaveArea=*/true);
@@ -866,11 +913,13 @@ BasicBlock *Rewriter::buildRestoreBlock(LoopYield &LY) {
 /// and the route key says whether to go deeper (Key) or stop here (0).
 void Rewriter::setRouteIncoming(LoopYield &LY, BasicBlock *From,
                                 bool ForTarget, Value *Key) {
+  PHINode *Count = PollCounter.lookup(&LY);
   for (PHINode &Phi : LY.Header->phis()) {
-    if (&Phi == RouteKey.lookup(&LY))
+    if (&Phi == RouteKey.lookup(&LY) || Phi.getBasicBlockIndex(From) >= 0)
       continue;
-    if (Phi.getBasicBlockIndex(From) < 0)
-      Phi.addIncoming(PoisonValue::get(Phi.getType()), From);
+    Phi.addIncoming(&Phi == Count ? ConstantInt::get(Phi.getType(), 0)
+                                  : PoisonValue::get(Phi.getType()),
+                    From);
   }
   if (PHINode *K = RouteKey.lookup(&LY))
     K->addIncoming(ForTarget ? ConstantInt::get(K->getType(), 0) : Key, From);
@@ -1020,7 +1069,8 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   for (const LoopYield &LY : Plan.Loops)
     Result.Loops.push_back({LY.Loc, LY.Id,
                             static_cast<unsigned>(LY.Latches.size()),
-                            (1 + LY.Words + AllocaWords) * 4});
+                            (1 + LY.Words + AllocaWords) * 4,
+                            LY.PollInterval});
   return Result;
 }
 

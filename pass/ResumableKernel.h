@@ -36,6 +36,7 @@ struct LoopReport {
   unsigned Id;          // resume point number
   unsigned YieldPoints; // back-edges of this loop
   unsigned SavedBytes;  // bytes per thread a yield in this loop saves
+  unsigned PollInterval; // back-edges per flag check
 };
 
 struct ResumableKernel {
@@ -52,6 +53,9 @@ struct ResumableKernel {
 
 struct RewriteOptions {
   unsigned MaxStateBytes = 4096;
+  /// Instructions of loop work per flag check (YieldPlan.h: pollInterval);
+  /// 0: check at every back-edge.
+  unsigned PollBudget = 0;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

@@ -4,6 +4,7 @@
 
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/Function.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace llvm;
 
@@ -153,6 +154,19 @@ planYields(Function &F, LoopInfo &LI, const SmallPtrSetImpl<BasicBlock *> &Body,
                        std::to_string(MaxStateBytes) + ")",
                    nullptr};
   return std::nullopt;
+}
+
+unsigned pollInterval(const Loop &L, unsigned Budget) {
+  if (Budget == 0)
+    return 1;
+  unsigned Size = 0;
+  for (const BasicBlock *BB : L.blocks())
+    for (const Instruction &I : *BB)
+      if (!isa<PHINode>(I) && !I.isDebugOrPseudoInst() &&
+          !isa<BranchInst>(I))
+        ++Size;
+  unsigned Wanted = (Budget + std::max(Size, 1u) - 1) / std::max(Size, 1u);
+  return std::min<unsigned>(PowerOf2Ceil(std::max(Wanted, 1u)), 1024);
 }
 
 } // namespace gpreempt

@@ -42,6 +42,7 @@ struct LoopYield {
   unsigned Words = 0; // words for this loop's values (word 0 excluded)
   LoopYield *Parent = nullptr;
   llvm::SmallVector<LoopYield *, 2> Children;
+  unsigned PollInterval = 1; // back-edges per flag check (a power of two)
 };
 
 /// A loop that gets no yield point, and why (for -Rpass-missed).
@@ -72,6 +73,16 @@ planYields(llvm::Function &F, llvm::LoopInfo &LI,
            llvm::function_ref<bool(const llvm::BasicBlock *)> Yieldable,
            llvm::ArrayRef<llvm::AllocaInst *> Allocas, unsigned MaxStateBytes,
            YieldPlan &Plan);
+
+/// How many back-edges of L may pass between two flag checks so that about
+/// Budget instructions of work run per check: Budget / (instructions in L,
+/// inner loops counted once), rounded up to a power of two, at most 1024.
+/// 1 (check every back-edge) when Budget is 0. The static size stands for
+/// the cost of an iteration: cheap to know, and what matters is keeping the
+/// check (an L2 load, or a barrier in block-collective kernels) rare
+/// against the loop's own work while the time to the next check stays a few
+/// hundred instructions.
+unsigned pollInterval(const llvm::Loop &L, unsigned Budget);
 
 } // namespace gpreempt
 

@@ -3,7 +3,7 @@
 ; header gets a route phi (0 on every ordinary edge) and a check; a resume at
 ; the inner loop enters the outer header with the inner loop's id, and the
 ; outer route switch sends it on to the inner loop's restore block.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s -o %t.ll
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=0 -S %s -o %t.ll
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
