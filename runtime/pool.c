@@ -130,8 +130,9 @@ void gp__pool_put_event(struct gp__device *d, cudaEvent_t event) {
     return;
   }
   pthread_mutex_unlock(&p->lock);
-  /* Destroying a completed event does not synchronize. */
-  (void)cudaEventDestroy(event);
+  /* No host memory to remember it. Destroying it is a CUDA call that the
+   * resume path must not make (pool.h), so it is lost: a leak, never a hang. */
+  GP__LOG("device %d: out of host memory, leaking an event", d->ordinal);
 }
 
 gp_status gp__pool_get_stream(struct gp__device *d, int priority,

@@ -4,7 +4,8 @@
  * events, and, once preempted, a stream to be relaunched on. cudaFree synchronizes the device (it would wait for a preempted
  * kernel's stream, which waits for gp_resume), so buffers are never freed:
  * they go back to the pool once no launch instance can still use them, and
- * the next launch takes them again.
+ * the next launch takes them again. Giving back never calls CUDA (gp_resume
+ * gives back what it reaps, and must not wait for a driver lock).
  */
 #ifndef GP_RUNTIME_POOL_H
 #define GP_RUNTIME_POOL_H
