@@ -4,6 +4,7 @@
 #include "capture_mode.h"
 #include "config.h"
 #include "driver.h"
+#include "resumer.h"
 #include "status.h"
 
 #include <string.h>
@@ -194,9 +195,20 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
     st = init_failed(d, what, err);
   else
     st = probe_memops(d);
+  /* Here, not at the first relaunch: gp_resume() must create nothing
+   * (resume_streams.h). */
+  if (st == GP_SUCCESS)
+    st = gp__resume_streams_create(d, least, greatest);
   gp__device_leave(pushed);
   if (st != GP_SUCCESS)
     return st; /* what was created stays: freeing could synchronize */
+  if (!gp__resumer_start()) {
+    /* Without it a launch still draining at gp_resume() would never be
+     * relaunched. */
+    GP__LOG("device %d: no resumer thread: it runs every kernel plain",
+            ordinal);
+    return GP_ERROR_OUT_OF_MEMORY;
+  }
 
   pthread_mutex_init(&d->lock, NULL);
   pthread_mutex_init(&d->pool.lock, NULL);

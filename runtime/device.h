@@ -1,14 +1,17 @@
 /* device.h - what gpreempt keeps per CUDA device.
  *
  * One flag word in device memory, polled by every preemptible kernel of the
- * device; a signal stream that raises and lowers it; the list of launches
- * that may still need a relaunch; the buffer and event pools. Everything that
- * changes after initialization is guarded by `lock`.
+ * device; a signal stream that raises and lowers it; the streams relaunches
+ * run on; the list of launches that may still need a relaunch; the buffer
+ * and event pools. Everything that changes after initialization is guarded
+ * by `lock`. Every stream and event that gp_preempt/gp_resume use exists
+ * from initialization on or was taken by a launch (see resume_streams.h).
  */
 #ifndef GP_RUNTIME_DEVICE_H
 #define GP_RUNTIME_DEVICE_H
 
 #include "pool.h"
+#include "resume_streams.h"
 
 #include <gpreempt.h>
 
@@ -53,6 +56,10 @@ struct gp__device {
   struct gp__launch_rec *head, *tail; /* launches, in launch order */
   uint64_t next_seq;       /* seq of the next record appended */
   atomic_size_t n_active;  /* length of that list (read without the lock) */
+  atomic_size_t n_owed;    /* records with a relaunch owed (resumer.h);
+                              changed under lock, read without it */
+  struct gp__resume_streams resume; /* streams made at init; `next` is
+                                       guarded by lock */
 
   struct gp__pool pool;    /* has its own lock, taken inside `lock` */
 };

@@ -1,11 +1,12 @@
-/* pool.h - per-device pools of device buffers, events and resume streams.
+/* pool.h - per-device pools of device buffers and events.
  *
- * Launches need a control block and a save area in device memory, three
- * events, and, once preempted, a stream to be relaunched on. cudaFree synchronizes the device (it would wait for a preempted
+ * Launches need a control block and a save area in device memory, and three
+ * events. cudaFree synchronizes the device (it would wait for a preempted
  * kernel's stream, which waits for gp_resume), so buffers are never freed:
  * they go back to the pool once no launch instance can still use them, and
- * the next launch takes them again. Giving back never calls CUDA (gp_resume
- * gives back what it reaps, and must not wait for a driver lock).
+ * the next launch takes them again. Taking may create (cudaMalloc,
+ * cudaEventCreate): only the launch path takes. Giving back never calls
+ * CUDA, so gp_resume and gp_wait_drained may give back what they reap.
  */
 #ifndef GP_RUNTIME_POOL_H
 #define GP_RUNTIME_POOL_H
@@ -21,19 +22,12 @@ struct gp__buffer {
   size_t bytes;
 };
 
-struct gp__idle_stream {
-  cudaStream_t stream;
-  int priority;
-};
-
 struct gp__pool {
   pthread_mutex_t lock;
   struct gp__buffer *buffers; /* free buffers */
   size_t n_buffers, cap_buffers;
   cudaEvent_t *events;        /* free events (cudaEventDisableTiming) */
   size_t n_events, cap_events;
-  struct gp__idle_stream *streams; /* free resume streams */
-  size_t n_streams, cap_streams;
 };
 
 struct gp__device;
@@ -55,13 +49,5 @@ void gp__pool_put_buffer(struct gp__device *d, void *ptr, size_t capacity);
 gp_status gp__pool_get_event(struct gp__device *d, cudaEvent_t *event);
 /* Give an event back. Only once it has completed. */
 void gp__pool_put_event(struct gp__device *d, cudaEvent_t event);
-
-/* A non-blocking stream of `priority` for relaunches, from the pool or new
- * on the current device. */
-gp_status gp__pool_get_stream(struct gp__device *d, int priority,
-                              cudaStream_t *stream);
-/* Give a stream back. Only once everything enqueued on it has completed. */
-void gp__pool_put_stream(struct gp__device *d, cudaStream_t stream,
-                         int priority);
 
 #endif /* GP_RUNTIME_POOL_H */

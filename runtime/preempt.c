@@ -8,10 +8,18 @@
  * Lowering: a write of 0 on the same stream (so raises and clears reach the
  * GPU in the order the host made them), after the latency-critical work for
  * gp_resume_after, then ev_clear. Launches that may have yielded are
- * relaunched, each on its own resume stream, after ev_clear (or they would
- * see the flag still up and yield again at once) and, the first time, after
- * their first launch (ev_ran), so that two instances of one launch never
- * run at once.
+ * relaunched on the device's resume streams, after ev_clear (or they would
+ * see the flag still up and yield again at once), and only once their
+ * previous instance has left the GPU, so that two instances of one launch
+ * never run at once. A launch whose previous instance is still queued or
+ * running is left owed to the resumer thread (resumer.h) instead: a
+ * relaunch that waited for it on a shared resume stream could hold up the
+ * relaunch it waits for (record.h).
+ *
+ * Nothing here creates a stream, an event or memory, or loads code: another
+ * thread may sit in a CUDA call that holds a driver lock until a preempted
+ * kernel completes (a copy to pageable memory behind it), and such a call
+ * would wait for that lock. Only enqueueing calls and event queries.
  *
  * Which launches may have yielded: all unfinished ones, except that once the
  * raise has reached the GPU (ev_raise complete), only the first two
@@ -34,6 +42,8 @@
 #include "driver.h"
 #include "kernel_ref.h"
 #include "record.h"
+#include "resume_streams.h"
+#include "resumer.h"
 #include "stats.h"
 #include "status.h"
 
@@ -61,17 +71,32 @@ static bool exposed(struct gp__device *d, struct gp__launch_rec *rec) {
 }
 
 gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec) {
-  if (gp__rec_done(rec))
+  if (gp__rec_done(rec)) {
+    gp__rec_set_owed(d, rec, false);
     return GP_SUCCESS;
-  if (rec->resume == NULL) {
-    gp_status st = gp__pool_get_stream(d, rec->priority, &rec->resume);
-    if (st != GP_SUCCESS)
-      return st;
   }
-  cudaStream_t rs = rec->resume;
+  if (rec->pinned)
+    return GP_SUCCESS; /* logged when it happened; see record.h */
+  if (!gp__rec_idle(rec)) {
+    /* Its latest instance may still yield. Enqueued now, the relaunch would
+     * wait for it on a shared stream: left to the resumer thread, which
+     * sees it leave. */
+    if (!rec->owed) {
+      gp__rec_set_owed(d, rec, true);
+      gp__resumer_wake();
+    }
+    return GP_SUCCESS;
+  }
+  gp__rec_set_owed(d, rec, false);
+
+  struct gp__resume_stream *lane = gp__resume_stream_pick(d, rec->priority);
+  cudaStream_t rs = lane->stream;
+  /* The previous instance has left (complete, so this wait costs nothing):
+   * stream order for the record's instances, stated rather than assumed. */
   cudaError_t err = cudaStreamWaitEvent(rs, d->ev_clear, 0);
-  if (err == cudaSuccess && !rec->relaunched)
-    err = cudaStreamWaitEvent(rs, rec->ev_ran, 0);
+  if (err == cudaSuccess)
+    err = cudaStreamWaitEvent(rs, rec->relaunched ? rec->ev_last : rec->ev_ran,
+                              0);
   if (err != cudaSuccess) {
     (void)cudaGetLastError();
     GP__LOG("relaunch of %s: cudaStreamWaitEvent failed: %s",
@@ -92,15 +117,40 @@ gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec) {
   rec->relaunched = true;
   gp__stats_relaunch();
   err = cudaEventRecord(rec->ev_last, rs);
+  gp__resume_stream_mark(lane);
   if (err != cudaSuccess) {
     (void)cudaGetLastError();
     /* Without ev_last nothing tells when the relaunch is over. */
     rec->pinned = true;
-    GP__LOG("relaunch of %s: cudaEventRecord failed: %s", rec->kernel->name,
-            cudaGetErrorName(err));
+    GP__LOG("relaunch of %s: cudaEventRecord failed: %s; it is not "
+            "relaunched again",
+            rec->kernel->name, cudaGetErrorName(err));
     return gp__cuda_failure(err);
   }
   return GP_SUCCESS;
+}
+
+bool gp__relaunch_owed(struct gp__device *d) {
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode); /* as in gp_preempt */
+  pthread_mutex_lock(&d->lock);
+  /* Preempted again: the relaunch would yield at once. The gp_resume() that
+   * ends this preemption looks at every unfinished launch again. */
+  bool look_again = d->depth == 0 &&
+      atomic_load_explicit(&d->n_owed, memory_order_relaxed) > 0;
+  if (look_again) {
+    bool pushed;
+    if (gp__device_enter(d, &pushed) == GP_SUCCESS) {
+      for (struct gp__launch_rec *rec = d->head; rec != NULL; rec = rec->next)
+        if (rec->owed)
+          (void)gp__relaunch(d, rec); /* logged; the others still go */
+      gp__device_leave(pushed);
+    }
+    look_again = atomic_load_explicit(&d->n_owed, memory_order_relaxed) > 0;
+  }
+  pthread_mutex_unlock(&d->lock);
+  gp__relaxed_end(relaxed, mode);
+  return look_again;
 }
 
 gp_status gp_preempt(int device) {
@@ -251,6 +301,10 @@ static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
           st = one;
       }
       gp__rec_reap(d, SIZE_MAX);
+      /* Also for relaunches owed before: the resumer stops looking while the
+       * device is preempted. */
+      if (atomic_load_explicit(&d->n_owed, memory_order_relaxed) > 0)
+        gp__resumer_wake();
     }
     gp__device_leave(pushed);
   }
@@ -300,10 +354,11 @@ static void log_busy(struct gp__device *d, uint64_t before_seq) {
     for (struct gp__launch_rec *e = d->head; e != rec && !held; e = e->next)
       held = !e->done && holds_back(e, rec);
     if (!held && !gp__rec_idle(rec))
-      gp__log("device %d: launch %llu of %s (stream %llu, %s%s) has not left "
-              "the GPU",
+      gp__log("device %d: launch %llu of %s (stream %llu, %s%s%s) has not "
+              "left the GPU",
               d->ordinal, (unsigned long long)rec->seq, rec->kernel->name,
               rec->stream_id, rec->relaunched ? "relaunched" : "first launch",
+              rec->owed ? ", relaunch owed" : "",
               rec->done ? ", complete" : "");
   }
   pthread_mutex_unlock(&d->lock);

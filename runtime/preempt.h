@@ -4,12 +4,21 @@
 
 #include <gpreempt.h>
 
+#include <stdbool.h>
+
 struct gp__device;
 struct gp__launch_rec;
 
 /* After a flag clear (d->depth == 0), relaunch `rec`, unless it is done, on
- * its resume stream, ordered after the clear and after its first launch.
- * Caller holds d->lock. */
+ * a resume stream, ordered after the clear. If its latest instance has not
+ * left the GPU yet, only mark the relaunch owed (the resumer thread makes
+ * it). Creates nothing (see preempt.c). Caller holds d->lock and has the
+ * device's context current. */
 gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec);
+
+/* The resumer thread's look at `d`: unless it is preempted, make the owed
+ * relaunches whose instance has left. True if some are still owed and the
+ * device is not preempted (look again later). Takes d->lock. */
+bool gp__relaunch_owed(struct gp__device *d);
 
 #endif /* GP_RUNTIME_PREEMPT_H */

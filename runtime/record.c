@@ -66,13 +66,23 @@ void gp__rec_append(struct gp__device *d, struct gp__launch_rec *rec) {
   atomic_fetch_add_explicit(&d->n_active, 1, memory_order_relaxed);
 }
 
+void gp__rec_set_owed(struct gp__device *d, struct gp__launch_rec *rec,
+                      bool owed) {
+  if (rec->owed == owed)
+    return;
+  rec->owed = owed;
+  if (owed)
+    atomic_fetch_add_explicit(&d->n_owed, 1, memory_order_relaxed);
+  else
+    atomic_fetch_sub_explicit(&d->n_owed, 1, memory_order_relaxed);
+}
+
 static void release(struct gp__device *d, struct gp__launch_rec *rec) {
+  gp__rec_set_owed(d, rec, false); /* done: nothing is owed any more */
   gp__pool_put_buffer(d, rec->buffer, rec->buffer_bytes);
   gp__pool_put_event(d, rec->ev_ran);
   gp__pool_put_event(d, rec->ev_done);
   gp__pool_put_event(d, rec->ev_last);
-  if (rec->resume != NULL) /* idle: ev_last, its last work, has completed */
-    gp__pool_put_stream(d, rec->resume, rec->priority);
   free(rec);
 }
 

@@ -2,15 +2,17 @@
  * GPU can use its buffers any more.
  *
  * Launch instances of a record: the first launch (L0) on the user's stream,
- * then relaunches made by gp_resume() while it is unfinished, all on the
- * record's own resume stream. They run one after another (the first relaunch
- * waits for L0 through ev_ran, the resume stream is in order), so they share
- * the control block and save area.
+ * then relaunches made after gp_resume() while it is unfinished, on the
+ * device's shared resume streams (resume_streams.h). They run one after
+ * another, so they share the control block and save area: a relaunch is
+ * enqueued only once the instance before it has left the GPU (ev_ran for
+ * L0, ev_last after that), which the host sees before it enqueues; until
+ * then the relaunch is owed (resumer.h).
  *
- * The resume stream belongs to one record, not to the user's stream: a
- * stream shared by records A and B (B after A on the user's stream) would
- * hold "wait for B's L0", which waits for A to complete, ahead of A's next
- * relaunch: a deadlock as soon as A is preempted twice.
+ * Never enqueue a relaunch that waits on the GPU for an earlier instance:
+ * on a shared stream, "wait for B's L0" (which waits on the user's stream
+ * for A to complete) ahead of A's next relaunch is a deadlock as soon as A
+ * is preempted twice.
  */
 #ifndef GP_RUNTIME_RECORD_H
 #define GP_RUNTIME_RECORD_H
@@ -44,7 +46,6 @@ struct gp__launch_rec {
   uintptr_t thread_key;         /* per-thread default stream: its thread */
   int priority;
   enum gp__stream_sync sync;
-  cudaStream_t resume; /* from the pool at the first relaunch, else NULL */
 
   unsigned physical_blocks;
   unsigned block[3];
@@ -56,8 +57,10 @@ struct gp__launch_rec {
   cudaEvent_t ev_done; /* after the wait for ctl->complete */
   cudaEvent_t ev_last; /* after the latest relaunch */
   bool relaunched;
+  bool owed;   /* relaunch it once its latest instance has left the GPU */
   bool done;   /* ev_done seen complete (or the launch never happened) */
-  bool pinned; /* a relaunch went unrecorded: never reuse its buffer */
+  bool pinned; /* a relaunch went unrecorded: nothing tells when it ends, so
+                  never relaunch it again nor reuse its buffer */
 
   /* Values of the GP_EXTRA_PARAMS; params[] points at them. */
   CUdeviceptr ctl, flag, save;
@@ -81,6 +84,11 @@ bool gp__rec_idle(const struct gp__launch_rec *rec);
 /* Same user stream (handles are compared by id: they are reused)? */
 bool gp__rec_same_stream(const struct gp__launch_rec *a,
                          const struct gp__launch_rec *b);
+
+/* Mark or unmark a relaunch as owed, keeping d->n_owed (caller holds
+ * d->lock). */
+void gp__rec_set_owed(struct gp__device *d, struct gp__launch_rec *rec,
+                      bool owed);
 
 /* Append to the device's list (caller holds d->lock). */
 void gp__rec_append(struct gp__device *d, struct gp__launch_rec *rec);

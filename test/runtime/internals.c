@@ -1,8 +1,10 @@
 /* Unit checks of runtime internals that need no GPU: buffer size classes,
- * drain percentiles, names, and the per-thread CUDA error. */
+ * drain percentiles, names, the per-thread CUDA error, and which resume
+ * streams a priority gets. */
 #include "check.h"
 
 #include "pool.h"
+#include "resume_streams.h"
 #include "stats.h"
 #include "status.h"
 
@@ -108,8 +110,43 @@ static void thread_local_error(void) {
   CHECK_EQ(gp_last_cuda_error(), 700);
 }
 
+static void resume_levels(void) {
+  int first;
+  unsigned levels;
+  /* H100 and H200: 0 (least) to -5. Best effort is 0 only: one level. */
+  gp__resume_levels_for_range(0, -5, &first, &levels);
+  CHECK_EQ(first, 0);
+  CHECK_EQ(levels, 1);
+  /* No priorities at all. */
+  gp__resume_levels_for_range(0, 0, &first, &levels);
+  CHECK_EQ(first, 0);
+  CHECK_EQ(levels, 1);
+  /* A range with lower priorities than 0: a level each, up to the cap. */
+  gp__resume_levels_for_range(2, -3, &first, &levels);
+  CHECK_EQ(first, 0);
+  CHECK_EQ(levels, 3);
+  gp__resume_levels_for_range(100, -3, &first, &levels);
+  CHECK_EQ(levels, GP__RESUME_LEVELS);
+  /* Nothing at or below 0: one level at the least priority, never none. */
+  gp__resume_levels_for_range(-1, -4, &first, &levels);
+  CHECK_EQ(first, -1);
+  CHECK_EQ(levels, 1);
+
+  /* Streams of the launch's own priority, else the nearest level's, so the
+   * set stays bounded whatever the priority. */
+  CHECK_EQ(gp__resume_level(0, 1, 0), 0);
+  CHECK_EQ(gp__resume_level(0, 1, 5), 0);
+  CHECK_EQ(gp__resume_level(0, 3, 1), 1);
+  CHECK_EQ(gp__resume_level(0, 3, 2), 2);
+  CHECK_EQ(gp__resume_level(0, 3, 7), 2);
+  CHECK_EQ(gp__resume_level(0, 3, -2), 0);
+  CHECK_EQ(gp__resume_level(0, 4, 2147483647), 3);
+  CHECK_EQ(gp__resume_level(-1, 1, -2147483647 - 1), 0);
+}
+
 int main(void) {
   size_classes();
+  resume_levels();
   drain_percentiles();
   counters();
   names();
