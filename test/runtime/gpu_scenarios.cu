@@ -338,6 +338,51 @@ static void streams() {
   CK(cudaFreeHost(pinned));
 }
 
+// More unfinished launches than resume streams (4 per priority), each with
+// two more queued behind it on its stream, preempted over and over, half the
+// time resumed before they drained: relaunches share the resume streams, and
+// one queued behind another's must not wait for anything that needs it.
+static void shared_resume_streams() {
+  const int kStreams = 12, kPerStream = 3;
+  std::vector<cudaStream_t> streams(kStreams);
+  std::vector<Job> jobs;
+  for (int k = 0; k < kStreams; k++) {
+    CK(cudaStreamCreateWithFlags(&streams[k], cudaStreamNonBlocking));
+    jobs.push_back(make_job(dim3(400 + 50 * k), dim3(128), 40000));
+  }
+  gp_stats before, after;
+  EXPECT(gp_get_stats(&before) == GP_SUCCESS);
+  for (int l = 0; l < kPerStream; l++)
+    for (int k = 0; k < kStreams; k++)
+      CK(launch(jobs[k], streams[k]));
+  auto busy = [&] {
+    for (cudaStream_t s : streams)
+      if (cudaStreamQuery(s) == cudaErrorNotReady)
+        return true;
+    return false;
+  };
+  int n = 0;
+  while (busy() && n < 3000) {
+    usleep(rand() % 400);
+    if (n % 2)
+      preempt_drain();
+    else
+      EXPECT(gp_preempt(0) == GP_SUCCESS);
+    EXPECT(gp_resume(0) == GP_SUCCESS);
+    n++;
+  }
+  CK(cudaDeviceSynchronize());
+  EXPECT(gp_get_stats(&after) == GP_SUCCESS);
+  unsigned long long relaunches = after.relaunches - before.relaunches;
+  printf("%d preemptions, %llu relaunches\n", n, relaunches);
+  EXPECT(n > 5);
+  EXPECT(relaunches > (unsigned long long)kStreams); // more than one per stream
+  for (int k = 0; k < kStreams; k++) {
+    verify(jobs[k], kPerStream, "shared-resume-streams");
+    CK(cudaStreamDestroy(streams[k]));
+  }
+}
+
 // gp_resume_after: kernels resume behind the latency-critical work; a launch
 // made right after it, and a launch made while preempted, complete too.
 static void resume_after() {
@@ -479,7 +524,8 @@ int main(int argc, char **argv) {
   } scenarios[] = {{"preempt-resume", preempt_resume}, {"many-preemptions", many_preemptions},
                    {"streams", streams},               {"resume-after", resume_after},
                    {"unpreempted", unpreempted},       {"threads", threads},
-                   {"stress", stress}};
+                   {"stress", stress},
+                   {"shared-resume-streams", shared_resume_streams}};
   if (argc != 2) {
     fprintf(stderr, "usage: %s SCENARIO\n", argv[0]);
     return 2;
