@@ -24,10 +24,21 @@
  * waits for the preempted kernel to complete, which it cannot do before
  * gp_resume().
  *
- * Do not wait for a preemptible kernel in a copy to pageable host memory
- * (cudaMemcpy/cudaMemcpyAsync to memory not from cudaMallocHost) while
- * another thread may preempt and resume it: that copy holds a driver lock
- * that gp_resume() may need. Copy to pinned memory instead.
+ * Another thread may wait for a preempted kernel in any CUDA call, a copy to
+ * pageable host memory included (such a copy holds a driver lock until the
+ * kernel completes): gp_preempt(), gp_resume(), gp_resume_after() and
+ * gp_wait_drained() never create streams, events or memory; they enqueue
+ * work and query events only. The exception: the first gp_preempt() on a
+ * device where no preemptible kernel was launched yet sets gpreempt up
+ * there (it creates streams and allocates). While such a copy may be
+ * waiting, code that runs between gp_preempt() and gp_resume() must not
+ * create such things either (a preemptible launch may allocate gpreempt's
+ * buffers and events): it would wait for that lock, which is released only
+ * after the resume.
+ *
+ * From the first time it sets up a device, gpreempt runs one thread of its
+ * own: it relaunches kernels that were still leaving the GPU when
+ * gp_resume() returned.
  *
  * All functions are thread-safe and may be called from any host thread.
  * Nothing here prints, except GPREEMPT_STATS=1 at exit and GPREEMPT_LOG=1
