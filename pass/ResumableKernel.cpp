@@ -281,8 +281,15 @@ void Rewriter::buildPrologue() {
   IsLeader = B.CreateICmpEQ(T, B.getInt32(0), "gp.leader");
 
   Ctl = B.CreateAddrSpaceCast(CtlArg, PointerType::get(Ctx, GlobalAS), "gp.ctl.g");
-  Flag = B.CreateAddrSpaceCast(FlagArg, PointerType::get(Ctx, GlobalAS),
-                               "gp.flag.g");
+  // abi.h: this physical block's copy of the flag, so that polls spread
+  // over GP_FLAG_COPIES cache lines.
+  static_assert((GP_FLAG_COPIES & (GP_FLAG_COPIES - 1)) == 0, "power of two");
+  Value *Copy = B.CreateAnd(PhysBlock, B.getInt32(GP_FLAG_COPIES - 1));
+  Flag = B.CreateGEP(
+      B.getInt8Ty(),
+      B.CreateAddrSpaceCast(FlagArg, PointerType::get(Ctx, GlobalAS)),
+      B.CreateMul(B.CreateZExt(Copy, I64), B.getInt64(GP_FLAG_STRIDE)),
+      "gp.flag.g");
   Value *Save = B.CreateAddrSpaceCast(SaveArg, PointerType::get(Ctx, GlobalAS),
                                       "gp.save.g");
   Total = B.CreateMul(B.CreateMul(B.CreateZExt(GridArg[0], I64),

@@ -92,12 +92,24 @@ static gp_status init_failed(struct gp__device *d, const char *what, int err) {
   return gp__cuda_failure(err);
 }
 
+CUresult gp__device_write_flag(struct gp__device *d, uint32_t value) {
+  CUstreamBatchMemOpParams ops[GP_FLAG_COPIES];
+  memset(ops, 0, sizeof ops);
+  for (unsigned i = 0; i < GP_FLAG_COPIES; i++) {
+    ops[i].writeValue.operation = CU_STREAM_MEM_OP_WRITE_VALUE_32;
+    ops[i].writeValue.address = d->flag + (CUdeviceptr)i * GP_FLAG_STRIDE;
+    ops[i].writeValue.value = value;
+  }
+  return gp__driver()->StreamBatchMemOp((CUstream)d->signal, GP_FLAG_COPIES,
+                                        ops, 0);
+}
+
 /* Stream memory operations are the whole signal path. CUDA 13 has no device
  * attribute for the basic ones (only the deprecated _V1), so try them: write
  * the flag's first value and wait for it. */
 static gp_status probe_memops(struct gp__device *d) {
   const struct gp__driver *drv = gp__driver();
-  CUresult r = drv->StreamWriteValue32((CUstream)d->signal, d->flag, 0, 0);
+  CUresult r = gp__device_write_flag(d, 0);
   if (r == CUDA_SUCCESS)
     r = drv->StreamWaitValue32((CUstream)d->signal, d->flag, 0,
                                CU_STREAM_WAIT_VALUE_GEQ);
@@ -107,7 +119,7 @@ static gp_status probe_memops(struct gp__device *d) {
     return GP_ERROR_UNSUPPORTED;
   }
   if (r != CUDA_SUCCESS)
-    return init_failed(d, "cuStreamWriteValue32", (int)r);
+    return init_failed(d, "cuStreamBatchMemOp", (int)r);
   /* cudaMalloc leaves the flag undefined, and user kernels are not ordered
    * after the signal stream: the zero must be in memory before the first
    * preemptible launch. This waits for our own private stream only. */
@@ -180,7 +192,7 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
   if (err == cudaSuccess) {
     what = "cudaMalloc(flag)";
     void *flag = NULL;
-    err = cudaMalloc(&flag, sizeof(uint32_t));
+    err = cudaMalloc(&flag, (size_t)GP_FLAG_COPIES * GP_FLAG_STRIDE);
     d->flag = (CUdeviceptr)(uintptr_t)flag;
   }
   if (err == cudaSuccess) {

@@ -14,6 +14,7 @@
 #include "resume_streams.h"
 
 #include <gpreempt.h>
+#include <gpreempt/abi.h>
 
 #include <cuda.h>
 #include <cuda_runtime_api.h>
@@ -39,7 +40,8 @@ struct gp__device {
   unsigned max_threads;   /* and fails exactly as the user expects       */
   cudaStream_t signal;    /* non-blocking, greatest priority: flag writes */
   cudaStream_t internal;  /* non-blocking: reads of kernel info */
-  CUdeviceptr flag;       /* 4 bytes: nonzero = yield */
+  CUdeviceptr flag;       /* GP_FLAG_COPIES words, GP_FLAG_STRIDE apart:
+                             nonzero = yield */
   /* Every flag write goes on the signal stream, so the GPU sees raises and
    * clears in the order the host made them. */
   cudaEvent_t ev_raise;   /* recorded right after the latest raise */
@@ -82,6 +84,10 @@ gp_status gp__device_peek(int ordinal, struct gp__device **out);
  * thread; gp__device_leave undoes it. Pushes only when another context is
  * current, so the common case costs one cuCtxGetCurrent. */
 gp_status gp__device_enter(struct gp__device *d, bool *pushed);
+
+/* Enqueue on d->signal the write of `value` to every copy of the flag
+ * (abi.h: GP_FLAG_COPIES), in one batch of stream memory operations. */
+CUresult gp__device_write_flag(struct gp__device *d, uint32_t value);
 void gp__device_leave(bool pushed);
 
 #endif /* GP_RUNTIME_DEVICE_H */

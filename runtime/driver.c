@@ -36,7 +36,7 @@ static void resolve_driver(void) {
       GP__ENTRY(OccupancyMaxActiveBlocksPerMultiprocessor),
       GP__ENTRY(LaunchKernel),
       GP__ENTRY(StreamWaitValue32),
-      GP__ENTRY(StreamWriteValue32),
+      GP__ENTRY(StreamBatchMemOp),
   };
   for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
     enum cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;

@@ -44,8 +44,9 @@ struct gp__driver {
                                   void **extra);
   CUresult(CUDAAPI *StreamWaitValue32)(CUstream stream, CUdeviceptr addr,
                                        cuuint32_t value, unsigned flags);
-  CUresult(CUDAAPI *StreamWriteValue32)(CUstream stream, CUdeviceptr addr,
-                                        cuuint32_t value, unsigned flags);
+  CUresult(CUDAAPI *StreamBatchMemOp)(CUstream stream, unsigned count,
+                                      CUstreamBatchMemOpParams *ops,
+                                      unsigned flags);
 };
 
 /* The entry points, resolved on the first call. NULL when there is no driver

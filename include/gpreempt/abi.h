@@ -91,9 +91,17 @@ struct gp_kernel_info {
 /* Parameters the variant takes after the original ones, in this order. */
 #define GP_EXTRA_PARAMS 6u
 /*   void    *ctl;     struct gp_launch_ctl (device memory)
- *   const volatile uint32_t *flag;  nonzero: yield at the next poll
+ *   const volatile uint32_t *flag;  nonzero: yield at the next poll; the
+ *             first of GP_FLAG_COPIES copies, GP_FLAG_STRIDE bytes apart
  *   void    *save;    save area, layout below
  *   uint32_t grid_x, grid_y, grid_z;  the logical grid the user launched */
+
+/* The flag is kept in GP_FLAG_COPIES words, each on its own 128-byte line,
+ * which the runtime writes together; physical block p of a variant polls
+ * copy p % GP_FLAG_COPIES. Thousands of warps polling one word would all
+ * queue at the one L2 slice that holds it. */
+#define GP_FLAG_COPIES 32u
+#define GP_FLAG_STRIDE 128u
 
 /* Device memory, one per launch, zeroed (cudaMemsetAsync) before the first
  * launch on the user's stream. Resumed launches reuse it. */

@@ -23,6 +23,14 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 3, i32 1, i32 0, i32 1, i32 1, i32 0, i32 0]
 
 ; CHECK-LABEL: define ptx_kernel void @increment__gp(
+; Each physical block polls its own copy of the flag (abi.h: 32 copies, 128
+; bytes apart), so polls spread over cache lines.
+; CHECK:         %gp.phys.block = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+; CHECK:         %[[COPY:.*]] = and i32 %gp.phys.block, 31
+; CHECK-NEXT:    %[[C64:.*]] = zext i32 %[[COPY]] to i64
+; CHECK-NEXT:    %[[OFF:.*]] = mul i64 %[[C64]], 128
+; CHECK-NEXT:    %[[FLAG:.*]] = addrspacecast ptr %gp.flag to ptr addrspace(1)
+; CHECK-NEXT:    %gp.flag.g = getelementptr i8, ptr addrspace(1) %[[FLAG]], i64 %[[OFF]]
 ; A relaunch first finds this physical block's unfinished logical block.
 ; CHECK:       gp.first.leader:
 ; CHECK-NEXT:    %gp.slot.value = load i64, ptr addrspace(1) %gp.slot
