@@ -15,7 +15,7 @@
  * twice after a resume would append a vertex twice; one lost would leave it
  * unvisited.
  *
- *     zoo_bfs [--check] [--repeat R] ...
+ *     zoo_bfs [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -70,7 +70,7 @@ static void cpu_bfs(const std::vector<uint32_t> &row_start,
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "level-synchronous BFS with atomic frontier queues");
   start_watchdog(opt.timeout_s);
 
@@ -108,6 +108,7 @@ int main(int argc, char **argv) {
   upload(d_adjacency, adjacency, stream);
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<int> levels;
   uint64_t launches = 0, max_depth = 0;
   double gpu_s = 0;
@@ -116,6 +117,7 @@ int main(int argc, char **argv) {
     poison_device(d_levels, (size_t)kSources * kVertices, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (uint32_t s = 0; s < kSources; ++s) {
       int *level = d_levels + (size_t)s * kVertices;
       CHECK_CUDA(cudaMemsetAsync(level + sources[s], 0, sizeof(int), stream));
@@ -146,6 +148,7 @@ int main(int argc, char **argv) {
       }
       max_depth = std::max<uint64_t>(max_depth, depth);
     }
+    timer.end(stream);
     gpu_s += (now_us() - t0) * 1e-6;
     download(levels, d_levels, (size_t)kSources * kVertices, stream);
     repeats.add(checksum_of(levels));
@@ -192,6 +195,7 @@ int main(int argc, char **argv) {
          100.0 * (double)reached / ((double)kSources * kVertices), gpu_s,
          verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

@@ -12,7 +12,7 @@
  * exactly, so a block that counted twice or not at all after a resume
  * shows. Integer counts: deterministic, exact.
  *
- *     zoo_histogram [--check] [--repeat R] ...
+ *     zoo_histogram [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -52,7 +52,7 @@ static uint32_t make_word(Xorshift64 &rng) {
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "byte histograms with shared-memory then global atomics");
   start_watchdog(opt.timeout_s);
 
@@ -69,6 +69,7 @@ int main(int argc, char **argv) {
   upload(d_words, words, stream);
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<unsigned long long> bins;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -77,6 +78,7 @@ int main(int argc, char **argv) {
         cudaMemsetAsync(d_bins, 0, kLanes * kBins * sizeof(*d_bins), stream));
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (uint32_t l = 0; l < kLaunches; ++l) {
       const uint32_t lane = l % kLanes;
       histogram_bytes<<<kGrid, kBlock, 0, stream>>>(kN, 8 * lane, d_words,
@@ -84,6 +86,7 @@ int main(int argc, char **argv) {
       CHECK_LAUNCH();
       ++launches;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(bins, d_bins, kLanes * kBins, stream);
@@ -123,6 +126,7 @@ int main(int argc, char **argv) {
          " of %" PRIu64 ", check %s\n",
          kN, launches, gpu_s, counted, (uint64_t)kN * kLaunches, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

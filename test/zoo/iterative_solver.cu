@@ -20,7 +20,7 @@
  * compares bitwise, and checks in double that every system reported
  * converged has a small residual (independent of the shared step).
  *
- *     zoo_iterative_solver [--check] [--repeat R] ...
+ *     zoo_iterative_solver [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -132,7 +132,7 @@ static float signed_value(Xorshift64 &rng, double lo, double hi) {
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv,
       "batched Richardson iteration, one long launch with nested loops");
   start_watchdog(opt.timeout_s);
@@ -158,6 +158,7 @@ int main(int argc, char **argv) {
   upload(d_b, b, stream);
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<float4> x;
   std::vector<uint32_t> converged_at;
   uint64_t launches = 0;
@@ -168,10 +169,12 @@ int main(int argc, char **argv) {
         cudaMemsetAsync(d_converged, 0, kSystems * sizeof(uint32_t), stream));
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     richardson_batched<<<kGrid, kBlock, 0, stream>>>(
         kSystems, kMaxIters, kOmega, tol2, d_a, d_b, d_x, d_converged);
     CHECK_LAUNCH();
     ++launches;
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(x, d_x, kSystems, stream);
@@ -252,6 +255,7 @@ int main(int argc, char **argv) {
          kSystems, kMaxIters, converged, (double)updates / kSystems, gpu_s,
          verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

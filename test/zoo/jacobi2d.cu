@@ -16,7 +16,7 @@
  * double on the CPU and compares within a relative L2 tolerance; every value
  * of every grid must be finite (poison is NaN).
  *
- *     zoo_jacobi2d [--check] [--repeat R] ...
+ *     zoo_jacobi2d [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -90,7 +90,7 @@ static std::vector<double> reference_grid(const std::vector<float> &u0,
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "batched 2-D Jacobi sweeps, shared-memory tiles with halos");
   start_watchdog(opt.timeout_s);
 
@@ -115,6 +115,7 @@ int main(int argc, char **argv) {
   const dim3 block(kTileX, kTileY);
   const dim3 grid(kSide / kTileX, kSide / kStrip, kProblems);
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<float> u;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -123,12 +124,14 @@ int main(int argc, char **argv) {
     poison_device(d_next, cells, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (int s = 0; s < kSweeps; ++s) {
       jacobi_sweep<<<grid, block, 0, stream>>>(kSide, s % 2 ? d_next : d_u, d_f,
                                                s % 2 ? d_u : d_next);
       CHECK_LAUNCH();
       ++launches;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(u, d_u, cells, stream);
@@ -168,6 +171,7 @@ int main(int argc, char **argv) {
          kProblems, kSide, kSide, launches, gpu_s,
          (double)cells * (double)launches / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

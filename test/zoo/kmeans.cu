@@ -24,7 +24,7 @@
  * clusters within a relative tolerance of 1e-6 (fp32 division), and
  * re-assigns a sample of points in double against the GPU's centroids.
  *
- *     zoo_kmeans [--check] [--repeat R] ...
+ *     zoo_kmeans [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -123,7 +123,7 @@ static double distance2(const float *a, const double *b) {
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "k-means with shared-memory centroids and atomic updates");
   start_watchdog(opt.timeout_s);
 
@@ -181,6 +181,7 @@ int main(int argc, char **argv) {
                              cudaMemcpyHostToDevice, stream));
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<float> centroids;
   std::vector<uint32_t> counts, labels;
   uint64_t launches = 0;
@@ -190,6 +191,7 @@ int main(int argc, char **argv) {
     poison_device(d_labels, kPoints, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (uint32_t it = 0; it < kIterations; ++it) {
       CHECK_CUDA(cudaMemsetAsync(d_sums, 0, kClusters * kDims * sizeof(float),
                                  stream));
@@ -204,6 +206,7 @@ int main(int argc, char **argv) {
       CHECK_LAUNCH();
       launches += 2;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(centroids, d_centroids, kClusters * kDims, stream);
@@ -270,6 +273,7 @@ int main(int argc, char **argv) {
          " launches, gpu %.3f s, check %s\n",
          kPoints, kClusters, kDims, kIterations, launches, gpu_s, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

@@ -15,7 +15,7 @@
  * computes, in double, the acceleration and the step from the GPU's state
  * before the step, and compares within relative L2 tolerances.
  *
- *     zoo_nbody [--check] [--repeat R] ...
+ *     zoo_nbody [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -109,7 +109,7 @@ static void check_body(const float4 *pos, const float4 *vel,
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "all-pairs n-body with shared-memory tiles");
   start_watchdog(opt.timeout_s);
 
@@ -138,6 +138,7 @@ int main(int argc, char **argv) {
   cudaStream_t stream = make_be_stream();
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<float4> pos, vel, accel;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -149,6 +150,7 @@ int main(int argc, char **argv) {
     upload(d_vel, vel0, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (int s = 0; s < kSteps; ++s) {
       const size_t at = (size_t)s * kBodies;
       nbody_step<<<kBodies / kTile, kTile, 0, stream>>>(
@@ -157,6 +159,7 @@ int main(int argc, char **argv) {
       CHECK_LAUNCH();
       ++launches;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(pos, d_pos, states, stream);
@@ -200,6 +203,7 @@ int main(int argc, char **argv) {
          kBodies, kSteps, launches, gpu_s,
          (double)kBodies * kBodies * (double)launches / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

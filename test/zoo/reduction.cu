@@ -13,7 +13,7 @@
  *     sum_i (x_i ^ m) = sum_v lo_count[v] (v ^ m_lo)
  *                       + 1024 sum_v hi_count[v] (v ^ m_hi).
  *
- *     zoo_reduction [--check] [--repeat R] ...
+ *     zoo_reduction [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -77,7 +77,7 @@ static uint32_t mask_of(uint32_t reduction) {
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "two-pass sum reduction with warp shuffles");
   start_watchdog(opt.timeout_s);
 
@@ -93,6 +93,7 @@ int main(int argc, char **argv) {
   upload(d_x, x, stream);
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<unsigned long long> sums;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -101,6 +102,7 @@ int main(int argc, char **argv) {
     poison_device(d_sums, kReductions, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (uint32_t k = 0; k < kReductions; ++k) {
       reduce_xor_partials<<<kGrid, kBlock, 0, stream>>>(kN, mask_of(k), d_x,
                                                         d_partials);
@@ -110,6 +112,7 @@ int main(int argc, char **argv) {
       CHECK_LAUNCH();
       launches += 2;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(sums, d_sums, kReductions, stream);
@@ -146,6 +149,7 @@ int main(int argc, char **argv) {
          kN, kReductions, launches, gpu_s,
          (double)kN * 4 * kReductions * opt.repeat / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

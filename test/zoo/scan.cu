@@ -17,7 +17,7 @@
  *     y[i]   = S[i] + (kScans - 1) (i + 1)
  *     acc[i] = kScans S[i] + (i + 1) kScans (kScans - 1) / 2.
  *
- *     zoo_scan [--check] [--repeat R] ...
+ *     zoo_scan [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -152,7 +152,7 @@ __global__ void add_offsets(uint32_t n, uint32_t segment,
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "three-kernel inclusive prefix scan with warp shuffles");
   start_watchdog(opt.timeout_s);
 
@@ -169,6 +169,7 @@ int main(int argc, char **argv) {
   upload(d_x, x, stream);
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<uint32_t> y, acc;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -178,6 +179,7 @@ int main(int argc, char **argv) {
     CHECK_CUDA(cudaMemsetAsync(d_acc, 0, kN * sizeof(uint32_t), stream));
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (uint32_t k = 0; k < kScans; ++k) {
       scan_segments<<<kSegments, kBlock, 0, stream>>>(kSegment, k, d_x, d_y,
                                                       d_totals);
@@ -189,6 +191,7 @@ int main(int argc, char **argv) {
       CHECK_LAUNCH();
       launches += 3;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(y, d_y, kN, stream);
@@ -225,6 +228,7 @@ int main(int argc, char **argv) {
          kN, kScans, launches, gpu_s,
          (double)kN * kScans * opt.repeat / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

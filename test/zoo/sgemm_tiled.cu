@@ -17,7 +17,7 @@
  * must be finite (the output starts as NaN poison). The kernel is
  * deterministic, so runs agree bitwise (checksum).
  *
- *     zoo_sgemm_tiled [--check] [--repeat R] ...
+ *     zoo_sgemm_tiled [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -92,7 +92,7 @@ static float signed_value(Xorshift64 &rng) {
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "tiled SGEMM C = A*B + C with shared-memory tiles");
   start_watchdog(opt.timeout_s);
 
@@ -115,6 +115,7 @@ int main(int argc, char **argv) {
 
   const dim3 block(kTile, kBlockRows), grid(kN / kTile, kM / kTile);
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<float> c;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -122,12 +123,14 @@ int main(int argc, char **argv) {
     upload(d_c, c0, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (int l = 0; l < kLaunches; ++l) {
       sgemm_tiled<<<grid, block, 0, stream>>>(kM, kN, kK, 1.0f, d_a, d_b, 1.0f,
                                               d_c);
       CHECK_LAUNCH();
       ++launches;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(c, d_c, c0.size(), stream);
@@ -169,6 +172,7 @@ int main(int argc, char **argv) {
          kM, kN, kK, launches, gpu_s,
          2.0 * kM * kN * kK * (double)launches / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

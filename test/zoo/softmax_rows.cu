@@ -16,7 +16,7 @@
  * rounds the same way within each binade of the sum: up to 1.5e-5 relative
  * per element, about 5e-6 on average.)
  *
- *     zoo_softmax_rows [--check] [--repeat R] ...
+ *     zoo_softmax_rows [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -79,7 +79,7 @@ __global__ void softmax_accumulate(uint32_t rows, const float *__restrict__ x,
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "row softmax, one warp per row, __shfl_xor_sync reductions");
   start_watchdog(opt.timeout_s);
 
@@ -97,6 +97,7 @@ int main(int argc, char **argv) {
   upload(d_x, x, stream);
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<float> acc;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -104,11 +105,13 @@ int main(int argc, char **argv) {
     CHECK_CUDA(cudaMemsetAsync(d_acc, 0, elements * sizeof(float), stream));
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (uint32_t l = 0; l < kLaunches; ++l) {
       softmax_accumulate<<<kGrid, kBlock, 0, stream>>>(kRows, d_x, d_acc);
       CHECK_LAUNCH();
       ++launches;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(acc, d_acc, elements, stream);
@@ -158,6 +161,7 @@ int main(int argc, char **argv) {
          kRows, kCols, launches, gpu_s,
          (double)elements * 12 * (double)launches / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

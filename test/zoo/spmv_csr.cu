@@ -11,7 +11,7 @@
  * exact and order-independent. y += A*x is not idempotent: after kLaunches
  * launches y = y0 + kLaunches * (A*x), which the CPU gets from one product.
  *
- *     zoo_spmv_csr [--check] [--repeat R] ...
+ *     zoo_spmv_csr [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -62,7 +62,7 @@ __global__ void spmv_vector(uint32_t rows,
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "CSR SpMV y += A*x, thread-per-row and warp-per-row");
   start_watchdog(opt.timeout_s);
 
@@ -94,6 +94,7 @@ int main(int argc, char **argv) {
   upload(d_x, x, stream);
 
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<uint32_t> y;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -101,6 +102,7 @@ int main(int argc, char **argv) {
     upload(d_y, y0, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (uint32_t l = 0; l < kLaunches; ++l) {
       if (l % 2 == 0)
         spmv_scalar<<<kRows / kBlock, kBlock, 0, stream>>>(
@@ -111,6 +113,7 @@ int main(int argc, char **argv) {
       CHECK_LAUNCH();
       ++launches;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(y, d_y, kRows, stream);
@@ -146,6 +149,7 @@ int main(int argc, char **argv) {
          kRows, nnz, launches, gpu_s,
          (double)nnz * (double)launches / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

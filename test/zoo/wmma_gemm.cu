@@ -18,7 +18,7 @@
  * reference is too slow) and compares exactly; every element of C must be a
  * multiple of 1/64 within the bound (poison is NaN).
  *
- *     zoo_wmma_gemm [--check] [--repeat R] ...
+ *     zoo_wmma_gemm [--check] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
@@ -73,7 +73,7 @@ static int8_t small_int(Xorshift64 &rng) {
 
 int main(int argc, char **argv) {
   init_output();
-  CommonOptions opt = zoo_parse_options(
+  ZooOptions opt = zoo_parse_options(
       argc, argv, "tensor-core half GEMM with nvcuda::wmma fragments");
   start_watchdog(opt.timeout_s);
 
@@ -108,6 +108,7 @@ int main(int argc, char **argv) {
   const dim3 block(32 * kWarpsX, kWarpsY);
   const dim3 grid(kM / (kFrag * kWarpsX), kN / (kFrag * kWarpsY));
   RepeatChecksums repeats;
+  RepeatTimer timer(opt);
   std::vector<float> c;
   uint64_t launches = 0;
   double gpu_s = 0;
@@ -115,11 +116,13 @@ int main(int argc, char **argv) {
     upload(d_c, c0, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
+    timer.begin(stream);
     for (int l = 0; l < kLaunches; ++l) {
       wmma_gemm<<<grid, block, 0, stream>>>(kM, kN, kK, d_a, d_b, d_c);
       CHECK_LAUNCH();
       ++launches;
     }
+    timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
     download(c, d_c, c0.size(), stream);
@@ -175,6 +178,7 @@ int main(int argc, char **argv) {
          kM, kN, kK, launches, gpu_s,
          2.0 * kM * kN * kK * (double)launches / gpu_s * 1e-12, verdict);
   print_checksum(repeats.last);
+  timer.print();
 
   failures += repeats.failures();
   failures += report_gp_stats(opt, launches);

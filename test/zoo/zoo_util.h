@@ -2,8 +2,8 @@
  * zoo_util.h - what the kernel zoo's programs share beyond
  * samples/sample_util.h (error checks, inputs, watchdog, checksums, the
  * common options): option parsing, device buffers, copies on the best-effort
- * stream, error measures for the checks that need a tolerance, and the
- * check that repeats agree.
+ * stream, error measures for the checks that need a tolerance, the check
+ * that repeats agree, and the GPU timer behind --time.
  *
  * Conventions of every zoo program:
  *   - Each repeat (--repeat R) starts again from the same inputs, so a
@@ -24,14 +24,39 @@
 
 #include <math.h>
 
-/* The common options and nothing else; a usage error exits with status 2. */
-static inline CommonOptions zoo_parse_options(int argc, char **argv,
-                                              const char *what) {
-  CommonOptions opt;
+/* The common options plus the zoo's own two. */
+struct ZooOptions : CommonOptions {
+  bool small = false; /* --small: a small workload (for compute-sanitizer) */
+  bool time = false;  /* --time: print the kernels' GPU time */
+};
+
+/* What a program accepts besides the common options. */
+enum ZooOptionSet { kZooTimeOnly, kZooSmallAndTime };
+
+#define ZOO_TIME_HELP                                                          \
+  "  --time                print the GPU time of each repeat's kernels as\n"   \
+  "                        kernel_time_us median M min A max B repeats R\n"
+#define ZOO_SMALL_HELP                                                         \
+  "  --small               a small workload, for slow tools such as\n"         \
+  "                        compute-sanitizer (the checksum differs)\n"
+
+/* Parses the options; a usage error exits with status 2. `--small` is a
+ * usage error where the program has no small workload, so that nobody runs
+ * a large one by mistake under a sanitizer. */
+static inline ZooOptions zoo_parse_options(int argc, char **argv,
+                                           const char *what,
+                                           ZooOptionSet set = kZooTimeOnly) {
+  ZooOptions opt;
   for (int i = 1; i < argc; ++i) {
-    if (!parse_common_option(&opt, argc, argv, &i)) {
-      fprintf(stderr, "%s\nusage: %s [options]\n" COMMON_OPTIONS_HELP, what,
-              argv[0]);
+    if (!strcmp(argv[i], "--time")) {
+      opt.time = true;
+    } else if (!strcmp(argv[i], "--small") && set == kZooSmallAndTime) {
+      opt.small = true;
+    } else if (!parse_common_option(&opt, argc, argv, &i)) {
+      fprintf(stderr,
+              "%s\nusage: %s [options]\n" COMMON_OPTIONS_HELP ZOO_TIME_HELP
+              "%s",
+              what, argv[0], set == kZooSmallAndTime ? ZOO_SMALL_HELP : "");
       die_now(2);
     }
   }
@@ -197,6 +222,57 @@ struct RepeatChecksums {
     ++seen;
   }
   int failures() const { return differing ? 1 : 0; }
+};
+
+/* ------------------------------------------------------------------------ */
+/* --time: the GPU time of each repeat's kernel section, measured with events
+ * on the stream the kernels run on (so preemptions and relaunches in between
+ * count, and uploads, downloads and CPU references do not). begin() before
+ * the repeat's first launch, end() after its last; end() waits for the
+ * kernels. print() writes the one line a benchmark harness reads:
+ *     kernel_time_us median <m> min <a> max <b> repeats <R>
+ * Without --time every call does nothing. */
+
+struct RepeatTimer {
+  bool enabled;
+  cudaEvent_t start = nullptr, stop = nullptr;
+  std::vector<double> us;
+
+  explicit RepeatTimer(const ZooOptions &opt) : enabled(opt.time) {
+    if (!enabled)
+      return;
+    CHECK_CUDA(cudaEventCreate(&start));
+    CHECK_CUDA(cudaEventCreate(&stop));
+  }
+  ~RepeatTimer() {
+    if (start)
+      cudaEventDestroy(start);
+    if (stop)
+      cudaEventDestroy(stop);
+  }
+  RepeatTimer(const RepeatTimer &) = delete;
+  RepeatTimer &operator=(const RepeatTimer &) = delete;
+
+  void begin(cudaStream_t stream) {
+    if (enabled)
+      CHECK_CUDA(cudaEventRecord(start, stream));
+  }
+  void end(cudaStream_t stream) {
+    if (!enabled)
+      return;
+    CHECK_CUDA(cudaEventRecord(stop, stream));
+    CHECK_CUDA(cudaEventSynchronize(stop));
+    float ms = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    us.push_back((double)ms * 1e3);
+  }
+  void print() const {
+    if (!enabled || us.empty())
+      return;
+    printf("kernel_time_us median %.1f min %.1f max %.1f repeats %zu\n",
+           percentile(us, 0.5), *std::min_element(us.begin(), us.end()),
+           *std::max_element(us.begin(), us.end()), us.size());
+  }
 };
 
 #endif /* GPREEMPT_ZOO_UTIL_H */
