@@ -4,26 +4,34 @@
  * and __syncthreads to one partial per block; then a second kernel, one
  * block, reduces the partials the same way.
  *
- * Each of kReductions reductions sums a transformed view of the same data,
+ * Each of the reductions sums a transformed view of the same data,
  * x[i] ^ mask (a transform-reduce; a different mask each time, so every
  * reduction has its own result and reads all the data again). Integers with
  * 64-bit sums: the result is exact whatever the order, and the CPU gets all
- * kReductions expected sums from two 1024-bin histograms of x's low and high
+ * expected sums from two 1024-bin histograms of x's low and high
  * 10 bits, in one pass over the data:
  *     sum_i (x_i ^ m) = sum_v lo_count[v] (v ^ m_lo)
  *                       + 1024 sum_v hi_count[v] (v ^ m_hi).
  *
- *     zoo_reduction [--check] [--time] [--repeat R] ...
+ * By default 256 MiB are summed 1024 times; --small sums 4 MiB 8 times,
+ * for compute-sanitizer.
+ *
+ *     zoo_reduction [--check] [--small] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
-static constexpr uint32_t kN = 1u << 26;   /* 256 MiB of uint32 */
 static constexpr uint32_t kValueBits = 20; /* x in [1, 2^20) */
 static constexpr uint32_t kBlock = 256;
 static constexpr uint32_t kGrid = 1024; /* partials per reduction */
 static constexpr uint32_t kFinalBlock = 1024;
-static constexpr uint32_t kReductions = 1024; /* two launches each */
 static constexpr uint32_t kFullMask = 0xFFFFFFFFu;
+
+/* n elements, summed `reductions` times (two launches each). */
+struct Workload {
+  uint32_t n, reductions;
+};
+static constexpr Workload kDefault = {1u << 26, 1024};
+static constexpr Workload kSmall = {1u << 20, 8};
 
 __device__ __forceinline__ unsigned long long warp_sum(unsigned long long v) {
 #pragma unroll
@@ -77,18 +85,20 @@ static uint32_t mask_of(uint32_t reduction) {
 
 int main(int argc, char **argv) {
   init_output();
-  ZooOptions opt = zoo_parse_options(
-      argc, argv, "two-pass sum reduction with warp shuffles");
+  ZooOptions opt =
+      zoo_parse_options(argc, argv, "two-pass sum reduction with warp shuffles",
+                        kZooSmallAndTime);
   start_watchdog(opt.timeout_s);
+  const Workload w = opt.small ? kSmall : kDefault;
 
-  std::vector<uint32_t> x(kN);
+  std::vector<uint32_t> x(w.n);
   Xorshift64 rng(0x2EDC7105ull);
   for (uint32_t &v : x)
     v = rng.range(1, (1u << kValueBits) - 1);
 
-  uint32_t *d_x = device_alloc<uint32_t>(kN);
+  uint32_t *d_x = device_alloc<uint32_t>(w.n);
   unsigned long long *d_partials = device_alloc<unsigned long long>(kGrid);
-  unsigned long long *d_sums = device_alloc<unsigned long long>(kReductions);
+  unsigned long long *d_sums = device_alloc<unsigned long long>(w.reductions);
   cudaStream_t stream = make_be_stream();
   upload(d_x, x, stream);
 
@@ -99,12 +109,12 @@ int main(int argc, char **argv) {
   double gpu_s = 0;
   for (unsigned r = 0; r < opt.repeat; ++r) {
     poison_device(d_partials, kGrid, stream);
-    poison_device(d_sums, kReductions, stream);
+    poison_device(d_sums, w.reductions, stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
     timer.begin(stream);
-    for (uint32_t k = 0; k < kReductions; ++k) {
-      reduce_xor_partials<<<kGrid, kBlock, 0, stream>>>(kN, mask_of(k), d_x,
+    for (uint32_t k = 0; k < w.reductions; ++k) {
+      reduce_xor_partials<<<kGrid, kBlock, 0, stream>>>(w.n, mask_of(k), d_x,
                                                         d_partials);
       CHECK_LAUNCH();
       reduce_final<<<1, kFinalBlock, 0, stream>>>(kGrid, d_partials,
@@ -115,7 +125,7 @@ int main(int argc, char **argv) {
     timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
-    download(sums, d_sums, kReductions, stream);
+    download(sums, d_sums, w.reductions, stream);
     repeats.add(checksum_of(sums));
   }
 
@@ -129,7 +139,7 @@ int main(int argc, char **argv) {
       ++hi[v >> 10];
     }
     uint32_t bad = 0;
-    for (uint32_t k = 0; k < kReductions; ++k) {
+    for (uint32_t k = 0; k < w.reductions; ++k) {
       const uint32_t m = mask_of(k);
       uint64_t want = 0;
       for (uint32_t v = 0; v < 1024; ++v)
@@ -138,7 +148,7 @@ int main(int argc, char **argv) {
         printf("mismatch sum %u (mask %#x): gpu %llu cpu %" PRIu64 "\n", k, m,
                sums[k], want);
     }
-    printf("check: %u wrong sums of %u, cpu %.3f s\n", bad, kReductions,
+    printf("check: %u wrong sums of %u, cpu %.3f s\n", bad, w.reductions,
            (now_us() - t1) * 1e-6);
     failures += bad != 0;
     verdict = bad ? "WRONG" : "ok";
@@ -146,8 +156,8 @@ int main(int argc, char **argv) {
 
   printf("reduction: n %u, %u reductions, %" PRIu64 " launches, gpu %.3f s "
          "(%.0f GB/s), check %s\n",
-         kN, kReductions, launches, gpu_s,
-         (double)kN * 4 * kReductions * opt.repeat / gpu_s * 1e-9, verdict);
+         w.n, w.reductions, launches, gpu_s,
+         (double)w.n * 4 * w.reductions * opt.repeat / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
   timer.print();
 

@@ -11,28 +11,40 @@
  *   scan_totals       one block: exclusive scan of the segment totals;
  *   add_offsets       adds each segment's offset.
  *
- * Scan k (of kScans) scans x[i] + k, and add_offsets also accumulates the
+ * Scan k (of `scans`) scans x[i] + k, and add_offsets also accumulates the
  * result into acc: acc[i] += y[i], which must happen exactly once per scan.
  * uint32 arithmetic (mod 2^32), exact. With S the scan of x, the CPU expects
- *     y[i]   = S[i] + (kScans - 1) (i + 1)
- *     acc[i] = kScans S[i] + (i + 1) kScans (kScans - 1) / 2.
+ *     y[i]   = S[i] + (scans - 1) (i + 1)
+ *     acc[i] = scans S[i] + (i + 1) scans (scans - 1) / 2.
+ * By default 16M elements are scanned 512 times; --small scans 4M elements
+ * 3 times (still several chunks per segment and several rounds of
+ * scan_totals), for compute-sanitizer.
  *
- *     zoo_scan [--check] [--time] [--repeat R] ...
+ *     zoo_scan [--check] [--small] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
-static constexpr uint32_t kN = 1u << 24;
 static constexpr uint32_t kBlock = 256;
 static constexpr uint32_t kWarps = kBlock / 32;
 static constexpr uint32_t kItems = 8; /* consecutive items per thread */
 static constexpr uint32_t kChunk = kBlock * kItems;
-static constexpr uint32_t kSegments = 1024; /* blocks of scan_segments */
-static constexpr uint32_t kSegment = kN / kSegments;
 static constexpr uint32_t kAddGrid = 1024;
-static constexpr uint32_t kScans = 512; /* three launches each */
 static constexpr uint32_t kFullMask = 0xFFFFFFFFu;
 
-static_assert(kSegment % kChunk == 0, "segments are whole chunks");
+/* n elements in `segments` segments (blocks of scan_segments), scanned
+ * `scans` times (three launches each). */
+struct Workload {
+  uint32_t n, segments, scans;
+  constexpr uint32_t segment() const { return n / segments; }
+};
+static constexpr Workload kDefault = {1u << 24, 1024, 512};
+static constexpr Workload kSmall = {1u << 22, 512, 3};
+
+static_assert(kDefault.segment() % kChunk == 0 &&
+                  kSmall.segment() % kChunk == 0 &&
+                  kDefault.n % kDefault.segments == 0 &&
+                  kSmall.n % kSmall.segments == 0,
+              "segments are whole chunks");
 static_assert(kWarps <= 32, "one warp scans the warp totals");
 
 __device__ __forceinline__ uint32_t warp_inclusive_scan(uint32_t v,
@@ -153,18 +165,20 @@ __global__ void add_offsets(uint32_t n, uint32_t segment,
 int main(int argc, char **argv) {
   init_output();
   ZooOptions opt = zoo_parse_options(
-      argc, argv, "three-kernel inclusive prefix scan with warp shuffles");
+      argc, argv, "three-kernel inclusive prefix scan with warp shuffles",
+      kZooSmallAndTime);
   start_watchdog(opt.timeout_s);
+  const Workload w = opt.small ? kSmall : kDefault;
 
-  std::vector<uint32_t> x(kN);
+  std::vector<uint32_t> x(w.n);
   Xorshift64 rng(0x5CA11EDull);
   for (uint32_t &v : x)
     v = rng.u32() | 1; /* odd: never zero */
 
-  uint32_t *d_x = device_alloc<uint32_t>(kN);
-  uint32_t *d_y = device_alloc<uint32_t>(kN);
-  uint32_t *d_acc = device_alloc<uint32_t>(kN);
-  uint32_t *d_totals = device_alloc<uint32_t>(kSegments);
+  uint32_t *d_x = device_alloc<uint32_t>(w.n);
+  uint32_t *d_y = device_alloc<uint32_t>(w.n);
+  uint32_t *d_acc = device_alloc<uint32_t>(w.n);
+  uint32_t *d_totals = device_alloc<uint32_t>(w.segments);
   cudaStream_t stream = make_be_stream();
   upload(d_x, x, stream);
 
@@ -174,28 +188,28 @@ int main(int argc, char **argv) {
   uint64_t launches = 0;
   double gpu_s = 0;
   for (unsigned r = 0; r < opt.repeat; ++r) {
-    poison_device(d_y, kN, stream);
-    poison_device(d_totals, kSegments, stream);
-    CHECK_CUDA(cudaMemsetAsync(d_acc, 0, kN * sizeof(uint32_t), stream));
+    poison_device(d_y, w.n, stream);
+    poison_device(d_totals, w.segments, stream);
+    CHECK_CUDA(cudaMemsetAsync(d_acc, 0, w.n * sizeof(uint32_t), stream));
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
     timer.begin(stream);
-    for (uint32_t k = 0; k < kScans; ++k) {
-      scan_segments<<<kSegments, kBlock, 0, stream>>>(kSegment, k, d_x, d_y,
-                                                      d_totals);
+    for (uint32_t k = 0; k < w.scans; ++k) {
+      scan_segments<<<w.segments, kBlock, 0, stream>>>(w.segment(), k, d_x, d_y,
+                                                       d_totals);
       CHECK_LAUNCH();
-      scan_totals<<<1, kBlock, 0, stream>>>(kSegments, d_totals);
+      scan_totals<<<1, kBlock, 0, stream>>>(w.segments, d_totals);
       CHECK_LAUNCH();
-      add_offsets<<<kAddGrid, kBlock, 0, stream>>>(kN, kSegment, d_totals, d_y,
-                                                   d_acc);
+      add_offsets<<<kAddGrid, kBlock, 0, stream>>>(w.n, w.segment(), d_totals,
+                                                   d_y, d_acc);
       CHECK_LAUNCH();
       launches += 3;
     }
     timer.end(stream);
     CHECK_CUDA(cudaStreamSynchronize(stream));
     gpu_s += (now_us() - t0) * 1e-6;
-    download(y, d_y, kN, stream);
-    download(acc, d_acc, kN, stream);
+    download(y, d_y, w.n, stream);
+    download(acc, d_acc, w.n, stream);
     repeats.add(checksum_of(acc, checksum_of(y)));
   }
 
@@ -203,14 +217,14 @@ int main(int argc, char **argv) {
   const char *verdict = "not checked";
   if (opt.check) {
     double t1 = now_us();
-    const uint32_t last_bias = kScans - 1;
-    const uint32_t bias_sum = kScans * (kScans - 1) / 2;
+    const uint32_t last_bias = w.scans - 1;
+    const uint32_t bias_sum = w.scans * (w.scans - 1) / 2;
     uint32_t s = 0;
     uint64_t bad_y = 0, bad_acc = 0;
-    for (uint32_t i = 0; i < kN; ++i) {
+    for (uint32_t i = 0; i < w.n; ++i) {
       s += x[i];
       const uint32_t want_y = s + last_bias * (i + 1);
-      const uint32_t want_acc = kScans * s + bias_sum * (i + 1);
+      const uint32_t want_acc = w.scans * s + bias_sum * (i + 1);
       if (y[i] != want_y && bad_y++ < 5)
         printf("mismatch y[%u]: gpu %u cpu %u\n", i, y[i], want_y);
       if (acc[i] != want_acc && bad_acc++ < 5)
@@ -218,15 +232,15 @@ int main(int argc, char **argv) {
     }
     printf("check: %" PRIu64 " wrong y, %" PRIu64 " wrong acc of %u, cpu %.3f "
            "s\n",
-           bad_y, bad_acc, kN, (now_us() - t1) * 1e-6);
+           bad_y, bad_acc, w.n, (now_us() - t1) * 1e-6);
     failures += bad_y || bad_acc;
     verdict = bad_y || bad_acc ? "WRONG" : "ok";
   }
 
   printf("scan: n %u, %u scans, %" PRIu64 " launches, gpu %.3f s (%.1f "
          "Gelem/s), check %s\n",
-         kN, kScans, launches, gpu_s,
-         (double)kN * kScans * opt.repeat / gpu_s * 1e-9, verdict);
+         w.n, w.scans, launches, gpu_s,
+         (double)w.n * w.scans * opt.repeat / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
   timer.print();
 

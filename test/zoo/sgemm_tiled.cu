@@ -8,28 +8,38 @@
  * yield inside the K loop must keep the tiles and the block's barriers
  * consistent.
  *
- * beta = 1 and kLaunches launches: C accumulates, so a tile computed twice
+ * beta = 1 and `launches` launches: C accumulates, so a tile computed twice
  * (or not at all) after a resume shows in the result:
- *     C_final = C0 + kLaunches * A*B.
+ *     C_final = C0 + launches * A*B.
  * The check computes every 16th row of C in double on the CPU (a full
  * 2048^3 reference is too slow for a 2-core machine) and compares them with a
  * relative L2 tolerance suited to fp32 sums of 2048 products; every element
  * must be finite (the output starts as NaN poison). The kernel is
- * deterministic, so runs agree bitwise (checksum).
+ * deterministic, so runs agree bitwise (checksum). --small multiplies
+ * 256x256 matrices 4 times, for compute-sanitizer.
  *
- *     zoo_sgemm_tiled [--check] [--time] [--repeat R] ...
+ *     zoo_sgemm_tiled [--check] [--small] [--time] [--repeat R] ...
  */
 #include "zoo_util.h"
 
-static constexpr int kM = 2048, kN = 2048, kK = 2048;
 static constexpr int kTile = 32;     /* C tile edge, and K slice */
 static constexpr int kBlockRows = 8; /* threadIdx.y extent */
 static constexpr int kRowsPerThread = kTile / kBlockRows;
-static constexpr int kLaunches = 64;       /* per repeat, beta = 1 */
 static constexpr int kCheckRowStride = 16; /* CPU checks every 16th row */
 static constexpr double kTolerance = 1e-4; /* relative L2, fp32 vs double */
 
-static_assert(kM % kTile == 0 && kN % kTile == 0 && kK % kTile == 0,
+/* C (m x n) += A (m x k) * B (k x n), `launches` times per repeat. */
+struct Workload {
+  int m, n, k, launches;
+};
+static constexpr Workload kDefault = {2048, 2048, 2048, 64};
+static constexpr Workload kSmall = {256, 256, 256, 4};
+
+static constexpr bool whole_tiles(Workload w) {
+  return w.m % kTile == 0 && w.n % kTile == 0 && w.k % kTile == 0 &&
+         w.m % kCheckRowStride == 0;
+}
+static_assert(whole_tiles(kDefault) && whole_tiles(kSmall),
               "no edge handling: sizes are multiples of the tile");
 
 /* A is m x k, B is k x n, C is m x n, all row-major. */
@@ -69,19 +79,18 @@ __global__ void sgemm_tiled(int m, int n, int k, float alpha,
 }
 
 /* Row `row` of C0 + launches * A*B, in double. */
-static void reference_rows(const std::vector<float> &a,
+static void reference_rows(const Workload &w, const std::vector<float> &a,
                            const std::vector<float> &b,
-                           const std::vector<float> &c0, int row, int launches,
-                           double *out) {
-  std::vector<double> acc(kN, 0.0);
-  for (int kk = 0; kk < kK; ++kk) {
-    const double aik = a[(size_t)row * kK + kk];
-    const float *brow = &b[(size_t)kk * kN];
-    for (int j = 0; j < kN; ++j)
+                           const std::vector<float> &c0, int row, double *out) {
+  std::vector<double> acc(w.n, 0.0);
+  for (int kk = 0; kk < w.k; ++kk) {
+    const double aik = a[(size_t)row * w.k + kk];
+    const float *brow = &b[(size_t)kk * w.n];
+    for (int j = 0; j < w.n; ++j)
       acc[j] += aik * (double)brow[j];
   }
-  for (int j = 0; j < kN; ++j)
-    out[j] = (double)c0[(size_t)row * kN + j] + launches * acc[j];
+  for (int j = 0; j < w.n; ++j)
+    out[j] = (double)c0[(size_t)row * w.n + j] + w.launches * acc[j];
 }
 
 /* Uniform in +-[0.1, 1]: never zero, random signs. */
@@ -93,11 +102,13 @@ static float signed_value(Xorshift64 &rng) {
 int main(int argc, char **argv) {
   init_output();
   ZooOptions opt = zoo_parse_options(
-      argc, argv, "tiled SGEMM C = A*B + C with shared-memory tiles");
+      argc, argv, "tiled SGEMM C = A*B + C with shared-memory tiles",
+      kZooSmallAndTime);
   start_watchdog(opt.timeout_s);
+  const Workload w = opt.small ? kSmall : kDefault;
 
-  std::vector<float> a((size_t)kM * kK), b((size_t)kK * kN),
-      c0((size_t)kM * kN);
+  std::vector<float> a((size_t)w.m * w.k), b((size_t)w.k * w.n),
+      c0((size_t)w.m * w.n);
   Xorshift64 rng(0x5EE0A11Bull);
   for (float &v : a)
     v = signed_value(rng);
@@ -113,7 +124,7 @@ int main(int argc, char **argv) {
   upload(d_a, a, stream);
   upload(d_b, b, stream);
 
-  const dim3 block(kTile, kBlockRows), grid(kN / kTile, kM / kTile);
+  const dim3 block(kTile, kBlockRows), grid(w.n / kTile, w.m / kTile);
   RepeatChecksums repeats;
   RepeatTimer timer(opt);
   std::vector<float> c;
@@ -124,9 +135,9 @@ int main(int argc, char **argv) {
     CHECK_CUDA(cudaStreamSynchronize(stream));
     double t0 = now_us();
     timer.begin(stream);
-    for (int l = 0; l < kLaunches; ++l) {
-      sgemm_tiled<<<grid, block, 0, stream>>>(kM, kN, kK, 1.0f, d_a, d_b, 1.0f,
-                                              d_c);
+    for (int l = 0; l < w.launches; ++l) {
+      sgemm_tiled<<<grid, block, 0, stream>>>(w.m, w.n, w.k, 1.0f, d_a, d_b,
+                                              1.0f, d_c);
       CHECK_LAUNCH();
       ++launches;
     }
@@ -141,15 +152,16 @@ int main(int argc, char **argv) {
   const char *verdict = "not checked";
   if (opt.check) {
     double t1 = now_us();
-    const int checked_rows = kM / kCheckRowStride;
+    const int checked_rows = w.m / kCheckRowStride;
     std::vector<ErrorMeasure> parts(checked_rows);
     parallel_items(checked_rows, [&](size_t begin, size_t end) {
-      std::vector<double> want(kN);
+      std::vector<double> want(w.n);
       for (size_t i = begin; i < end; ++i) {
         const int row = (int)i * kCheckRowStride;
-        reference_rows(a, b, c0, row, kLaunches, want.data());
-        for (int j = 0; j < kN; ++j)
-          parts[i].add((size_t)row * kN + j, c[(size_t)row * kN + j], want[j]);
+        reference_rows(w, a, b, c0, row, want.data());
+        for (int j = 0; j < w.n; ++j)
+          parts[i].add((size_t)row * w.n + j, c[(size_t)row * w.n + j],
+                       want[j]);
       }
     });
     ErrorMeasure err;
@@ -169,8 +181,8 @@ int main(int argc, char **argv) {
 
   printf("sgemm_tiled: %dx%dx%d, %" PRIu64 " launches, gpu %.3f s (%.0f "
          "GFLOP/s), check %s\n",
-         kM, kN, kK, launches, gpu_s,
-         2.0 * kM * kN * kK * (double)launches / gpu_s * 1e-9, verdict);
+         w.m, w.n, w.k, launches, gpu_s,
+         2.0 * w.m * w.n * w.k * (double)launches / gpu_s * 1e-9, verdict);
   print_checksum(repeats.last);
   timer.print();
 
