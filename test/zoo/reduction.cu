@@ -2,7 +2,9 @@
  * reduction - the two-pass parallel sum: grid-stride accumulation per
  * thread, a warp sum with __shfl_down_sync, warp sums through shared memory
  * and __syncthreads to one partial per block; then a second kernel, one
- * block, reduces the partials the same way.
+ * block, reduces the partials the same way. The warp sums live in dynamic
+ * shared memory (extern __shared__, sized at launch from the block size),
+ * the classic form for a block size chosen at run time.
  *
  * Each of the reductions sums a transformed view of the same data,
  * x[i] ^ mask (a transform-reduce; a different mask each time, so every
@@ -33,6 +35,12 @@ struct Workload {
 static constexpr Workload kDefault = {1u << 26, 1024};
 static constexpr Workload kSmall = {1u << 20, 8};
 
+/* The dynamic shared memory a launch of `block` threads needs: one sum per
+ * warp. */
+static size_t warp_sums_bytes(uint32_t block) {
+  return block / 32 * sizeof(unsigned long long);
+}
+
 __device__ __forceinline__ unsigned long long warp_sum(unsigned long long v) {
 #pragma unroll
   for (int offset = 16; offset > 0; offset >>= 1)
@@ -41,9 +49,10 @@ __device__ __forceinline__ unsigned long long warp_sum(unsigned long long v) {
 }
 
 /* The block's sum, valid in thread 0. One call per kernel: the shared array
- * is not reused, so no barrier is needed after it. */
+ * is not reused, so no barrier is needed after it. The launch provides
+ * warp_sums_bytes(blockDim.x) bytes of dynamic shared memory. */
 __device__ __forceinline__ unsigned long long block_sum(unsigned long long v) {
-  __shared__ unsigned long long warp_sums[32];
+  extern __shared__ unsigned long long warp_sums[];
   const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   v = warp_sum(v);
   if (lane == 0)
@@ -114,11 +123,11 @@ int main(int argc, char **argv) {
     double t0 = now_us();
     timer.begin(stream);
     for (uint32_t k = 0; k < w.reductions; ++k) {
-      reduce_xor_partials<<<kGrid, kBlock, 0, stream>>>(w.n, mask_of(k), d_x,
-                                                        d_partials);
+      reduce_xor_partials<<<kGrid, kBlock, warp_sums_bytes(kBlock), stream>>>(
+          w.n, mask_of(k), d_x, d_partials);
       CHECK_LAUNCH();
-      reduce_final<<<1, kFinalBlock, 0, stream>>>(kGrid, d_partials,
-                                                  d_sums + k);
+      reduce_final<<<1, kFinalBlock, warp_sums_bytes(kFinalBlock), stream>>>(
+          kGrid, d_partials, d_sums + k);
       CHECK_LAUNCH();
       launches += 2;
     }
