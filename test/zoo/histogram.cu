@@ -21,7 +21,7 @@ static constexpr uint32_t kBins = 256;
 static constexpr uint32_t kLanes = 4; /* byte lanes, one histogram each */
 static constexpr uint32_t kBlock = 256;
 static constexpr uint32_t kGrid = 1024;
-static constexpr uint32_t kLaunches = 512; /* per repeat */
+static constexpr uint32_t kLaunches = 2048; /* per repeat */
 
 __global__ void histogram_bytes(uint32_t n, uint32_t shift,
                                 const uint32_t *__restrict__ words,

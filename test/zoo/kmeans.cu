@@ -31,8 +31,8 @@
 static constexpr uint32_t kPoints = 1u << 22;
 static constexpr uint32_t kClusters = 128;
 static constexpr uint32_t kDims = 16;
-static constexpr uint32_t kVec = kDims / 4; /* float4 per point */
-static constexpr uint32_t kIterations = 64; /* per repeat, 2 launches each */
+static constexpr uint32_t kVec = kDims / 4;  /* float4 per point */
+static constexpr uint32_t kIterations = 256; /* per repeat, 2 launches each */
 static constexpr uint32_t kBlock = 256;
 static constexpr uint32_t kGrid = 1024;
 static constexpr int kCentreLo = 40, kCentreHi = 216, kMaxNoise = 8;

@@ -15,7 +15,7 @@
  *     sum_i (x_i ^ m) = sum_v lo_count[v] (v ^ m_lo)
  *                       + 1024 sum_v hi_count[v] (v ^ m_hi).
  *
- * By default 256 MiB are summed 1024 times; --small sums 4 MiB 8 times,
+ * By default 256 MiB are summed 2048 times; --small sums 4 MiB 8 times,
  * for compute-sanitizer.
  *
  *     zoo_reduction [--check] [--small] [--time] [--repeat R] ...
@@ -32,7 +32,7 @@ static constexpr uint32_t kFullMask = 0xFFFFFFFFu;
 struct Workload {
   uint32_t n, reductions;
 };
-static constexpr Workload kDefault = {1u << 26, 1024};
+static constexpr Workload kDefault = {1u << 26, 2048};
 static constexpr Workload kSmall = {1u << 20, 8};
 
 /* The dynamic shared memory a launch of `block` threads needs: one sum per

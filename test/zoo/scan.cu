@@ -16,7 +16,7 @@
  * uint32 arithmetic (mod 2^32), exact. With S the scan of x, the CPU expects
  *     y[i]   = S[i] + (scans - 1) (i + 1)
  *     acc[i] = scans S[i] + (i + 1) scans (scans - 1) / 2.
- * By default 16M elements are scanned 512 times; --small scans 4M elements
+ * By default 16M elements are scanned 1536 times; --small scans 4M elements
  * 3 times (still several chunks per segment and several rounds of
  * scan_totals), for compute-sanitizer.
  *
@@ -37,7 +37,7 @@ struct Workload {
   uint32_t n, segments, scans;
   constexpr uint32_t segment() const { return n / segments; }
 };
-static constexpr Workload kDefault = {1u << 24, 1024, 512};
+static constexpr Workload kDefault = {1u << 24, 1024, 1536};
 static constexpr Workload kSmall = {1u << 22, 512, 3};
 
 static_assert(kDefault.segment() % kChunk == 0 &&

@@ -20,11 +20,11 @@
  */
 #include "zoo_util.h"
 
-static constexpr uint32_t kRows = 1u << 15;
+static constexpr uint32_t kRows = 1u << 17;
 static constexpr uint32_t kCols = 1024;
 static constexpr uint32_t kPerLane = kCols / 32 / 4; /* float4 per lane */
 static constexpr uint32_t kBlock = 256;              /* 8 warps */
-static constexpr uint32_t kGrid = 1024;              /* 4 rows per warp */
+static constexpr uint32_t kGrid = 1024;              /* 16 rows per warp */
 static constexpr uint32_t kLaunches = 512;           /* per repeat */
 static constexpr double kTolerance = 3e-5;           /* relative L2 */
 static constexpr double kElementTolerance = 1e-4;    /* relative, each */

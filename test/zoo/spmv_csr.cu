@@ -18,7 +18,7 @@
 static constexpr uint32_t kRows = 1u << 18, kCols = 1u << 18;
 static constexpr uint32_t kMaxRowLength = 200;
 static constexpr uint32_t kBlock = 256;
-static constexpr uint32_t kLaunches = 256; /* per repeat, scalar/vector */
+static constexpr uint32_t kLaunches = 512; /* per repeat, scalar/vector */
 static constexpr uint32_t kFullMask = 0xFFFFFFFFu;
 
 static_assert((kRows * 32ull) % kBlock == 0, "whole warps per row");

@@ -16,10 +16,10 @@
  * or a tile restored wrong, changes the row, and the neighbours spread the
  * change along it. The rows carry over from launch to launch (launch l runs
  * steps l*steps .. (l+1)*steps - 1), so every launch builds on the last.
- * The check replays every 64th row on the CPU through all launches and
- * compares bitwise; the checksum covers all rows.
+ * The check replays every 128th row (every row of --small) on the CPU
+ * through all launches and compares bitwise; the checksum covers all rows.
  *
- * By default 8192 rows of 2048 words take 16 launches of 512 steps; --small
+ * By default 8192 rows of 2048 words take 32 launches of 512 steps; --small
  * (128 rows, 3 launches of 16 steps) is for compute-sanitizer.
  *
  *     zoo_tiled_rows_dynamic [--check] [--small] [--time] [--repeat R] ...
@@ -29,14 +29,14 @@
 static constexpr uint32_t kBlock = 256;
 static constexpr uint32_t kItems = 8; /* words of the row per thread */
 static constexpr uint32_t kRowLength = kBlock * kItems;
-static constexpr uint32_t kCheckStride = 64; /* CPU replays 1 row in 64 */
 
-/* rows of kRowLength words; `launches` launches of `steps` steps each. */
+/* rows of kRowLength words; `launches` launches of `steps` steps each; the
+ * CPU replays 1 row in check_stride. */
 struct Workload {
-  uint32_t rows, steps, launches;
+  uint32_t rows, steps, launches, check_stride;
 };
-static constexpr Workload kDefault = {8192, 512, 16};
-static constexpr Workload kSmall = {128, 16, 3};
+static constexpr Workload kDefault = {8192, 512, 32, 128};
+static constexpr Workload kSmall = {128, 16, 3, 1};
 
 /* The dynamic shared memory a launch of `block` threads needs: its row. */
 static size_t tile_bytes(uint32_t block) {
@@ -144,12 +144,12 @@ int main(int argc, char **argv) {
   const char *verdict = "not checked";
   if (opt.check) {
     double t1 = now_us();
-    const uint32_t checked = (w.rows + kCheckStride - 1) / kCheckStride;
+    const uint32_t checked = (w.rows + w.check_stride - 1) / w.check_stride;
     std::vector<uint32_t> wrong(checked, 0);
     parallel_items(checked, [&](size_t begin, size_t end) {
       std::vector<uint32_t> want(kRowLength);
       for (size_t c = begin; c < end; ++c) {
-        const size_t at = c * kCheckStride * kRowLength;
+        const size_t at = c * w.check_stride * kRowLength;
         replay_row(w, &rows0[at], want.data());
         for (uint32_t i = 0; i < kRowLength; ++i)
           wrong[c] += rows[at + i] != want[i];
@@ -159,7 +159,7 @@ int main(int argc, char **argv) {
     unsigned shown = 0;
     for (uint32_t c = 0; c < checked; ++c) {
       if (wrong[c] && shown++ < 5)
-        printf("mismatch row %u: %u of %u words differ\n", c * kCheckStride,
+        printf("mismatch row %u: %u of %u words differ\n", c * w.check_stride,
                wrong[c], kRowLength);
       bad += wrong[c];
     }
