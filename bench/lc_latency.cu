@@ -1,0 +1,661 @@
+/*
+ * lc_latency - latency of latency-critical (LC) requests beside best-effort
+ * (BE) work, and how much BE throughput is kept (bench/, issue 4).
+ *
+ * An LC request is shaped like one inference step: its input (512 KiB) is
+ * copied in from pinned memory, three kernels run one after the other
+ * (calibrated at start-up to about 20, 200 and 60 us alone), and the result
+ * is copied out. The host waits for the input to land before it launches
+ * the kernels, as a framework with synchronous copies does; that gap is
+ * what preempting at arrival can hide. Requests come from their own host
+ * thread at random times (a random gap after each result); latency is from
+ * arrival to the result on the host (CLOCK_MONOTONIC). Every result is
+ * compared with the CPU.
+ *
+ * The BE work keeps the whole GPU busy all the time, on two streams of
+ * default priority: a tiled SGEMM (compute bound, blocks of ~1 ms) and a
+ * streaming y = y*a + x (memory bound, every block as long as its launch),
+ * each kept two launches deep. Their results are checked at the end.
+ *
+ * --situation picks one of four (one process each, so that GPREEMPT_DISABLE
+ * can apply to a whole process):
+ *   alone               no BE work;
+ *   priority            BE work, LC on the highest-priority stream and
+ *                       nothing else: run it with GPREEMPT_DISABLE=1, the
+ *                       wait-based baseline (BE blocks must end first);
+ *   preempt-at-launch   gp_preempt() just before the first LC kernel,
+ *                       gp_resume_after(lc_stream) after the last;
+ *   preempt-at-arrival  gp_preempt() when the request arrives, before the
+ *                       copy-in (GPreempt's hint), gp_resume_after as above.
+ * --throughput instead measures BE throughput: a fixed amount of BE work
+ * alone (before and after), then with an LC request (preempting at
+ * arrival) every --period-us, and the LC kernels' GPU time alone.
+ *
+ * Prints one "bench-json {...}" line (bench_util.h). Exit status as the
+ * samples' (sample_util.h): 0 ok, 1 a wrong result or a requirement not
+ * met, 2 a failed call, 3 watchdog.
+ *
+ *   bench_lc_latency --situation S [--requests N] [--max-seconds S]
+ *                    [--gap-us LO HI] [--lc-iters I1,I2,I3] [--timeout S]
+ *   bench_lc_latency --throughput [--periods-us P1,P2] [--be-seconds S]
+ *                    [--lc-iters I1,I2,I3] [--timeout S]
+ */
+#include "bench_util.h"
+
+#include <deque>
+
+/* ------------------------------------------------------------------------ */
+/* The LC request. */
+
+static constexpr uint32_t kLcElems = 1u << 17; /* 512 KiB in, 512 KiB out */
+static constexpr uint32_t kLcBlock = 256;
+static constexpr int kLcKernels = 3;
+static const double kLcTargetUs[kLcKernels] = {20, 200, 60};
+static const uint32_t kLcA[kLcKernels] = {LCG_A1, LCG_A2, LCG_A3};
+static const uint32_t kLcC[kLcKernels] = {LCG_C1, LCG_C2, LCG_C3};
+
+enum class Situation { Alone, Priority, PreemptAtLaunch, PreemptAtArrival };
+
+static const char *situation_name(Situation s) {
+  switch (s) {
+  case Situation::Alone:
+    return "alone";
+  case Situation::Priority:
+    return "priority";
+  case Situation::PreemptAtLaunch:
+    return "preempt-at-launch";
+  case Situation::PreemptAtArrival:
+    return "preempt-at-arrival";
+  }
+  return "?";
+}
+
+/* Requests cycle through kLcInputs different random inputs, whose results
+ * the CPU computes once: per request the host only poisons the output and
+ * compares it, so that it can keep up with a request every millisecond. */
+static constexpr int kLcInputs = 8;
+
+struct LcContext {
+  cudaStream_t stream;
+  uint32_t *h_in[kLcInputs], *h_out; /* pinned */
+  std::vector<uint32_t> want[kLcInputs];
+  uint32_t *d_buf[kLcKernels + 1]; /* input, then each kernel's output */
+  cudaEvent_t ev_start, ev_copied, ev_launch, ev_kernels;
+  uint32_t iters[kLcKernels];
+  int current = 0; /* the input of the request being served */
+
+  void init() {
+    stream = make_lc_stream();
+    for (int i = 0; i < kLcInputs; ++i) {
+      CHECK_CUDA(cudaMallocHost(&h_in[i], kLcElems * sizeof(uint32_t)));
+      for (uint32_t j = 0; j < kLcElems; ++j)
+        h_in[i][j] = input_u32(0x1C000000u + (uint32_t)i, j);
+    }
+    CHECK_CUDA(cudaMallocHost(&h_out, kLcElems * sizeof(uint32_t)));
+    for (uint32_t *&b : d_buf)
+      CHECK_CUDA(cudaMalloc(&b, kLcElems * sizeof(uint32_t)));
+    CHECK_CUDA(cudaEventCreate(&ev_start));
+    CHECK_CUDA(cudaEventCreate(&ev_copied));
+    CHECK_CUDA(cudaEventCreate(&ev_launch));
+    CHECK_CUDA(cudaEventCreate(&ev_kernels));
+  }
+  /* Sets each kernel's length and what the CPU expects of every input. */
+  void set_iters(const uint32_t *it) {
+    LcgJump jump[kLcKernels];
+    for (int k = 0; k < kLcKernels; ++k) {
+      iters[k] = it[k];
+      jump[k] = lcg_jump(kLcA[k], kLcC[k], it[k]);
+    }
+    for (int i = 0; i < kLcInputs; ++i) {
+      want[i].resize(kLcElems);
+      for (uint32_t j = 0; j < kLcElems; ++j) {
+        uint32_t x = h_in[i][j];
+        for (int k = 0; k < kLcKernels; ++k)
+          x = jump[k].apply(x);
+        want[i][j] = x;
+      }
+    }
+  }
+  void launch_kernel(int k, uint32_t kernel_iters) {
+    lc_chain<<<kLcElems / kLcBlock, kLcBlock, 0, stream>>>(
+        kLcElems, kernel_iters, kLcA[k], kLcC[k], d_buf[k], d_buf[k + 1]);
+    CHECK_LAUNCH();
+  }
+};
+
+/* GPU time of one lc_chain launch of `iters` steps, alone: median of 15. */
+static double time_lc_kernel(LcContext &lc, uint32_t iters) {
+  std::vector<double> us;
+  for (int r = 0; r < 16; ++r) {
+    CHECK_CUDA(cudaEventRecord(lc.ev_start, lc.stream));
+    lc.launch_kernel(0, iters);
+    CHECK_CUDA(cudaEventRecord(lc.ev_kernels, lc.stream));
+    CHECK_CUDA(cudaEventSynchronize(lc.ev_kernels));
+    float ms = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, lc.ev_start, lc.ev_kernels));
+    if (r > 0) /* the first is a warm-up */
+      us.push_back(ms * 1e3);
+  }
+  return percentile(us, 0.5);
+}
+
+/* Steps per kernel for the target durations, from the slope between two
+ * lengths (what a launch costs regardless of length cancels out). */
+static void calibrate(LcContext &lc, uint32_t *iters) {
+  const uint32_t lo = 2048, hi = 32768;
+  const double t_lo = time_lc_kernel(lc, lo), t_hi = time_lc_kernel(lc, hi);
+  const double us_per_step = (t_hi - t_lo) / (double)(hi - lo);
+  const double fixed_us = t_lo - us_per_step * lo;
+  for (int k = 0; k < kLcKernels; ++k) {
+    double steps = (kLcTargetUs[k] - fixed_us) / std::max(us_per_step, 1e-6);
+    iters[k] = (uint32_t)std::min(std::max(steps, 16.0), 1e8);
+  }
+}
+
+/* Host clock from arrival to result; CUDA events for the copy-in and for
+ * the kernels (from the point of their launch in the stream to the end of
+ * the last: the GPU time the request's kernels take). */
+struct RequestTiming {
+  double latency_us, copy_in_us, kernels_us;
+  bool wrong;
+};
+
+/* Picks the input of request `id` and poisons the output (before the
+ * request arrives: not timed). */
+static void prepare_request(LcContext &lc, uint32_t id) {
+  lc.current = (int)(id % kLcInputs);
+  memset(lc.h_out, 0xA5, kLcElems * sizeof(uint32_t));
+}
+
+/* Serves one request that arrives now; returns its timing and whether its
+ * result matched the CPU. */
+static RequestTiming serve_request(LcContext &lc, Situation sit) {
+  const size_t bytes = kLcElems * sizeof(uint32_t);
+  const bool preempts = sit == Situation::PreemptAtLaunch ||
+                        sit == Situation::PreemptAtArrival;
+  const double t_arrival = now_us();
+  if (sit == Situation::PreemptAtArrival)
+    CHECK_GP(gp_preempt(0));
+  CHECK_CUDA(cudaEventRecord(lc.ev_start, lc.stream));
+  CHECK_CUDA(cudaMemcpyAsync(lc.d_buf[0], lc.h_in[lc.current], bytes,
+                             cudaMemcpyHostToDevice, lc.stream));
+  CHECK_CUDA(cudaEventRecord(lc.ev_copied, lc.stream));
+  CHECK_CUDA(cudaEventSynchronize(lc.ev_copied)); /* the input has landed */
+  if (sit == Situation::PreemptAtLaunch)
+    CHECK_GP(gp_preempt(0));
+  CHECK_CUDA(cudaEventRecord(lc.ev_launch, lc.stream));
+  for (int k = 0; k < kLcKernels; ++k)
+    lc.launch_kernel(k, lc.iters[k]);
+  CHECK_CUDA(cudaEventRecord(lc.ev_kernels, lc.stream));
+  if (preempts)
+    CHECK_GP(gp_resume_after(0, (struct CUstream_st *)lc.stream));
+  CHECK_CUDA(cudaMemcpyAsync(lc.h_out, lc.d_buf[kLcKernels], bytes,
+                             cudaMemcpyDeviceToHost, lc.stream));
+  CHECK_CUDA(cudaStreamSynchronize(lc.stream));
+  RequestTiming t;
+  t.latency_us = now_us() - t_arrival;
+  float copy_ms = 0, kernels_ms = 0;
+  CHECK_CUDA(cudaEventElapsedTime(&copy_ms, lc.ev_start, lc.ev_copied));
+  CHECK_CUDA(cudaEventElapsedTime(&kernels_ms, lc.ev_launch, lc.ev_kernels));
+  t.copy_in_us = copy_ms * 1e3;
+  t.kernels_us = kernels_ms * 1e3;
+  t.wrong = memcmp(lc.h_out, lc.want[lc.current].data(),
+                   kLcElems * sizeof(uint32_t)) != 0;
+  return t;
+}
+
+struct ClientConfig {
+  Situation situation = Situation::Alone;
+  unsigned max_requests = 1000;
+  double max_seconds = 60;
+  double gap_lo_us = 200, gap_hi_us = 1000; /* after each result */
+  double period_us = 0; /* > 0: arrivals on a fixed period instead */
+  const std::atomic<bool> *stop = nullptr; /* e.g. the BE work is done */
+  uint64_t seed = 1;
+};
+
+struct ClientResult {
+  std::vector<double> latency_us, copy_in_us, kernels_us;
+  unsigned wrong = 0;
+  unsigned late = 0; /* periodic arrivals that found the previous one busy */
+  bool bounded = false; /* stopped by max_seconds */
+  double seconds = 0;
+};
+
+/* The LC client: runs on its own host thread. */
+static void run_client(LcContext *lc, ClientConfig cfg, ClientResult *out) {
+  Xorshift64 rng(cfg.seed);
+  const double t0 = now_us();
+  double arrival = t0 + rng.uniform(cfg.gap_lo_us, cfg.gap_hi_us);
+  if (cfg.period_us > 0)
+    arrival = t0 + cfg.period_us;
+  for (unsigned r = 0; r < cfg.max_requests; ++r) {
+    prepare_request(*lc, r);
+    if (cfg.stop && cfg.stop->load())
+      break;
+    if (now_us() - t0 > cfg.max_seconds * 1e6) {
+      out->bounded = true;
+      break;
+    }
+    if (cfg.period_us > 0 && now_us() > arrival)
+      ++out->late;
+    sleep_us(arrival - now_us());
+    RequestTiming t = serve_request(*lc, cfg.situation);
+    out->latency_us.push_back(t.latency_us);
+    out->copy_in_us.push_back(t.copy_in_us);
+    out->kernels_us.push_back(t.kernels_us);
+    if (t.wrong && out->wrong++ < 3)
+      printf("LC request %u: wrong result\n", r);
+    if (cfg.period_us > 0)
+      arrival = std::max(arrival + cfg.period_us, now_us());
+    else
+      arrival = now_us() + rng.uniform(cfg.gap_lo_us, cfg.gap_hi_us);
+  }
+  out->seconds = (now_us() - t0) * 1e-6;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The BE work (BeWork, bench_util.h), fed by the main thread. */
+
+/* Keeps each BE stream `depth` launches deep until told to stop or until
+ * its launch limit; counts completions. The main thread runs it. */
+struct Feeder {
+  struct Lane {
+    cudaStream_t stream;
+    bool gemm;
+    uint64_t launched = 0, completed = 0, limit = UINT64_MAX;
+    std::deque<cudaEvent_t> in_flight;
+    std::vector<cudaEvent_t> spare;
+  };
+  BeWork &be;
+  Lane lanes[2];
+  unsigned depth = 2;
+
+  Feeder(BeWork &work, cudaStream_t gemm, cudaStream_t stream) : be(work) {
+    lanes[0].stream = gemm;
+    lanes[0].gemm = true;
+    lanes[1].stream = stream;
+    lanes[1].gemm = false;
+  }
+  /* Launches what is missing and retires what finished; true while
+   * anything is in flight. `launch_more` false: only retire. */
+  bool pump(bool launch_more) {
+    bool busy = false;
+    for (Lane &l : lanes) {
+      while (!l.in_flight.empty()) {
+        cudaError_t q = cudaEventQuery(l.in_flight.front());
+        if (q == cudaErrorNotReady)
+          break;
+        CHECK_CUDA(q);
+        l.spare.push_back(l.in_flight.front());
+        l.in_flight.pop_front();
+        ++l.completed;
+      }
+      while (launch_more && l.in_flight.size() < depth && l.launched < l.limit) {
+        if (l.gemm)
+          be.launch_gemm(l.stream);
+        else
+          be.launch_stream(l.stream);
+        cudaEvent_t ev;
+        if (l.spare.empty()) {
+          CHECK_CUDA(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+        } else {
+          ev = l.spare.back();
+          l.spare.pop_back();
+        }
+        CHECK_CUDA(cudaEventRecord(ev, l.stream));
+        l.in_flight.push_back(ev);
+        ++l.launched;
+      }
+      busy = busy || !l.in_flight.empty();
+    }
+    return busy;
+  }
+  /* Polls rather than blocking in a CUDA call: the LC thread may be
+   * preempting and resuming meanwhile. */
+  void drain() {
+    while (pump(false))
+      sleep_us(100);
+  }
+};
+
+/* Runs the client on its own thread while the feeder keeps the BE streams
+ * full (if `with_be`), then lets the BE work finish. */
+static ClientResult run_with_be(LcContext &lc, Feeder *feeder,
+                                const ClientConfig &cfg) {
+  ClientResult res;
+  if (feeder) {
+    feeder->pump(true);
+    sleep_us(3000); /* BE blocks fill the GPU before the first request */
+  }
+  std::atomic<bool> done{false};
+  std::thread client([&] {
+    run_client(&lc, cfg, &res);
+    done = true;
+  });
+  while (!done) {
+    if (feeder)
+      feeder->pump(true);
+    sleep_us(100);
+  }
+  client.join();
+  if (feeder)
+    feeder->drain();
+  return res;
+}
+
+static Json client_json(const ClientResult &r) {
+  Json j;
+  j.integer("requests", r.latency_us.size()).boolean("bounded", r.bounded);
+  j.num("seconds", r.seconds).integer("wrong_requests", r.wrong);
+  j.integer("late_arrivals", r.late);
+  j.summary("latency_us", summarize(r.latency_us));
+  j.summary("copy_in_us", summarize(r.copy_in_us));
+  j.summary("kernels_us", summarize(r.kernels_us));
+  return j;
+}
+
+/* ------------------------------------------------------------------------ */
+
+struct Options {
+  bool throughput = false;
+  Situation situation = Situation::Alone;
+  bool situation_set = false;
+  unsigned requests = 1000;
+  double max_seconds = 60;
+  double gap_lo_us = 200, gap_hi_us = 1000;
+  std::vector<double> periods_us = {1000, 10000};
+  double be_seconds = 1.5;
+  uint32_t lc_iters[kLcKernels] = {0, 0, 0};
+  unsigned timeout_s = 300;
+};
+
+static void usage(const char *argv0) {
+  fprintf(stderr,
+          "usage: %s --situation alone|priority|preempt-at-launch|"
+          "preempt-at-arrival [--requests N] [--max-seconds S] [--gap-us LO "
+          "HI]\n"
+          "       %s --throughput [--periods-us P1,P2,...] [--be-seconds S]\n"
+          "common: [--lc-iters I1,I2,I3] [--timeout S]\n",
+          argv0, argv0);
+  die_now(2);
+}
+
+static double parse_double(const char *text, const char *argv0) {
+  char *end = nullptr;
+  double v = text ? strtod(text, &end) : 0;
+  if (!text || !*text || *end || !(v >= 0))
+    usage(argv0);
+  return v;
+}
+
+static Options parse_options(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (!strcmp(a, "--throughput")) {
+      o.throughput = true;
+    } else if (!strcmp(a, "--situation") && v) {
+      const Situation all[] = {Situation::Alone, Situation::Priority,
+                               Situation::PreemptAtLaunch,
+                               Situation::PreemptAtArrival};
+      o.situation_set = false;
+      for (Situation s : all)
+        if (!strcmp(v, situation_name(s))) {
+          o.situation = s;
+          o.situation_set = true;
+        }
+      if (!o.situation_set)
+        usage(argv[0]);
+      ++i;
+    } else if (!strcmp(a, "--requests") && v) {
+      o.requests = (unsigned)parse_u64_arg(v, a);
+      ++i;
+    } else if (!strcmp(a, "--max-seconds") && v) {
+      o.max_seconds = parse_double(v, argv[0]);
+      ++i;
+    } else if (!strcmp(a, "--gap-us") && i + 2 < argc) {
+      o.gap_lo_us = parse_double(argv[i + 1], argv[0]);
+      o.gap_hi_us = parse_double(argv[i + 2], argv[0]);
+      if (o.gap_hi_us < o.gap_lo_us)
+        usage(argv[0]);
+      i += 2;
+    } else if (!strcmp(a, "--periods-us") && v) {
+      o.periods_us.clear();
+      for (const char *p = v; *p;) {
+        char *end = nullptr;
+        double period = strtod(p, &end);
+        if (end == p || !(period > 0))
+          usage(argv[0]);
+        o.periods_us.push_back(period);
+        p = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+          usage(argv[0]);
+      }
+      ++i;
+    } else if (!strcmp(a, "--be-seconds") && v) {
+      o.be_seconds = parse_double(v, argv[0]);
+      ++i;
+    } else if (!strcmp(a, "--lc-iters") && v) {
+      unsigned n[kLcKernels];
+      if (sscanf(v, "%u,%u,%u", &n[0], &n[1], &n[2]) != kLcKernels)
+        usage(argv[0]);
+      for (int k = 0; k < kLcKernels; ++k)
+        o.lc_iters[k] = n[k];
+      ++i;
+    } else if (!strcmp(a, "--timeout") && v) {
+      o.timeout_s = (unsigned)parse_u64_arg(v, a);
+      ++i;
+    } else {
+      usage(argv[0]);
+    }
+  }
+  if (o.throughput == o.situation_set)
+    usage(argv[0]); /* exactly one of the two modes */
+  return o;
+}
+
+int main(int argc, char **argv) {
+  init_output();
+  Options opt = parse_options(argc, argv);
+  start_watchdog(opt.timeout_s);
+
+  cudaDeviceProp prop;
+  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  const int sms = prop.multiProcessorCount;
+  const bool disabled = getenv("GPREEMPT_DISABLE") &&
+                        strcmp(getenv("GPREEMPT_DISABLE"), "0") != 0;
+
+  LcContext lc;
+  lc.init();
+  uint32_t iters[kLcKernels];
+  bool calibrated = opt.lc_iters[0] == 0;
+  if (calibrated)
+    calibrate(lc, iters);
+  else
+    memcpy(iters, opt.lc_iters, sizeof iters);
+  lc.set_iters(iters);
+  double kernel_alone_us[kLcKernels];
+  for (int k = 0; k < kLcKernels; ++k)
+    kernel_alone_us[k] = time_lc_kernel(lc, iters[k]);
+  for (uint32_t r = 0; r < 5; ++r) { /* warm-up, and the first checks */
+    prepare_request(lc, r);
+    if (serve_request(lc, Situation::Alone).wrong) {
+      printf("FAIL: the LC request is wrong even alone\n");
+      die_now(1);
+    }
+  }
+
+  Json out;
+  out.str("program", "lc_latency");
+  {
+    Json dev;
+    dev.str("name", prop.name).integer("sms", (uint64_t)sms);
+    out.object("device", dev);
+    Json shape;
+    shape.integer("elements", kLcElems).integer("kernels", kLcKernels);
+    std::vector<Json> ks;
+    for (int k = 0; k < kLcKernels; ++k) {
+      Json kj;
+      kj.integer("iters", iters[k]).num("target_us", kLcTargetUs[k]);
+      kj.num("alone_us", kernel_alone_us[k]);
+      ks.push_back(kj);
+    }
+    shape.array("kernel", ks).boolean("calibrated", calibrated);
+    char it[64];
+    snprintf(it, sizeof it, "%u,%u,%u", iters[0], iters[1], iters[2]);
+    shape.str("iters", it).str("copy_in", "sync");
+    out.object("lc", shape);
+  }
+
+  const bool with_be = opt.throughput || opt.situation != Situation::Alone;
+  BeWork be;
+  cudaStream_t gemm_stream = nullptr, stream_stream = nullptr;
+  if (with_be) {
+    gemm_stream = make_be_stream();
+    stream_stream = make_be_stream();
+    be.init(gemm_stream, sms);
+  }
+  int failures = 0;
+  const uint64_t preemptible_before = preemptible_launches();
+
+  if (!opt.throughput) {
+    ClientConfig cfg;
+    cfg.situation = opt.situation;
+    cfg.max_requests = opt.requests;
+    cfg.max_seconds = opt.max_seconds;
+    cfg.gap_lo_us = opt.gap_lo_us;
+    cfg.gap_hi_us = opt.gap_hi_us;
+    cfg.seed = 0x5EED0000u + (uint64_t)opt.situation;
+    Feeder feeder(be, gemm_stream, stream_stream);
+    ClientResult r = run_with_be(lc, with_be ? &feeder : nullptr, cfg);
+    out.str("mode", "latency").str("situation", situation_name(opt.situation));
+    out.integer("requested", opt.requests).num("max_seconds", opt.max_seconds);
+    out.num("gap_lo_us", opt.gap_lo_us).num("gap_hi_us", opt.gap_hi_us);
+    out.object("client", client_json(r));
+    out.samples("samples_us", r.latency_us);
+    failures += r.wrong != 0;
+    if (r.latency_us.empty()) {
+      printf("FAIL: no request was served\n");
+      ++failures;
+    }
+  } else {
+    /* LC's GPU time alone: the kernels' span, per request. */
+    ClientConfig alone;
+    alone.max_requests = 200;
+    alone.gap_lo_us = 100;
+    alone.gap_hi_us = 300;
+    ClientResult lc_alone = run_with_be(lc, nullptr, alone);
+    out.str("mode", "throughput");
+    out.object("lc_alone", client_json(lc_alone));
+    failures += lc_alone.wrong != 0;
+
+    /* How much BE work makes about --be-seconds alone: each kernel's time
+     * per launch alone (after a warm-up launch), and half the time for
+     * each, as the two streams share the GPU. */
+    auto seconds_per_launch = [&](bool gemm) {
+      cudaStream_t s = gemm ? gemm_stream : stream_stream;
+      (gemm ? be.launch_gemm(s) : be.launch_stream(s));
+      CHECK_CUDA(cudaStreamSynchronize(s));
+      const double t0 = now_us();
+      for (int l = 0; l < 4; ++l)
+        (gemm ? be.launch_gemm(s) : be.launch_stream(s));
+      CHECK_CUDA(cudaStreamSynchronize(s));
+      return (now_us() - t0) * 1e-6 / 4;
+    };
+    const double gemm_s = seconds_per_launch(true);
+    const double stream_s = seconds_per_launch(false);
+    const uint64_t gemm_launches =
+        std::max<uint64_t>(4, (uint64_t)(opt.be_seconds / 2 / gemm_s));
+    const uint64_t stream_launches =
+        std::max<uint64_t>(4, (uint64_t)(opt.be_seconds / 2 / stream_s));
+
+    auto timed_be = [&](double period_us, ClientResult *lc_res) {
+      Feeder f(be, gemm_stream, stream_stream);
+      f.lanes[0].limit = gemm_launches;
+      f.lanes[1].limit = stream_launches;
+      std::atomic<bool> be_done{false};
+      ClientConfig cfg;
+      cfg.situation = Situation::PreemptAtArrival;
+      cfg.max_requests = UINT32_MAX;
+      cfg.max_seconds = 1e9;
+      cfg.period_us = period_us;
+      cfg.stop = &be_done;
+      cfg.seed = 0xBEEF + (uint64_t)period_us;
+      const double start = now_us();
+      std::thread client;
+      if (period_us > 0)
+        client = std::thread(run_client, &lc, cfg, lc_res);
+      while (f.pump(true))
+        sleep_us(100);
+      const double seconds = (now_us() - start) * 1e-6;
+      be_done = true;
+      if (client.joinable())
+        client.join();
+      return seconds;
+    };
+    ClientResult unused;
+    const double alone_before = timed_be(0, &unused);
+    std::vector<Json> runs;
+    for (double period : opt.periods_us) {
+      ClientResult r;
+      const double s = timed_be(period, &r);
+      Json j;
+      j.num("period_us", period).num("be_seconds", s);
+      j.object("client", client_json(r));
+      runs.push_back(j);
+      failures += r.wrong != 0;
+    }
+    const double alone_after = timed_be(0, &unused);
+    Json work;
+    work.integer("sgemm_launches", gemm_launches);
+    work.integer("stream_launches", stream_launches);
+    work.num("sgemm_ms_per_launch_alone", gemm_s * 1e3);
+    work.num("stream_ms_per_launch_alone", stream_s * 1e3);
+    out.object("be_work", work);
+    out.num("be_alone_seconds_before", alone_before);
+    out.num("be_alone_seconds_after", alone_after);
+    out.array("runs", runs);
+  }
+
+  if (with_be) {
+    CHECK_CUDA(cudaDeviceSynchronize());
+    const uint64_t preemptible = preemptible_launches() - preemptible_before;
+    Json bej;
+    bej.integer("sgemm_launches", be.gemm_plus + be.gemm_minus);
+    bej.integer("stream_launches", be.stream_launches);
+    bej.integer("preemptible_launches", preemptible);
+    bej.integer("sgemm_blocks_per_sm", be.gemm_blocks_per_sm);
+    bej.integer("stream_blocks_per_sm", be.stream_blocks_per_sm);
+    bej.boolean("gpreempt_disabled", disabled);
+    const std::string verdict = be.check();
+    bej.str("check", verdict);
+    failures += verdict != "ok";
+    /* The situation must be what it claims: the baseline unpreempted,
+     * gpreempt's situations with every BE launch preemptible. */
+    const bool want_preemptible =
+        opt.throughput || opt.situation == Situation::PreemptAtLaunch ||
+        opt.situation == Situation::PreemptAtArrival;
+    std::string setup = "ok";
+    if (want_preemptible && preemptible != be.launches())
+      setup = "not every BE launch was preemptible";
+    if (!want_preemptible && preemptible != 0)
+      setup = "BE launches were preemptible: run it with GPREEMPT_DISABLE=1";
+    bej.str("setup", setup);
+    if (setup != "ok") {
+      printf("FAIL: %s\n", setup.c_str());
+      ++failures;
+    }
+    out.object("be", bej);
+  }
+  gp_stats st;
+  CHECK_GP(gp_get_stats(&st));
+  Json gp;
+  gp.integer("preemptions", st.preemptions).integer("resumes", st.resumes);
+  gp.integer("relaunches", st.relaunches);
+  out.object("gp", gp);
+  out.integer("failures", (uint64_t)failures);
+  out.print_result();
+  return failures ? 1 : 0;
+}
