@@ -326,9 +326,10 @@ def markdown(results):
     for d in rc.get("drain_vs_blocks") or []:
         s = d.get("drain_us", {})
         rows.append([d.get("kernel"), d.get("blocks_per_sm"), d.get("occupancy_limit"), _fmt(s.get("n")),
-                     _fmt(s.get("p50")), _fmt(s.get("p99")), _fmt(s.get("max")), d.get("check")])
-    lines += _table(["kernel", "blocks/SM", "occupancy limit", "preemptions", "drain p50 us", "p99 us",
-                     "max us", "check"], rows)
+                     _fmt(s.get("p50")), _fmt(s.get("p99")), _fmt(s.get("max")),
+                     _fmt(d.get("drain_timeouts")), d.get("check")])
+    lines += _table(["kernel", "blocks/SM", "occupancy limit", "drained", "drain p50 us", "p99 us",
+                     "max us", "not drained in 2 s", "check"], rows)
     lines += ["", "Net cost per preemption: (time with preemptions - time alone - time held "
               "preempted) / preemptions, CUDA events:", ""]
     rows = []
@@ -336,9 +337,9 @@ def markdown(results):
         s, dn = c.get("lost_us_per_preemption", {}), c.get("drain_us", {})
         rows.append([c.get("kernel"), _fmt(c.get("alone_ms"), "", 2), _fmt(c.get("preemptions")),
                      _fmt(s.get("p50")), "%s..%s" % (_fmt(s.get("min")), _fmt(s.get("max"))),
-                     _fmt(dn.get("p50")), c.get("be_check") or c.get("check")])
+                     _fmt(dn.get("p50")), _fmt(c.get("drain_timeouts")), c.get("be_check") or c.get("check")])
     lines += _table(["workload", "alone ms", "preemptions", "cost us (median of runs)", "min..max",
-                     "drain p50 us", "check"], rows)
+                     "drain p50 us", "not drained in 2 s", "check"], rows)
     rl = rc.get("relaunch") or {}
     if rl:
         lines += ["", "Relaunch delay on the GPU's clock (%s, %s blocks; host clock mapped onto "
