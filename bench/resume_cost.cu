@@ -443,8 +443,17 @@ static Json cost_per_preemption(const Workload &w, cudaStream_t s,
 struct ClockMap {
   int64_t lower_ns = INT64_MIN, upper_ns = INT64_MAX;
   uint64_t resolution_ns = 0;
-  int64_t offset() const { return lower_ns + (upper_ns - lower_ns) / 2; }
-  double uncertainty_us() const { return (double)(upper_ns - lower_ns) * 0.5e-3; }
+  bool complete() const {
+    return lower_ns != INT64_MIN && upper_ns != INT64_MAX;
+  }
+  int64_t offset() const {
+    if (!complete()) /* one bound at most: better than nothing */
+      return upper_ns != INT64_MAX ? upper_ns : lower_ns;
+    return lower_ns + (upper_ns - lower_ns) / 2;
+  }
+  double uncertainty_us() const {
+    return complete() ? (double)(upper_ns - lower_ns) * 0.5e-3 : NAN;
+  }
 };
 
 static ClockMap probe_clock(cudaStream_t lc) {
@@ -536,8 +545,8 @@ static Json relaunch_delay(int sms, cudaStream_t s, cudaStream_t lc,
 
   /* Host times onto the GPU's clock with the mean of the two probes'
    * offsets; the uncertainty is the larger half-width plus the drift. */
-  if (before.lower_ns > before.upper_ns || after.lower_ns > after.upper_ns ||
-      before.upper_ns == INT64_MAX || after.lower_ns == INT64_MIN)
+  if (!before.complete() || !after.complete() ||
+      before.lower_ns > before.upper_ns || after.lower_ns > after.upper_ns)
     printf("note: the clock probe bounds are inconsistent or missing\n");
   const int64_t offset =
       before.offset() + (after.offset() - before.offset()) / 2;
