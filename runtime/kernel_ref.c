@@ -102,9 +102,8 @@ static enum gp__why read_info(struct gp__device *d, CUmodule module,
 }
 
 /* Check that the variant takes the original's parameters followed by the
- * GP_EXTRA_PARAMS of abi.h (three pointers, three u32), and that the info's
- * num_params is really the original's count: a mismatch would make
- * cuLaunchKernel read garbage. */
+ * GP_EXTRA_PARAMS of abi.h (three pointers, three u32): a mismatch would
+ * make cuLaunchKernel read garbage. */
 static bool check_params(struct gp__kernel *k) {
   const struct gp__driver *drv = gp__driver();
   size_t offset, size, voffset, vsize;
@@ -119,9 +118,10 @@ static bool check_params(struct gp__kernel *k) {
     if (offset + size > k->args_bytes)
       k->args_bytes = offset + size;
   }
-  if (drv->FuncGetParamInfo(k->original, k->num_params, &offset, &size) ==
-      CUDA_SUCCESS)
-    return false; /* the original has more parameters than the info says */
+  /* No probe past the last parameter (it would fail on purpose, and
+   * compute-sanitizer reports every failed driver call as an error): the
+   * info and the variant come from one compilation, and the extra
+   * parameters' sizes still catch a wrong count. */
   static const size_t extra_size[GP_EXTRA_PARAMS] = {8, 8, 8, 4, 4, 4};
   for (uint32_t i = 0; i < GP_EXTRA_PARAMS; i++) {
     if (drv->FuncGetParamInfo(k->variant, k->num_params + i, &voffset,
@@ -129,8 +129,7 @@ static bool check_params(struct gp__kernel *k) {
         vsize != extra_size[i])
       return false;
   }
-  return drv->FuncGetParamInfo(k->variant, k->num_params + GP_EXTRA_PARAMS,
-                               &voffset, &vsize) != CUDA_SUCCESS;
+  return true;
 }
 
 static struct gp__kernel *resolve(struct gp__device *d,
