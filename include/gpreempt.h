@@ -24,9 +24,13 @@
  * waits for the preempted kernel to complete, which it cannot do before
  * gp_resume().
  *
- * Another thread may wait for a preempted kernel in any CUDA call, a copy to
- * pageable host memory included (such a copy holds a driver lock until the
- * kernel completes): gp_preempt(), gp_resume(), gp_resume_after() and
+ * Another thread may wait for a preempted kernel in a stream synchronization
+ * or an asynchronous copy, to pageable host memory included (such a copy
+ * holds a driver lock until the kernel completes), but not in a synchronous
+ * cudaMemcpy on the legacy default stream: that one holds a lock that every
+ * CUDA call of other threads needs (measured: cudaEventRecord), so nothing
+ * could resume the kernel it waits for. gp_preempt(), gp_resume(),
+ * gp_resume_after() and
  * gp_wait_drained() never create streams, events or memory; they enqueue
  * work and query events only. The exception: the first gp_preempt() on a
  * device where no preemptible kernel was launched yet sets gpreempt up
