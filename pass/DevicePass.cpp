@@ -134,13 +134,21 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
       OptimizationRemarkMissed Rem(DEBUG_TYPE, "NoYieldPoint", SL.Loc,
                                    &F.getEntryBlock());
       Rem << "kernel '" << kernelName(F) << "': loop gets no yield point: ";
-      if (SL.InsideSkipped)
+      switch (SL.Why) {
+      case SkipReason::InsideSkipped:
         Rem << "it is inside a loop without one (a resume enters through the "
                "outer loop's header)";
-      else
+        break;
+      case SkipReason::OuterVotes:
+        Rem << "an enclosing loop yields at its own __syncthreads, which "
+               "costs no extra barrier; a vote here would add one";
+        break;
+      case SkipReason::Divergent:
         Rem << "the threads of a block do not run it together (its exit or "
                "back-edge differs between threads), so a block-wide vote "
                "there could wait for threads that already left it";
+        break;
+      }
       return Rem;
     });
   for (const LoopReport &LR : RK.Loops)

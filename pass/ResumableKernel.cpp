@@ -37,6 +37,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/IntrinsicsNVPTX.h"
@@ -118,8 +119,10 @@ private:
   void buildDispatch();
   void redirectReturns();
   void insertYieldPoint(LoopYield &LY, BasicBlock *Latch);
+  Value *voteAtBarrier(LoopYield &LY);
   void buildRoutes();
   void repairSSA();
+  void rematerializePrologue();
 
   // Helpers.
   KernelBuilder at(BasicBlock *BB) { return KernelBuilder(BB, ArtificialLoc); }
@@ -182,6 +185,9 @@ private:
   DebugLoc ArtificialLoc;
 
   DenseMap<LoopYield *, PHINode *> PollCounter; // loops with an interval > 1
+  DenseMap<LoopYield *, Value *> FusedVote; // loops voting at a barrier
+  // emitCountedLoop's blocks -> the block before the loop.
+  DenseMap<BasicBlock *, BasicBlock *> CopyLoopPreheader;
   DenseMap<LoopYield *, PHINode *> RouteKey; // loops with children only
   DenseMap<LoopYield *, SwitchInst *> RouteSwitch;
   MapVector<Instruction *, SmallVector<std::pair<BasicBlock *, Value *>, 2>>
@@ -405,6 +411,39 @@ bool Rewriter::hoistRecomputable() {
   return !Move.empty();
 }
 
+/// A __syncthreads (whole block, barrier 0) in L's own blocks (not in an
+/// inner loop) whose block dominates every latch: it runs exactly once per
+/// iteration, in every thread (L is uniform), before the back-edge. The last
+/// such one, so that the vote sees the flag as late as possible.
+static CallInst *voteBarrierOf(const Loop &L, const DominatorTree &DT,
+                               const LoopInfo &LI) {
+  SmallVector<BasicBlock *, 4> Latches;
+  L.getLoopLatches(Latches);
+  CallInst *Best = nullptr;
+  for (BasicBlock *BB : L.blocks()) {
+    if (LI.getLoopFor(BB) != &L ||
+        !all_of(Latches, [&](BasicBlock *Latch) {
+          return DT.dominates(BB, Latch);
+        }))
+      continue;
+    for (Instruction &I : *BB) {
+      auto *II = dyn_cast<IntrinsicInst>(&I);
+      if (!II || (II->getIntrinsicID() !=
+                      Intrinsic::nvvm_barrier_cta_sync_aligned_all &&
+                  II->getIntrinsicID() != Intrinsic::nvvm_barrier_cta_sync_all))
+        continue;
+      auto *Id = dyn_cast<ConstantInt>(II->getArgOperand(0));
+      if (!Id || !Id->isZero())
+        continue;
+      // Blocks that dominate every latch form a chain: keep the deepest.
+      if (!Best || DT.dominates(Best->getParent(), BB) ||
+          Best->getParent() == BB)
+        Best = II;
+    }
+  }
+  return Best;
+}
+
 std::optional<Refusal> Rewriter::plan() {
   removeUnreachableBlocks(*G);
   Plan = YieldPlan();
@@ -420,14 +459,33 @@ std::optional<Refusal> Rewriter::plan() {
     for (const BasicBlock *H : *Options.UniformHeaders)
       if (Value *Mapped = VMap.lookup(H))
         Uniform.insert(cast<BasicBlock>(Mapped));
-  auto Yieldable = [&](const BasicBlock *Header) {
-    return !Options.BlockCollective || Uniform.contains(Header);
+  DenseMap<const Loop *, CallInst *> Votes;
+  if (Options.BlockCollective)
+    for (Loop *L : LI.getLoopsInPreorder())
+      if (Uniform.contains(L->getHeader()))
+        if (CallInst *B = voteBarrierOf(*L, DT, LI))
+          Votes[L] = B;
+  auto WhyNot = [&](const Loop &L) -> std::optional<SkipReason> {
+    if (!Options.BlockCollective)
+      return std::nullopt;
+    if (!Uniform.contains(L.getHeader()))
+      return SkipReason::Divergent;
+    if (!Votes.count(&L))
+      for (const Loop *P = L.getParentLoop(); P; P = P->getParentLoop())
+        if (Votes.count(P))
+          return SkipReason::OuterVotes;
+    return std::nullopt;
   };
-  if (auto R = planYields(*G, LI, Body, Yieldable, Allocas,
+  if (auto R = planYields(*G, LI, Body, WhyNot, Allocas,
                           Options.MaxStateBytes, Plan))
     return R;
-  for (LoopYield &LY : Plan.Loops)
-    LY.PollInterval = pollInterval(*LI.getLoopFor(LY.Header), Options.PollBudget);
+  for (LoopYield &LY : Plan.Loops) {
+    const Loop *L = LI.getLoopFor(LY.Header);
+    LY.VoteBarrier = Votes.lookup(L);
+    // A vote at the kernel's own barrier costs one load: no need to count.
+    LY.PollInterval =
+        LY.VoteBarrier ? 1 : pollInterval(*L, Options.PollBudget);
+  }
   if (Options.BlockCollective)
     collectSharedMemory();
   return std::nullopt;
@@ -491,6 +549,7 @@ void Rewriter::buildDispatch() {
   Type *I64 = Type::getInt64Ty(Ctx);
   GlobalVariable *SlotWord = sharedWord("__gp_shared_slot");
   GlobalVariable *TicketWord = sharedWord("__gp_shared_ticket");
+  GlobalVariable *LogicalWord = sharedWord("__gp_shared_logical");
   Function *Barrier = Intrinsic::getOrInsertDeclaration(
       &M, Intrinsic::nvvm_barrier_cta_sync_all);
   Function *BarrierOr = Intrinsic::getOrInsertDeclaration(
@@ -585,11 +644,19 @@ void Rewriter::buildDispatch() {
   }
 
   // gp.block already branches to the body; resumed blocks go to gp.resume.
+  // Thread 0 keeps the logical block in shared memory for gp.leave: a
+  // register holding it across the body would cost two in every thread.
   {
     Instruction *T = BlockStart->getTerminator();
+    BasicBlock *Publish = newBlock("gp.block.leader", BodyEntry);
+    BasicBlock *Go = newBlock("gp.block.go", BodyEntry);
     KernelBuilder B(T, ArtificialLoc);
-    B.CreateCondBr(Resuming, ResumeDispatch, BodyEntry);
+    B.CreateCondBr(IsLeader, Publish, Go);
     T->eraseFromParent();
+    KernelBuilder P = at(Publish);
+    P.CreateStore(Logical, LogicalWord);
+    P.CreateBr(Go);
+    at(Go).CreateCondBr(Resuming, ResumeDispatch, BodyEntry);
   }
 
   // gp.tail: the block-wide vote.
@@ -631,7 +698,8 @@ void Rewriter::buildDispatch() {
     B.CreateBr(LeaveSlot);
     at(LeaveSlot).CreateCondBr(IsLeader, LeaveSlotStore, Exit);
     KernelBuilder S = at(LeaveSlotStore);
-    S.CreateStore(S.CreateAdd(Logical, S.getInt64(1)), Slot);
+    Value *Current = S.CreateLoad(I64, LogicalWord, "gp.logical.shared");
+    S.CreateStore(S.CreateAdd(Current, S.getInt64(1)), Slot);
     S.CreateBr(Exit);
   }
   at(Exit).CreateRetVoid();
@@ -752,6 +820,7 @@ void Rewriter::emitCountedLoop(IRBuilder<> &B, Value *Start, Value *End,
   BasicBlock *Following = Pre->getNextNode();
   BasicBlock *Head = newBlock(Name, Following);
   BasicBlock *Loop = newBlock(Name + ".body", Following);
+  CopyLoopPreheader[Head] = CopyLoopPreheader[Loop] = Pre;
   BasicBlock *After = newBlock(Name + ".done", Following);
   B.CreateBr(Head);
   KernelBuilder H(Head, ArtificialLoc);
@@ -872,16 +941,21 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   Instruction *Br = Check->getTerminator();
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
-  Value *Raised = B.CreateICmpNE(
-      B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
-      B.getInt32(0), "gp.preempted");
-  // Block-collective: every thread of the block is at this back-edge (the
-  // loop is uniform), and all of them must leave or stay together.
-  if (Options.BlockCollective)
-    Raised = B.CreateCall(
-        Intrinsic::getOrInsertDeclaration(
-            &M, Intrinsic::nvvm_barrier_cta_red_or_all),
-        {B.getInt32(0), Raised}, "gp.block.preempted");
+  Value *Raised = nullptr;
+  if (LY.VoteBarrier) {
+    Raised = voteAtBarrier(LY);
+  } else {
+    Raised = B.CreateICmpNE(
+        B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+        B.getInt32(0), "gp.preempted");
+    // Block-collective: every thread of the block is at this back-edge (the
+    // loop is uniform), and all of them must leave or stay together.
+    if (Options.BlockCollective)
+      Raised = B.CreateCall(
+          Intrinsic::getOrInsertDeclaration(
+              &M, Intrinsic::nvvm_barrier_cta_red_or_all),
+          {B.getInt32(0), Raised}, "gp.block.preempted");
+  }
   B.CreateCondBr(Raised, Save, Continue, Unlikely);
   Br->eraseFromParent();
 
@@ -895,6 +969,32 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   copySharedMemory(S, /*ToSaveArea=*/true);
   S.CreateBr(BlockTail);
   MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
+}
+
+/// LY's own __syncthreads becomes its yield vote, once per loop (all its
+/// back-edges use the result): barrier.red.or of "the flag is raised" has
+/// the barrier's effect and gives every thread the block's decision. The
+/// flag is read at the top of the iteration, so that the load's latency
+/// overlaps the work before the barrier instead of delaying the arrival.
+Value *Rewriter::voteAtBarrier(LoopYield &LY) {
+  Value *&Vote = FusedVote[&LY];
+  if (Vote)
+    return Vote;
+  CallInst *Old = LY.VoteBarrier;
+  IRBuilder<> Top(LY.Header, LY.Header->getFirstInsertionPt());
+  Top.SetCurrentDebugLocation(Old->getDebugLoc());
+  Value *Raised = Top.CreateICmpNE(
+      Top.CreateLoad(Top.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+      Top.getInt32(0), "gp.preempted");
+  IRBuilder<> B(Old);
+  Intrinsic::ID ID =
+      Old->getIntrinsicID() == Intrinsic::nvvm_barrier_cta_sync_aligned_all
+          ? Intrinsic::nvvm_barrier_cta_red_or_aligned_all
+          : Intrinsic::nvvm_barrier_cta_red_or_all;
+  Vote = B.CreateCall(Intrinsic::getOrInsertDeclaration(&M, ID),
+                      {Old->getArgOperand(0), Raised}, "gp.block.preempted");
+  Old->eraseFromParent(); // LY.VoteBarrier now only says "fused"
+  return Vote;
 }
 
 /// The block that resumes a thread in loop LY: reloads what the yield saved
@@ -1008,6 +1108,87 @@ void Rewriter::repairSSA() {
   }
 }
 
+/// A special-register read that later passes keep where it is: llc would
+/// merge copies of an intrinsic read (MachineCSE) back into one value live
+/// across the whole kernel.
+static Value *readRegisterInPlace(IRBuilder<> &B, const IntrinsicInst &Read) {
+  static const struct {
+    Intrinsic::ID ID;
+    const char *Name;
+  } Registers[] = {
+      {Intrinsic::nvvm_read_ptx_sreg_tid_x, "%tid.x"},
+      {Intrinsic::nvvm_read_ptx_sreg_tid_y, "%tid.y"},
+      {Intrinsic::nvvm_read_ptx_sreg_tid_z, "%tid.z"},
+      {Intrinsic::nvvm_read_ptx_sreg_ntid_x, "%ntid.x"},
+      {Intrinsic::nvvm_read_ptx_sreg_ntid_y, "%ntid.y"},
+      {Intrinsic::nvvm_read_ptx_sreg_ntid_z, "%ntid.z"},
+      {Intrinsic::nvvm_read_ptx_sreg_ctaid_x, "%ctaid.x"},
+      {Intrinsic::nvvm_read_ptx_sreg_dynamic_smem_size, "%dynamic_smem_size"},
+  };
+  for (const auto &R : Registers)
+    if (Read.getIntrinsicID() == R.ID) {
+      auto *Asm = InlineAsm::get(
+          FunctionType::get(B.getInt32Ty(), false),
+          (Twine("mov.u32 $0, ") + R.Name + ";").str(), "=r",
+          /*hasSideEffects=*/true);
+      return B.CreateCall(Asm, {}, Read.getName());
+    }
+  return nullptr;
+}
+
+/// The prologue's values (thread index, save-area and control addresses)
+/// are cheap to compute again from special registers and parameters (which
+/// live in the constant bank, not in registers). Used by the yield, resume
+/// and dispatch code, they would stay in registers across the whole body:
+/// about a dozen registers more than the kernel's own, which lowers
+/// occupancy. So each block outside the body computes its own copies (the
+/// block before a copy loop, for the loop's blocks); the body keeps the
+/// prologue's thread indices, as the kernel kept its own.
+void Rewriter::rematerializePrologue() {
+  auto Cheap = [](const Instruction &I) {
+    return !isa<PHINode>(I) && !isa<AllocaInst>(I) && !I.isTerminator() &&
+           !I.mayReadOrWriteMemory() && isSafeToSpeculativelyExecute(&I);
+  };
+  DenseMap<std::pair<Instruction *, BasicBlock *>, Instruction *> Copies;
+  SmallVector<Instruction *, 32> Values;
+  for (Instruction &I : *Prologue)
+    if (Cheap(I))
+      Values.push_back(&I);
+  // Users before operands: an operand's copy lands in front of its user's
+  // (each at the first insertion point of the block that needs it).
+  for (Instruction *I : reverse(Values)) {
+    SmallVector<Use *, 8> Uses;
+    for (Use &U : I->uses())
+      Uses.push_back(&U);
+    for (Use *U : Uses) {
+      auto *User = cast<Instruction>(U->getUser());
+      auto *Phi = dyn_cast<PHINode>(User);
+      BasicBlock *At = Phi ? Phi->getIncomingBlock(*U) : User->getParent();
+      if (At == Prologue || Body.contains(At))
+        continue;
+      // Once before a copy loop, not in every iteration.
+      if (BasicBlock *Pre = CopyLoopPreheader.lookup(At))
+        At = Pre;
+      Instruction *&Copy = Copies[{I, At}];
+      if (!Copy) {
+        IRBuilder<> B(At, At->getFirstInsertionPt());
+        B.SetCurrentDebugLocation(ArtificialLoc);
+        Value *InPlace = nullptr;
+        if (auto *II = dyn_cast<IntrinsicInst>(I))
+          InPlace = readRegisterInPlace(B, *II);
+        if (InPlace) {
+          Copy = cast<Instruction>(InPlace);
+        } else {
+          Copy = I->clone();
+          Copy->setName(I->getName());
+          Copy->insertBefore(At->getFirstInsertionPt());
+        }
+      }
+      U->set(Copy);
+    }
+  }
+}
+
 std::variant<ResumableKernel, Refusal> Rewriter::run() {
   cloneWithExtraParams();
   buildPrologue();
@@ -1034,6 +1215,7 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
       insertYieldPoint(LY, Latch);
   buildRoutes();
   repairSSA();
+  rematerializePrologue();
 
   std::string Errors;
   raw_string_ostream OS(Errors);

@@ -61,7 +61,7 @@ static bool hasUseBesidesItself(PHINode *Phi) {
 
 std::optional<Refusal>
 planYields(Function &F, LoopInfo &LI, const SmallPtrSetImpl<BasicBlock *> &Body,
-           function_ref<bool(const BasicBlock *)> Yieldable,
+           function_ref<std::optional<SkipReason>(const Loop &)> WhyNot,
            ArrayRef<AllocaInst *> Allocas, unsigned MaxStateBytes,
            YieldPlan &Plan) {
   const DataLayout &DL = F.getDataLayout();
@@ -86,9 +86,11 @@ planYields(Function &F, LoopInfo &LI, const SmallPtrSetImpl<BasicBlock *> &Body,
   SmallPtrSet<BasicBlock *, 8> Headers;
   for (Loop *L : Preorder) {
     Loop *P = L->getParentLoop();
-    bool Accepted = Yieldable(L->getHeader());
-    if (!Accepted || (P && !ByLoop.count(P))) {
-      Plan.Skipped.push_back({L->getStartLoc(), Accepted});
+    std::optional<SkipReason> Why = WhyNot(*L);
+    if (!Why && P && !ByLoop.count(P))
+      Why = SkipReason::InsideSkipped;
+    if (Why) {
+      Plan.Skipped.push_back({L->getStartLoc(), *Why});
       continue;
     }
     LoopYield &LY = Plan.Loops.emplace_back();

@@ -43,12 +43,23 @@ struct LoopYield {
   LoopYield *Parent = nullptr;
   llvm::SmallVector<LoopYield *, 2> Children;
   unsigned PollInterval = 1; // back-edges per flag check (a power of two)
+  /// Block-collective kernels: a __syncthreads that runs once in every
+  /// iteration of this loop, which becomes the yield vote
+  /// (barrier.red.or) instead of a barrier of its own; null if none. Once
+  /// the vote replaces it, only its being non-null means anything.
+  llvm::CallInst *VoteBarrier = nullptr;
 };
 
-/// A loop that gets no yield point, and why (for -Rpass-missed).
+/// Why a loop gets no yield point (for -Rpass-missed).
+enum class SkipReason {
+  Divergent,     // block-collective kernel, threads do not run it together
+  OuterVotes,    // an enclosing loop votes at its own barrier (cheaper)
+  InsideSkipped, // acceptable itself, but inside a loop without a yield point
+};
+
 struct SkippedLoop {
   llvm::DebugLoc Loc;
-  bool InsideSkipped = false; // its own header was acceptable, its parent's not
+  SkipReason Why = SkipReason::Divergent;
 };
 
 struct YieldPlan {
@@ -61,16 +72,17 @@ struct YieldPlan {
   unsigned yieldPoints() const;
 };
 
-/// Plan yield points for the loops of F whose blocks are in Body and whose
-/// header Yieldable accepts; a loop inside one that is not yieldable gets no
-/// yield point either (a resume could not reach it through its parent's
+/// Plan yield points for the loops of F whose blocks are in Body and for
+/// whose header WhyNot gives no reason to skip; a loop inside one that is
+/// skipped gets no yield point either (a resume could not reach it through its parent's
 /// header). Allocas are the kernel's (static, already moved out of the body).
 /// Returns a refusal when a live value cannot be saved or the state exceeds
 /// MaxStateBytes.
 std::optional<Refusal>
 planYields(llvm::Function &F, llvm::LoopInfo &LI,
            const llvm::SmallPtrSetImpl<llvm::BasicBlock *> &Body,
-           llvm::function_ref<bool(const llvm::BasicBlock *)> Yieldable,
+           llvm::function_ref<std::optional<SkipReason>(const llvm::Loop &)>
+               WhyNot,
            llvm::ArrayRef<llvm::AllocaInst *> Allocas, unsigned MaxStateBytes,
            YieldPlan &Plan);
 

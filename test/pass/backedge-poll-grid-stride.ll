@@ -60,11 +60,12 @@ declare i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 ; gridDim is the logical grid, a parameter of the variant; the stride only
 ; depends on it and blockDim, so every logical block recomputes it.
 ; CHECK:       gp.block:
-; CHECK:         %stride = mul i32 %gp.ntid.x, %gp.grid.x
+; CHECK:         %stride = mul i32 %gp.ntid.x{{[0-9]*}}, %gp.grid.x
+; CHECK:       gp.block.go:
 ; CHECK-NEXT:    br i1 %gp.resuming, label %gp.resume, label %entry
 ; The back-edge goes through the poll: one volatile load of the flag.
 ; CHECK:       loop.gp.poll:
-; CHECK-NEXT:    %[[FLAG:.*]] = load volatile i32, ptr addrspace(1) %gp.flag.g, align 4
+; CHECK:         %[[FLAG:.*]] = load volatile i32, ptr addrspace(1) %gp.flag.g{{[0-9]*}}, align 4
 ; CHECK-NEXT:    %[[RAISED:.*]] = icmp ne i32 %[[FLAG]], 0
 ; CHECK-NEXT:    br i1 %[[RAISED]], label %loop.gp.yield, label %loop, !prof
 ; Resuming reloads word 1 (i.next) into the header.
@@ -72,21 +73,21 @@ declare i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 ; CHECK:         %i.gp.restored = load i32
 ; CHECK-NEXT:    br label %loop
 ; CHECK:       loop:
-; CHECK-NEXT:    %i = phi i32 [ %first, %preheader ], [ %i.next, %loop.gp.poll ], [ %i.gp.restored, %loop.gp.restore ]
+; CHECK:         %i = phi i32 [ %first, %preheader ], [ %i.next, %loop.gp.poll ], [ %i.gp.restored, %loop.gp.restore ]
 ; CHECK:         %i.next = add i32 %i, %stride
 ; CHECK:         br i1 %more, label %loop.gp.poll, label %exit
 ; CHECK:       exit:
-; CHECK-NEXT:    br label %gp.tail
+; CHECK:         br label %gp.tail
 ; CHECK:       gp.resume.local:
-; CHECK-NEXT:    switch i32 %gp.resume.point, label %gp.trap [
+; CHECK:         switch i32 %gp.resume.point, label %gp.trap [
 ; CHECK-NEXT:      i32 1, label %loop.gp.restore
 ; CHECK-NEXT:    ]
 ; Yield: resume point 1 in word 0, the header's next value in word 1.
 ; CHECK:       loop.gp.yield:
-; CHECK-NEXT:    store i32 1, ptr addrspace(1) %gp.save.thread, align 4
+; CHECK:         store i32 1, ptr addrspace(1) %gp.save.thread{{[0-9]*}}, align 4
 ; CHECK:         store i32 %i.next, ptr addrspace(1)
 ; CHECK-NEXT:    br label %gp.tail
 ; CHECK:       gp.tail:
-; CHECK-NEXT:    %gp.yielded = phi i1 [ false, %gp.resume ], [ false, %exit ], [ true, %loop.gp.yield ]
+; CHECK:         %gp.yielded = phi i1 [ false, %gp.resume ], [ false, %exit ], [ true, %loop.gp.yield ]
 ; CHECK-NOT:   call i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 ; CHECK:       }

@@ -48,24 +48,24 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; CHECK-LABEL: define ptx_kernel void @scale__gp(
 ; CHECK:       loop.gp.poll:
-; CHECK-NEXT:    %loop.gp.count.next = add i32 %loop.gp.count, 1
+; CHECK:         %loop.gp.count.next = add i32 %loop.gp.count, 1
 ; CHECK-NEXT:    %[[LOW:.*]] = and i32 %loop.gp.count.next, 7
 ; CHECK-NEXT:    %gp.check.due = icmp eq i32 %[[LOW]], 0
 ; CHECK-NEXT:    br i1 %gp.check.due, label %loop.gp.check, label %loop.gp.back, !prof
 ; CHECK:       loop.gp.check:
-; CHECK-NEXT:    %[[FLAG:gp.flag[0-9]*]] = load volatile i32, ptr addrspace(1)
+; CHECK:         %[[FLAG:gp.flag[0-9]*]] = load volatile i32, ptr addrspace(1)
 ; CHECK-NEXT:    %gp.preempted = icmp ne i32 %[[FLAG]], 0
 ; CHECK-NEXT:    br i1 %gp.preempted, label %loop.gp.yield, label %loop.gp.back, !prof
 ; CHECK:       loop.gp.back:
-; CHECK-NEXT:    br label %loop
+; CHECK:         br label %loop
 ; CHECK:       loop:
-; CHECK-NEXT:    %loop.gp.count = phi i32 [ 0, %{{.*}} ], [ %loop.gp.count.next, %loop.gp.back ], [ 0, %loop.gp.restore ]
+; CHECK:         %loop.gp.count = phi i32 [ 0, %{{.*}} ], [ %loop.gp.count.next, %loop.gp.back ], [ 0, %loop.gp.restore ]
 ; CHECK-NEXT:    %i = phi i32 [ %{{.*}}, %{{.*}} ], [ %i.next, %loop.gp.back ], [ %i.gp.restored, %loop.gp.restore ]
 ; CHECK:       loop.gp.yield:
-; CHECK-NEXT:    store i32 1, ptr addrspace(1) %gp.save.thread
+; CHECK:         store i32 1, ptr addrspace(1) %gp.save.thread{{[0-9]*}}
 ; CHECK:         store i32 %i.next
 
 ; EVERY-LABEL: define ptx_kernel void @scale__gp(
 ; EVERY-NOT:   gp.count
 ; EVERY:       loop.gp.poll:
-; EVERY-NEXT:    %{{gp.flag[0-9]*}} = load volatile i32
+; EVERY:         %{{gp.flag[0-9]*}} = load volatile i32

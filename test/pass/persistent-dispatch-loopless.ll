@@ -25,46 +25,51 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-LABEL: define ptx_kernel void @increment__gp(
 ; Each physical block polls its own copy of the flag (abi.h: 32 copies, 128
 ; bytes apart), so polls spread over cache lines.
-; CHECK:         %gp.phys.block = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
-; CHECK:         %[[COPY:.*]] = and i32 %gp.phys.block, 31
+; CHECK:         %gp.phys.block{{[0-9]*}} = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+; CHECK:         %[[COPY:.*]] = and i32 %gp.phys.block{{[0-9]*}}, 31
 ; CHECK-NEXT:    %[[C64:.*]] = zext i32 %[[COPY]] to i64
 ; CHECK-NEXT:    %[[OFF:.*]] = mul i64 %[[C64]], 128
 ; CHECK-NEXT:    %[[FLAG:.*]] = addrspacecast ptr %gp.flag to ptr addrspace(1)
-; CHECK-NEXT:    %gp.flag.g = getelementptr i8, ptr addrspace(1) %[[FLAG]], i64 %[[OFF]]
+; CHECK-NEXT:    %gp.flag.g{{[0-9]*}} = getelementptr i8, ptr addrspace(1) %[[FLAG]], i64 %[[OFF]]
 ; A relaunch first finds this physical block's unfinished logical block.
 ; CHECK:       gp.first.leader:
-; CHECK-NEXT:    %gp.slot.value = load i64, ptr addrspace(1) %gp.slot
+; CHECK:         %gp.slot.value = load i64, ptr addrspace(1) %gp.slot{{[0-9]*}}
 ; CHECK-NEXT:    store i64 %gp.slot.value, ptr addrspace(3) @__gp_shared_slot
-; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.slot
+; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.slot{{[0-9]*}}
 ; CHECK:       gp.first.sync:
-; CHECK-NEXT:    call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
+; CHECK:         call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
 ; Thread 0 takes a ticket unless preemption is raised; everyone reads it
 ; after the barrier.
 ; CHECK:       gp.take.leader:
-; CHECK-NEXT:    %[[F:.*]] = load volatile i32, ptr addrspace(1) %gp.flag.g
+; CHECK:         %[[F:.*]] = load volatile i32, ptr addrspace(1) %gp.flag.g{{[0-9]*}}
 ; CHECK:       gp.take.ticket:
-; CHECK-NEXT:    %[[T:.*]] = atomicrmw add ptr addrspace(1) %gp.ctl.g, i64 1 syncscope("device") monotonic
-; CHECK-NEXT:    %[[OK:.*]] = icmp ult i64 %[[T]], %gp.total
+; CHECK:         %[[T:.*]] = atomicrmw add ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i64 1 syncscope("device") monotonic
+; CHECK-NEXT:    %[[OK:.*]] = icmp ult i64 %[[T]], %gp.total{{[0-9]*}}
 ; CHECK:       gp.take.sync:
-; CHECK-NEXT:    call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
+; CHECK:         call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
 ; CHECK-NEXT:    %gp.ticket = load i64, ptr addrspace(3) @__gp_shared_ticket
+; Thread 0 keeps the logical block in shared memory for gp.leave (not in a
+; register across the body).
+; CHECK:       gp.block.leader:
+; CHECK-NEXT:    store i64 %gp.logical, ptr addrspace(3) @__gp_shared_logical
 ; CHECK:       entry:
-; CHECK-NEXT:    %p = getelementptr inbounds i32, ptr %y, i32 %gp.ctaid.x
+; CHECK:         %p = getelementptr inbounds i32, ptr %y, i32 %gp.ctaid.x
 ; CHECK-NEXT:    %old = atomicrmw add ptr %p, i32 1 monotonic
 ; CHECK-NEXT:    br label %gp.tail
 ; No loop: nothing switches to a restore block.
 ; CHECK:       gp.resume.local:
-; CHECK-NEXT:    switch i32 %gp.resume.point, label %gp.trap [
+; CHECK:         switch i32 %gp.resume.point, label %gp.trap [
 ; CHECK-NEXT:    ]
 ; CHECK:       gp.tail:
 ; CHECK:         %gp.any.yielded = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 %gp.yielded)
 ; The last logical block to finish publishes completion at system scope.
 ; CHECK:       gp.done.count:
-; CHECK-NEXT:    fence syncscope("device") release
+; CHECK:         fence syncscope("device") release
 ; CHECK:         atomicrmw add ptr addrspace(1) %{{.*}}, i64 1 syncscope("device") acq_rel
 ; CHECK:       gp.done.last:
-; CHECK-NEXT:    fence seq_cst
+; CHECK:         fence seq_cst
 ; CHECK:         store atomic volatile i32 1, ptr addrspace(1) %{{.*}} release
 ; CHECK:       gp.leave.slot:
-; CHECK-NEXT:    %[[NEXT:.*]] = add i64 %gp.logical, 1
-; CHECK-NEXT:    store i64 %[[NEXT]], ptr addrspace(1) %gp.slot
+; CHECK:         %gp.logical.shared = load i64, ptr addrspace(3) @__gp_shared_logical
+; CHECK-NEXT:    %[[NEXT:.*]] = add i64 %gp.logical.shared, 1
+; CHECK-NEXT:    store i64 %[[NEXT]], ptr addrspace(1) %gp.slot{{[0-9]*}}

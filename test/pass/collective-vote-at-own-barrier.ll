@@ -1,0 +1,92 @@
+; In a block-collective kernel, a loop with a __syncthreads of its own that
+; runs in every iteration votes there: that barrier becomes barrier.red.or
+; with "the flag is raised" (read at the top of the iteration), and the
+; back-edge only branches on the result, adding no barrier. A uniform inner
+; loop without a barrier gets no yield point (its vote would add a barrier
+; to every few iterations); the enclosing loop's vote bounds the wait. A
+; barrier-free uniform loop elsewhere still votes on its own, every N-th
+; back-edge.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: FileCheck %s < %t.ll
+; RUN: %opt -passes=verify -disable-output %t.ll
+; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o %t.ptx
+; RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+
+target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
+target triple = "nvptx64-nvidia-cuda"
+
+@tile = internal addrspace(3) global [256 x float] undef, align 4
+
+define ptx_kernel void @tiles(i32 %ntiles, i32 %rounds, ptr %in, ptr %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %slot = getelementptr inbounds [256 x float], ptr addrspace(3) @tile, i32 0, i32 %tid
+  br label %tile.loop
+
+tile.loop:                               ; loads a tile, then sums over it
+  %t = phi i32 [ 0, %entry ], [ %t.next, %tile.latch ]
+  %acc = phi float [ 0.0, %entry ], [ %acc.tile, %tile.latch ]
+  %src = getelementptr inbounds float, ptr %in, i32 %t
+  %x = load float, ptr %src, align 4
+  store float %x, ptr addrspace(3) %slot, align 4
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  br label %sum.loop
+
+sum.loop:                                ; uniform, no barrier of its own
+  %j = phi i32 [ 0, %tile.loop ], [ %j.next, %sum.loop ]
+  %acc.in = phi float [ %acc, %tile.loop ], [ %acc.next, %sum.loop ]
+  %e = getelementptr inbounds [256 x float], ptr addrspace(3) @tile, i32 0, i32 %j
+  %v = load float, ptr addrspace(3) %e, align 4
+  %acc.next = fadd float %acc.in, %v
+  %j.next = add i32 %j, 1
+  %more.j = icmp ult i32 %j.next, 256
+  br i1 %more.j, label %sum.loop, label %tile.latch
+
+tile.latch:
+  %acc.tile = phi float [ %acc.next, %sum.loop ]
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %t.next = add i32 %t, 1
+  %more.t = icmp slt i32 %t.next, %ntiles
+  br i1 %more.t, label %tile.loop, label %spin.loop
+
+spin.loop:                               ; uniform, barrier-free, on its own
+  %k = phi i32 [ 0, %tile.latch ], [ %k.next, %spin.loop ]
+  %s = phi float [ %acc.tile, %tile.latch ], [ %s.next, %spin.loop ]
+  %s.next = fmul float %s, 0.5
+  %k.next = add i32 %k, 1
+  %more.k = icmp slt i32 %k.next, %rounds
+  br i1 %more.k, label %spin.loop, label %exit
+
+exit:
+  %o = getelementptr inbounds float, ptr %out, i32 %tid
+  store float %s.next, ptr %o, align 4
+  ret void
+}
+
+declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
+
+; REMARK: kernel 'tiles' is preemptible: 2 yield point(s)
+; REMARK-SAME: decisions per block
+; REMARK: kernel 'tiles': loop gets no yield point: an enclosing loop yields at its own __syncthreads, which costs no extra barrier; a vote here would add one
+; REMARK: kernel 'tiles': loop 1 yields on 1 back-edge(s), saving 12 bytes per thread
+; REMARK-NOT: checks the flag every
+; REMARK: kernel 'tiles': loop 2 yields on 1 back-edge(s), saving 12 bytes per thread; checks the flag every {{[0-9]+}} iterations
+
+; CHECK-LABEL: define ptx_kernel void @tiles__gp(
+; The tile loop's back-edge branches on its vote, nothing more.
+; CHECK:       tile.loop.gp.poll:
+; CHECK-NEXT:    br i1 %gp.block.preempted, label %tile.loop.gp.yield, label %tile.loop
+; CHECK:       tile.loop:
+; CHECK:         load volatile i32, ptr addrspace(1) %gp.flag.g
+; The first barrier stays; the last one before the back-edge votes.
+; CHECK:         call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+; CHECK-NOT:   sum.loop.gp.poll:
+; CHECK:       tile.latch:
+; CHECK-NEXT:    %acc.tile = phi float
+; CHECK-NEXT:    %gp.block.preempted = call i1 @llvm.nvvm.barrier.cta.red.or.aligned.all(i32 0, i1 %gp.preempted)
+; The barrier-free loop votes with a barrier of its own, every N-th time.
+; CHECK:       spin.loop.gp.check:
+; CHECK:         call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0,
+
+; PTX: barrier.red.or.pred
