@@ -201,13 +201,17 @@ step_times+=("GPU tests $((SECONDS - lit_start)) s")
 # misaligned accesses, API errors), racecheck (shared-memory hazards: the
 # block-collective save and restore copy shared memory between barriers),
 # synccheck (barriers that not all threads reach). The tools slow kernels
-# 10-100x; each run has a 45 s limit. saxpy_accumulate has no small
+# 10-100x, so preemptions come every 2 ms (SANITIZER_STRESS_US), not every
+# 100 us: at 100 us, racecheck on zoo_reduction made 14118 preemptions of
+# ~5.7 ms drains each and needed 93 s (H100, 0 hazards). Each run has a 45 s
+# limit. saxpy_accumulate has no small
 # workload: --launch-count checks its first launches only (the others run
 # uninstrumented). Runs go program by program, so that if time runs short
 # every tool has still run on the first ones. A run's last log line is
 #   sanitizer-result tool=T program=P exit=N errors=E seconds=S
 # which scripts/zoo-report.py reads.
 sanitizer_start=$SECONDS
+SANITIZER_STRESS_US=2000
 sanitizer=
 for candidate in "${CUDA_PATH:+$CUDA_PATH/bin/compute-sanitizer}" \
   /usr/local/cuda/bin/compute-sanitizer \
@@ -232,7 +236,7 @@ else
   section "compute-sanitizer: $sanitizer"
   "$sanitizer" --version 2>&1 | tail -n 1
   for tool in memcheck racecheck synccheck; do
-    { echo "# compute-sanitizer --tool $tool, GPREEMPT_STRESS=100"
+    { echo "# compute-sanitizer --tool $tool, GPREEMPT_STRESS=$SANITIZER_STRESS_US"
       "$sanitizer" --version 2>&1 | tail -n 1; } >"$OUT/sanitizer-$tool.log"
   done
   # Options that not every version has: used only where --help lists them
@@ -261,7 +265,7 @@ else
       options=("${common[@]}")
       [ "$program" = saxpy_accumulate ] && options+=(--launch-count 8)
       t0=$SECONDS
-      env GPREEMPT_STRESS=100 GPREEMPT_STATS=1 timeout -k 5 "$limit" \
+      env GPREEMPT_STRESS=$SANITIZER_STRESS_US GPREEMPT_STATS=1 timeout -k 5 "$limit" \
         "$sanitizer" --tool "$tool" "${options[@]}" \
         "$BIN/$program" ${args[@]+"${args[@]}"} --check \
         --timeout $((limit - 3)) >"$run_log" 2>&1
