@@ -482,9 +482,7 @@ std::optional<Refusal> Rewriter::plan() {
   for (LoopYield &LY : Plan.Loops) {
     const Loop *L = LI.getLoopFor(LY.Header);
     LY.VoteBarrier = Votes.lookup(L);
-    // A vote at the kernel's own barrier costs one load: no need to count.
-    LY.PollInterval =
-        LY.VoteBarrier ? 1 : pollInterval(*L, Options.PollBudget);
+    LY.PollInterval = pollInterval(*L, Options.PollBudget);
   }
   if (Options.BlockCollective)
     collectSharedMemory();
@@ -983,9 +981,30 @@ Value *Rewriter::voteAtBarrier(LoopYield &LY) {
   CallInst *Old = LY.VoteBarrier;
   IRBuilder<> Top(LY.Header, LY.Header->getFirstInsertionPt());
   Top.SetCurrentDebugLocation(Old->getDebugLoc());
-  Value *Raised = Top.CreateICmpNE(
-      Top.CreateLoad(Top.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
-      Top.getInt32(0), "gp.preempted");
+  Value *FlagWord = nullptr;
+  if (PHINode *Count = PollCounter.lookup(&LY)) {
+    // With an interval, only the iterations whose back-edge checks read the
+    // flag (the others vote "no"): a predicated load, so that the loop's
+    // control flow stays as it was.
+    Value *Due = Top.CreateICmpEQ(
+        Top.CreateAnd(Top.CreateAdd(Count, Top.getInt32(1)),
+                      Top.getInt32(LY.PollInterval - 1)),
+        Top.getInt32(0), "gp.vote.due");
+    auto *Load = InlineAsm::get(
+        FunctionType::get(Top.getInt32Ty(),
+                          {Top.getInt32Ty(), Top.getInt64Ty()}, false),
+        "{ .reg .pred %due; setp.ne.u32 %due, $1, 0; mov.u32 $0, 0; "
+        "@%due ld.volatile.global.u32 $0, [$2]; }",
+        "=r,r,l", /*hasSideEffects=*/true);
+    FlagWord = Top.CreateCall(
+        Load, {Top.CreateZExt(Due, Top.getInt32Ty()),
+               Top.CreatePtrToInt(Flag, Top.getInt64Ty())},
+        "gp.flag");
+  } else {
+    FlagWord =
+        Top.CreateLoad(Top.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag");
+  }
+  Value *Raised = Top.CreateICmpNE(FlagWord, Top.getInt32(0), "gp.preempted");
   IRBuilder<> B(Old);
   Intrinsic::ID ID =
       Old->getIntrinsicID() == Intrinsic::nvvm_barrier_cta_sync_aligned_all

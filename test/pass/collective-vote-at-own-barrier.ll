@@ -1,7 +1,8 @@
 ; In a block-collective kernel, a loop with a __syncthreads of its own that
 ; runs in every iteration votes there: that barrier becomes barrier.red.or
-; with "the flag is raised" (read at the top of the iteration), and the
-; back-edge only branches on the result, adding no barrier. A uniform inner
+; with "the flag is raised" (read at the top of the iteration, on every N-th
+; iteration), and the back-edge only branches on the result, adding no
+; barrier. A uniform inner
 ; loop without a barrier gets no yield point (its vote would add a barrier
 ; to every few iterations); the enclosing loop's vote bounds the wait. A
 ; barrier-free uniform loop elsewhere still votes on its own, every N-th
@@ -11,6 +12,7 @@
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o %t.ptx
 ; RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+; RUN: %ptxas -arch=sm_90 %t.ptx -o /dev/null
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"
@@ -69,16 +71,21 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; REMARK: kernel 'tiles' is preemptible: 2 yield point(s)
 ; REMARK-SAME: decisions per block
 ; REMARK: kernel 'tiles': loop gets no yield point: an enclosing loop yields at its own __syncthreads, which costs no extra barrier; a vote here would add one
-; REMARK: kernel 'tiles': loop 1 yields on 1 back-edge(s), saving 12 bytes per thread
-; REMARK-NOT: checks the flag every
+; REMARK: kernel 'tiles': loop 1 yields on 1 back-edge(s), saving 12 bytes per thread; checks the flag every {{[0-9]+}} iterations
 ; REMARK: kernel 'tiles': loop 2 yields on 1 back-edge(s), saving 12 bytes per thread; checks the flag every {{[0-9]+}} iterations
 
 ; CHECK-LABEL: define ptx_kernel void @tiles__gp(
-; The tile loop's back-edge branches on its vote, nothing more.
+; The tile loop's back-edge counts, and every N-th branches on the vote.
 ; CHECK:       tile.loop.gp.poll:
-; CHECK-NEXT:    br i1 %gp.block.preempted, label %tile.loop.gp.yield, label %tile.loop
+; CHECK-NEXT:    %tile.loop.gp.count.next = add i32 %tile.loop.gp.count, 1
+; CHECK:       tile.loop.gp.check:
+; CHECK-NEXT:    br i1 %gp.block.preempted, label %tile.loop.gp.yield, label %tile.loop.gp.back
+; At the top of the iteration, the flag is read only on those N-th
+; iterations (a predicated load: the others vote "no").
 ; CHECK:       tile.loop:
-; CHECK:         load volatile i32, ptr addrspace(1) %gp.flag.g
+; CHECK:         %gp.vote.due = icmp eq i32
+; CHECK:         %[[F:gp.flag[0-9]*]] = call i32 asm sideeffect "{ .reg .pred %due; setp.ne.u32 %due, $1, 0; mov.u32 $0, 0; @%due ld.volatile.global.u32 $0, [$2]; }", "=r,r,l"
+; CHECK-NEXT:    %gp.preempted = icmp ne i32 %[[F]], 0
 ; The first barrier stays; the last one before the back-edge votes.
 ; CHECK:         call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
 ; CHECK-NOT:   sum.loop.gp.poll:
@@ -89,4 +96,5 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:       spin.loop.gp.check:
 ; CHECK:         call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0,
 
-; PTX: barrier.red.or.pred
+; PTX: @%due ld.volatile.global.u32
+; PTX: bar.red.or.pred
