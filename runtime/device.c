@@ -92,7 +92,22 @@ static gp_status init_failed(struct gp__device *d, const char *what, int err) {
   return gp__cuda_failure(err);
 }
 
-CUresult gp__device_write_flag(struct gp__device *d, uint32_t value) {
+#define GP__FLAG_BYTES ((size_t)GP_FLAG_COPIES * GP_FLAG_STRIDE)
+
+int gp__device_write_flag(struct gp__device *d, uint32_t value) {
+  /* One small copy from pinned memory lands all copies at once; 32 stream
+   * memory operations land one after another (about 0.3 us apart on an
+   * H100: the last polled copy was seen ~10 us after the first). */
+  if (d->flag_patterns != NULL) {
+    const unsigned char *from =
+        (const unsigned char *)d->flag_patterns + (value ? GP__FLAG_BYTES : 0);
+    cudaError_t err =
+        cudaMemcpyAsync((void *)(uintptr_t)d->flag, from, GP__FLAG_BYTES,
+                        cudaMemcpyHostToDevice, d->signal);
+    if (err != cudaSuccess)
+      (void)cudaGetLastError(); /* reported by the caller, not left sticky */
+    return (int)err;
+  }
   CUstreamBatchMemOpParams ops[GP_FLAG_COPIES];
   memset(ops, 0, sizeof ops);
   for (unsigned i = 0; i < GP_FLAG_COPIES; i++) {
@@ -100,8 +115,28 @@ CUresult gp__device_write_flag(struct gp__device *d, uint32_t value) {
     ops[i].writeValue.address = d->flag + (CUdeviceptr)i * GP_FLAG_STRIDE;
     ops[i].writeValue.value = value;
   }
-  return gp__driver()->StreamBatchMemOp((CUstream)d->signal, GP_FLAG_COPIES,
-                                        ops, 0);
+  return (int)gp__driver()->StreamBatchMemOp((CUstream)d->signal,
+                                             GP_FLAG_COPIES, ops, 0);
+}
+
+/* The two images of the flag's copies that gp__device_write_flag copies
+ * from: all zeros, then all ones. Best effort: without them the flag is
+ * written with stream memory operations. */
+static void make_flag_patterns(struct gp__device *d) {
+  void *p = NULL;
+  if (cudaHostAlloc(&p, 2 * GP__FLAG_BYTES, cudaHostAllocDefault) !=
+      cudaSuccess) {
+    (void)cudaGetLastError();
+    GP__LOG("device %d: no pinned memory for the flag: stream memory "
+            "operations write it",
+            d->ordinal);
+    return;
+  }
+  memset(p, 0, GP__FLAG_BYTES);
+  uint32_t *ones = (uint32_t *)((unsigned char *)p + GP__FLAG_BYTES);
+  for (size_t i = 0; i < GP__FLAG_BYTES / sizeof(uint32_t); i++)
+    ones[i] = 1;
+  d->flag_patterns = p;
 }
 
 /* Stream memory operations are the whole signal path. CUDA 13 has no device
@@ -109,7 +144,7 @@ CUresult gp__device_write_flag(struct gp__device *d, uint32_t value) {
  * the flag's first value and wait for it. */
 static gp_status probe_memops(struct gp__device *d) {
   const struct gp__driver *drv = gp__driver();
-  CUresult r = gp__device_write_flag(d, 0);
+  CUresult r = (CUresult)gp__device_write_flag(d, 0);
   if (r == CUDA_SUCCESS)
     r = drv->StreamWaitValue32((CUstream)d->signal, d->flag, 0,
                                CU_STREAM_WAIT_VALUE_GEQ);
@@ -203,10 +238,12 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
     err = cudaEventCreateWithFlags(&d->ev_clear, cudaEventDisableTiming);
   if (err == cudaSuccess)
     err = cudaEventCreateWithFlags(&d->ev_lc, cudaEventDisableTiming);
-  if (err != cudaSuccess)
+  if (err != cudaSuccess) {
     st = init_failed(d, what, err);
-  else
+  } else {
+    make_flag_patterns(d);
     st = probe_memops(d);
+  }
   /* Here, not at the first relaunch: gp_resume() must create nothing
    * (resume_streams.h). */
   if (st == GP_SUCCESS)

@@ -42,6 +42,7 @@ struct gp__device {
   cudaStream_t internal;  /* non-blocking: reads of kernel info */
   CUdeviceptr flag;       /* GP_FLAG_COPIES words, GP_FLAG_STRIDE apart:
                              nonzero = yield */
+  void *flag_patterns;    /* pinned: the flag's copies all 0, then all 1 */
   /* Every flag write goes on the signal stream, so the GPU sees raises and
    * clears in the order the host made them. */
   cudaEvent_t ev_raise;   /* recorded right after the latest raise */
@@ -85,9 +86,11 @@ gp_status gp__device_peek(int ordinal, struct gp__device **out);
  * current, so the common case costs one cuCtxGetCurrent. */
 gp_status gp__device_enter(struct gp__device *d, bool *pushed);
 
-/* Enqueue on d->signal the write of `value` to every copy of the flag
- * (abi.h: GP_FLAG_COPIES), in one batch of stream memory operations. */
-CUresult gp__device_write_flag(struct gp__device *d, uint32_t value);
+/* Enqueue on d->signal the write of `value` (0 or 1) to every copy of the
+ * flag (abi.h: GP_FLAG_COPIES): one copy from pinned memory, or a batch of
+ * stream memory operations if there is none. Returns a cudaError_t or
+ * CUresult value, 0 on success. */
+int gp__device_write_flag(struct gp__device *d, uint32_t value);
 void gp__device_leave(bool pushed);
 
 #endif /* GP_RUNTIME_DEVICE_H */

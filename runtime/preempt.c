@@ -1,7 +1,7 @@
 /* preempt.c - gp_preempt, gp_resume, gp_resume_after, gp_wait_drained.
  *
- * Raising: one batch of stream memory operations writing 1 to every copy of
- * the device's flag (abi.h: GP_FLAG_COPIES) on the signal stream (non-blocking, greatest priority), then ev_raise. Every
+ * Raising: one 4 KiB copy from pinned memory writing 1 to every copy of the
+ * device's flag (abi.h: GP_FLAG_COPIES) on the signal stream (non-blocking, greatest priority), then ev_raise. Every
  * preemptible kernel polls the flag and yields; kernels that start while it
  * is up yield at once.
  *
@@ -170,7 +170,7 @@ gp_status gp_preempt(int device) {
     bool pushed;
     st = gp__device_enter(d, &pushed);
     if (st == GP_SUCCESS) {
-      CUresult r = gp__device_write_flag(d, 1);
+      int r = gp__device_write_flag(d, 1);
       if (r != CUDA_SUCCESS) {
         st = gp__cuda_failure((int)r);
       } else {
@@ -213,7 +213,7 @@ static gp_status lower_flag(struct gp__device *d, cudaStream_t lc,
       return gp__cuda_failure(err);
     }
   }
-  CUresult r = gp__device_write_flag(d, 0);
+  int r = gp__device_write_flag(d, 0);
   if (r != CUDA_SUCCESS)
     return gp__cuda_failure((int)r);
   err = cudaEventRecord(d->ev_clear, d->signal);
