@@ -201,9 +201,10 @@ step_times+=("GPU tests $((SECONDS - lit_start)) s")
 # misaligned accesses, API errors), racecheck (shared-memory hazards: the
 # block-collective save and restore copy shared memory between barriers),
 # synccheck (barriers that not all threads reach). The tools slow kernels
-# 10-100x, so preemptions come every 2 ms (SANITIZER_STRESS_US), not every
-# 100 us: at 100 us, racecheck on zoo_reduction made 14118 preemptions of
-# ~5.7 ms drains each and needed 93 s (H100, 0 hazards). Each run has a 45 s
+# 10-100x. Preemptions come every 100 us, except under racecheck, the
+# slowest: every 2 ms there (at 100 us, racecheck on zoo_reduction made
+# 14118 preemptions of ~5.7 ms drains and needed 93 s, 0 hazards; at 2 ms
+# memcheck and synccheck often saw no relaunch at all). Each run has a 45 s
 # limit. saxpy_accumulate has no small
 # workload: --launch-count checks its first launches only (the others run
 # uninstrumented). Runs go program by program, so that if time runs short
@@ -211,7 +212,7 @@ step_times+=("GPU tests $((SECONDS - lit_start)) s")
 #   sanitizer-result tool=T program=P exit=N errors=E seconds=S
 # which scripts/zoo-report.py reads.
 sanitizer_start=$SECONDS
-SANITIZER_STRESS_US=2000
+stress_us_for() { [ "$1" = racecheck ] && echo 2000 || echo 100; }
 sanitizer=
 for candidate in "${CUDA_PATH:+$CUDA_PATH/bin/compute-sanitizer}" \
   /usr/local/cuda/bin/compute-sanitizer \
@@ -236,7 +237,7 @@ else
   section "compute-sanitizer: $sanitizer"
   "$sanitizer" --version 2>&1 | tail -n 1
   for tool in memcheck racecheck synccheck; do
-    { echo "# compute-sanitizer --tool $tool, GPREEMPT_STRESS=$SANITIZER_STRESS_US"
+    { echo "# compute-sanitizer --tool $tool, GPREEMPT_STRESS=$(stress_us_for "$tool")"
       "$sanitizer" --version 2>&1 | tail -n 1; } >"$OUT/sanitizer-$tool.log"
   done
   # Options that not every version has: used only where --help lists them
@@ -265,7 +266,7 @@ else
       options=("${common[@]}")
       [ "$program" = saxpy_accumulate ] && options+=(--launch-count 8)
       t0=$SECONDS
-      env GPREEMPT_STRESS=$SANITIZER_STRESS_US GPREEMPT_STATS=1 timeout -k 5 "$limit" \
+      env GPREEMPT_STRESS="$(stress_us_for "$tool")" GPREEMPT_STATS=1 timeout -k 5 "$limit" \
         "$sanitizer" --tool "$tool" "${options[@]}" \
         "$BIN/$program" ${args[@]+"${args[@]}"} --check \
         --timeout $((limit - 3)) >"$run_log" 2>&1
