@@ -119,7 +119,7 @@ private:
   void buildDispatch();
   void redirectReturns();
   void insertYieldPoint(LoopYield &LY, BasicBlock *Latch);
-  Value *voteAtBarrier(LoopYield &LY);
+  void voteAtBarrier(LoopYield &LY);
   void buildRoutes();
   void repairSSA();
   void rematerializePrologue();
@@ -902,7 +902,8 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   // Back: the block whose edge enters the header, where the header's phis
   // take their back-edge values; Check: where the flag is read.
   BasicBlock *Back = Poll, *Check = Poll, *Continue = Header;
-  if (LY.PollInterval > 1) {
+  Value *Fused = FusedVote.lookup(&LY); // voteAtBarrier ran: just branch
+  if (LY.PollInterval > 1 && !Fused) {
     Back = SplitBlock(Poll, Poll->getTerminator());
     Back->setName(Header->getName() + ".gp.back");
     Continue = Back;
@@ -939,10 +940,8 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   Instruction *Br = Check->getTerminator();
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
-  Value *Raised = nullptr;
-  if (LY.VoteBarrier) {
-    Raised = voteAtBarrier(LY);
-  } else {
+  Value *Raised = Fused;
+  if (!Raised) {
     Raised = B.CreateICmpNE(
         B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
         B.getInt32(0), "gp.preempted");
@@ -969,51 +968,74 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
 }
 
-/// LY's own __syncthreads becomes its yield vote, once per loop (all its
-/// back-edges use the result): barrier.red.or of "the flag is raised" has
-/// the barrier's effect and gives every thread the block's decision. The
-/// flag is read at the top of the iteration, so that the load's latency
-/// overlaps the work before the barrier instead of delaying the arrival.
-Value *Rewriter::voteAtBarrier(LoopYield &LY) {
-  Value *&Vote = FusedVote[&LY];
-  if (Vote)
-    return Vote;
+/// LY's own __syncthreads becomes its yield vote, before the back-edges
+/// get their polls (which then only branch on it): barrier.red.or of "the
+/// flag is raised" has the barrier's effect and gives every thread the
+/// block's decision. With an interval, a counter (0 on every entry) picks
+/// the iterations that read the flag, right before the barrier, in a block
+/// of their own; the others vote no. Without one, the flag is read at the
+/// top of every iteration, off the way to the barrier.
+void Rewriter::voteAtBarrier(LoopYield &LY) {
   CallInst *Old = LY.VoteBarrier;
-  IRBuilder<> Top(LY.Header, LY.Header->getFirstInsertionPt());
-  Top.SetCurrentDebugLocation(Old->getDebugLoc());
-  Value *FlagWord = nullptr;
-  if (PHINode *Count = PollCounter.lookup(&LY)) {
-    // With an interval, only the iterations whose back-edge checks read the
-    // flag (the others vote "no"): a predicated load, so that the loop's
-    // control flow stays as it was.
-    Value *Due = Top.CreateICmpEQ(
-        Top.CreateAnd(Top.CreateAdd(Count, Top.getInt32(1)),
-                      Top.getInt32(LY.PollInterval - 1)),
-        Top.getInt32(0), "gp.vote.due");
-    auto *Load = InlineAsm::get(
-        FunctionType::get(Top.getInt32Ty(),
-                          {Top.getInt32Ty(), Top.getInt64Ty()}, false),
-        "{ .reg .pred %due; setp.ne.u32 %due, $1, 0; mov.u32 $0, 0; "
-        "@%due ld.volatile.global.u32 $0, [$2]; }",
-        "=r,r,l", /*hasSideEffects=*/true);
-    FlagWord = Top.CreateCall(
-        Load, {Top.CreateZExt(Due, Top.getInt32Ty()),
-               Top.CreatePtrToInt(Flag, Top.getInt64Ty())},
-        "gp.flag");
+  Type *I32 = Type::getInt32Ty(Ctx);
+  Value *Raised = nullptr;
+  if (LY.PollInterval == 1) {
+    IRBuilder<> Top(LY.Header, LY.Header->getFirstInsertionPt());
+    Top.SetCurrentDebugLocation(Old->getDebugLoc());
+    Raised = Top.CreateICmpNE(
+        Top.CreateLoad(I32, Flag, /*isVolatile=*/true, "gp.flag"),
+        Top.getInt32(0), "gp.preempted");
   } else {
-    FlagWord =
-        Top.CreateLoad(Top.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag");
+    BasicBlock *At = Old->getParent();
+    BasicBlock *Join = SplitBlock(At, Old);
+    Join->setName(At->getName() + ".gp.vote");
+    BasicBlock *Read = newBlock(At->getName() + ".gp.read", Join);
+    Body.insert(Join); // the kernel's own code continues there
+    Body.insert(Read);
+    for (BasicBlock *&Latch : LY.Latches)
+      if (Latch == At) // its back-edge moved along
+        Latch = Join;
+    PHINode *Count = PHINode::Create(I32, 4, LY.Header->getName() + ".gp.count",
+                                     LY.Header->begin());
+    PollCounter[&LY] = Count;
+    IRBuilder<> B(At->getTerminator());
+    B.SetCurrentDebugLocation(Old->getDebugLoc());
+    Value *Next = B.CreateAdd(Count, B.getInt32(1),
+                              LY.Header->getName() + ".gp.count.next");
+    for (BasicBlock *Pred : predecessors(LY.Header))
+      Count->addIncoming(is_contained(LY.Latches, Pred)
+                             ? Next
+                             : ConstantInt::get(I32, 0),
+                         Pred);
+    Value *Due = B.CreateICmpEQ(
+        B.CreateAnd(Next, B.getInt32(LY.PollInterval - 1)), B.getInt32(0),
+        "gp.vote.due");
+    Instruction *Br = At->getTerminator();
+    BranchInst::Create(Read, Join, Due, Br->getIterator())
+        ->setMetadata(LLVMContext::MD_prof,
+                      MDBuilder(Ctx).createUnlikelyBranchWeights());
+    Br->eraseFromParent();
+    IRBuilder<> R(Read);
+    R.SetCurrentDebugLocation(Old->getDebugLoc());
+    Value *Read1 = R.CreateICmpNE(
+        R.CreateLoad(I32, Flag, /*isVolatile=*/true, "gp.flag"),
+        R.getInt32(0), "gp.preempted");
+    R.CreateBr(Join);
+    IRBuilder<> J(Join, Join->begin());
+    PHINode *P = J.CreatePHI(J.getInt1Ty(), 2, "gp.preempted.here");
+    P->addIncoming(J.getFalse(), At);
+    P->addIncoming(Read1, Read);
+    Raised = P;
   }
-  Value *Raised = Top.CreateICmpNE(FlagWord, Top.getInt32(0), "gp.preempted");
   IRBuilder<> B(Old);
   Intrinsic::ID ID =
       Old->getIntrinsicID() == Intrinsic::nvvm_barrier_cta_sync_aligned_all
           ? Intrinsic::nvvm_barrier_cta_red_or_aligned_all
           : Intrinsic::nvvm_barrier_cta_red_or_all;
-  Vote = B.CreateCall(Intrinsic::getOrInsertDeclaration(&M, ID),
-                      {Old->getArgOperand(0), Raised}, "gp.block.preempted");
+  FusedVote[&LY] =
+      B.CreateCall(Intrinsic::getOrInsertDeclaration(&M, ID),
+                   {Old->getArgOperand(0), Raised}, "gp.block.preempted");
   Old->eraseFromParent(); // LY.VoteBarrier now only says "fused"
-  return Vote;
 }
 
 /// The block that resumes a thread in loop LY: reloads what the yield saved
@@ -1229,6 +1251,9 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   placeSaveArea();
   buildDispatch();
   redirectReturns();
+  for (LoopYield &LY : Plan.Loops)
+    if (LY.VoteBarrier)
+      voteAtBarrier(LY);
   for (LoopYield &LY : Plan.Loops)
     for (BasicBlock *Latch : LY.Latches)
       insertYieldPoint(LY, Latch);

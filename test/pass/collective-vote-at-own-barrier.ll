@@ -1,12 +1,11 @@
 ; In a block-collective kernel, a loop with a __syncthreads of its own that
 ; runs in every iteration votes there: that barrier becomes barrier.red.or
-; with "the flag is raised" (read at the top of the iteration, on every N-th
-; iteration), and the back-edge only branches on the result, adding no
-; barrier. A uniform inner
-; loop without a barrier gets no yield point (its vote would add a barrier
-; to every few iterations); the enclosing loop's vote bounds the wait. A
-; barrier-free uniform loop elsewhere still votes on its own, every N-th
-; back-edge.
+; with "the flag is raised" (read just before it on every N-th iteration; the
+; others vote no), and the back-edge only branches on the result, adding no
+; barrier. A uniform inner loop without a barrier gets no yield point (its
+; vote would add a barrier to every few iterations); the enclosing loop's
+; vote bounds the wait. A barrier-free uniform loop elsewhere still votes on
+; its own, every N-th back-edge.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
@@ -75,26 +74,27 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; REMARK: kernel 'tiles': loop 2 yields on 1 back-edge(s), saving 12 bytes per thread; checks the flag every {{[0-9]+}} iterations
 
 ; CHECK-LABEL: define ptx_kernel void @tiles__gp(
-; The tile loop's back-edge counts, and every N-th branches on the vote.
+; The tile loop's back-edge only branches on its vote.
 ; CHECK:       tile.loop.gp.poll:
-; CHECK-NEXT:    %tile.loop.gp.count.next = add i32 %tile.loop.gp.count, 1
-; CHECK:       tile.loop.gp.check:
-; CHECK-NEXT:    br i1 %gp.block.preempted, label %tile.loop.gp.yield, label %tile.loop.gp.back
-; At the top of the iteration, the flag is read only on those N-th
-; iterations (a predicated load: the others vote "no").
+; CHECK-NEXT:    br i1 %gp.block.preempted, label %tile.loop.gp.yield, label %tile.loop
 ; CHECK:       tile.loop:
-; CHECK:         %gp.vote.due = icmp eq i32
-; CHECK:         %[[F:gp.flag[0-9]*]] = call i32 asm sideeffect "{ .reg .pred %due; setp.ne.u32 %due, $1, 0; mov.u32 $0, 0; @%due ld.volatile.global.u32 $0, [$2]; }", "=r,r,l"
-; CHECK-NEXT:    %gp.preempted = icmp ne i32 %[[F]], 0
-; The first barrier stays; the last one before the back-edge votes.
+; CHECK-NEXT:    %tile.loop.gp.count = phi i32 [ 0, %entry ], [ %tile.loop.gp.count.next, %tile.loop.gp.poll ], [ 0, %tile.loop.gp.restore ]
+; The first barrier stays.
 ; CHECK:         call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
 ; CHECK-NOT:   sum.loop.gp.poll:
+; The last one votes; the flag is read only on every N-th iteration, the
+; others vote no.
 ; CHECK:       tile.latch:
-; CHECK-NEXT:    %acc.tile = phi float
-; CHECK-NEXT:    %gp.block.preempted = call i1 @llvm.nvvm.barrier.cta.red.or.aligned.all(i32 0, i1 %gp.preempted)
+; CHECK:         %tile.loop.gp.count.next = add i32 %tile.loop.gp.count, 1
+; CHECK:         br i1 %gp.vote.due, label %tile.latch.gp.read, label %tile.latch.gp.vote
+; CHECK:       tile.latch.gp.read:
+; CHECK-NEXT:    %[[F:gp.flag[0-9]*]] = load volatile i32, ptr addrspace(1) %gp.flag.g
+; CHECK-NEXT:    %gp.preempted = icmp ne i32 %[[F]], 0
+; CHECK:       tile.latch.gp.vote:
+; CHECK-NEXT:    %gp.preempted.here = phi i1 [ false, %tile.latch ], [ %gp.preempted, %tile.latch.gp.read ]
+; CHECK-NEXT:    %gp.block.preempted = call i1 @llvm.nvvm.barrier.cta.red.or.aligned.all(i32 0, i1 %gp.preempted.here)
 ; The barrier-free loop votes with a barrier of its own, every N-th time.
 ; CHECK:       spin.loop.gp.check:
 ; CHECK:         call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0,
 
-; PTX: @%due ld.volatile.global.u32
 ; PTX: bar.red.or.pred
