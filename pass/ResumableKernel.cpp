@@ -186,6 +186,9 @@ private:
 
   DenseMap<LoopYield *, PHINode *> PollCounter; // loops with an interval > 1
   DenseMap<LoopYield *, Value *> FusedVote; // loops voting at a barrier
+  // Blocks inside the kernel's loops that read the flag: the flag's address
+  // stays in a register there rather than being recomputed every time.
+  SmallPtrSet<BasicBlock *, 8> FlagReaders;
   // emitCountedLoop's blocks -> the block before the loop.
   DenseMap<BasicBlock *, BasicBlock *> CopyLoopPreheader;
   DenseMap<LoopYield *, PHINode *> RouteKey; // loops with children only
@@ -937,6 +940,7 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
     BranchInst::Create(Back, Check)->setDebugLoc(Back->getTerminator()->getDebugLoc());
   }
 
+  FlagReaders.insert(Check);
   Instruction *Br = Check->getTerminator();
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
@@ -991,7 +995,7 @@ void Rewriter::voteAtBarrier(LoopYield &LY) {
     Join->setName(At->getName() + ".gp.vote");
     BasicBlock *Read = newBlock(At->getName() + ".gp.read", Join);
     Body.insert(Join); // the kernel's own code continues there
-    Body.insert(Read);
+    FlagReaders.insert(Read);
     for (BasicBlock *&Latch : LY.Latches)
       if (Latch == At) // its back-edge moved along
         Latch = Join;
@@ -1205,7 +1209,7 @@ void Rewriter::rematerializePrologue() {
       auto *User = cast<Instruction>(U->getUser());
       auto *Phi = dyn_cast<PHINode>(User);
       BasicBlock *At = Phi ? Phi->getIncomingBlock(*U) : User->getParent();
-      if (At == Prologue || Body.contains(At))
+      if (At == Prologue || Body.contains(At) || FlagReaders.contains(At))
         continue;
       // Once before a copy loop, not in every iteration.
       if (BasicBlock *Pre = CopyLoopPreheader.lookup(At))
