@@ -1,8 +1,8 @@
 ; In a block-collective kernel, a loop with a __syncthreads of its own that
-; runs in every iteration votes there: that barrier becomes barrier.red.or
-; with "the flag is raised" (read just before it on every N-th iteration; the
-; others vote no), and the back-edge only branches on the result, adding no
-; barrier. A uniform inner loop without a barrier gets no yield point (its
+; runs in every iteration votes there: on every N-th iteration that barrier
+; becomes barrier.red.or with "the flag is raised" (the others keep the
+; plain barrier and vote no), and the back-edge only branches on the
+; result, adding no barrier. A uniform inner loop without a barrier gets no yield point (its
 ; vote would add a barrier to every few iterations); the enclosing loop's
 ; vote bounds the wait. A barrier-free uniform loop elsewhere still votes on
 ; its own, every N-th back-edge.
@@ -82,17 +82,22 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; The first barrier stays.
 ; CHECK:         call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
 ; CHECK-NOT:   sum.loop.gp.poll:
-; The last one votes; the flag is read only on every N-th iteration, the
-; others vote no.
+; The last one votes on every N-th iteration: the flag is read and the
+; barrier becomes barrier.red.or there; the other iterations keep the plain
+; barrier and vote no.
 ; CHECK:       tile.latch:
 ; CHECK:         %tile.loop.gp.count.next = add i32 %tile.loop.gp.count, 1
-; CHECK:         br i1 %gp.vote.due, label %tile.latch.gp.read, label %tile.latch.gp.vote
-; CHECK:       tile.latch.gp.read:
+; CHECK:         br i1 %gp.vote.due, label %tile.latch.gp.vote, label %tile.latch.gp.sync
+; CHECK:       tile.latch.gp.sync:
+; CHECK-NEXT:    call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+; CHECK-NEXT:    br label %tile.latch.gp.on
+; CHECK:       tile.latch.gp.vote:
 ; CHECK-NEXT:    %[[F:gp.flag[0-9]*]] = load volatile i32, ptr addrspace(1) %gp.flag.g
 ; CHECK-NEXT:    %gp.preempted = icmp ne i32 %[[F]], 0
-; CHECK:       tile.latch.gp.vote:
-; CHECK-NEXT:    %gp.preempted.here = phi i1 [ false, %tile.latch ], [ %gp.preempted, %tile.latch.gp.read ]
-; CHECK-NEXT:    %gp.block.preempted = call i1 @llvm.nvvm.barrier.cta.red.or.aligned.all(i32 0, i1 %gp.preempted.here)
+; CHECK-NEXT:    %gp.block.voted = call i1 @llvm.nvvm.barrier.cta.red.or.aligned.all(i32 0, i1 %gp.preempted)
+; CHECK-NEXT:    br label %tile.latch.gp.on
+; CHECK:       tile.latch.gp.on:
+; CHECK-NEXT:    %gp.block.preempted = phi i1 [ false, %tile.latch.gp.sync ], [ %gp.block.voted, %tile.latch.gp.vote ]
 ; The barrier-free loop votes with a barrier of its own, every N-th time.
 ; CHECK:       spin.loop.gp.check:
 ; CHECK:         call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0,
