@@ -189,8 +189,6 @@ private:
   // Blocks inside the kernel's loops that read the flag: the flag's address
   // stays in a register there rather than being recomputed every time.
   SmallPtrSet<BasicBlock *, 8> FlagReaders;
-  // Dispatch blocks -> where their copies of the prologue's values go.
-  DenseMap<BasicBlock *, BasicBlock *> RematAnchor;
   // emitCountedLoop's blocks -> the block before the loop.
   DenseMap<BasicBlock *, BasicBlock *> CopyLoopPreheader;
   DenseMap<LoopYield *, PHINode *> RouteKey; // loops with children only
@@ -583,17 +581,6 @@ void Rewriter::buildDispatch() {
   BasicBlock *LeaveSlotStore = newBlock("gp.leave.slot");
   BasicBlock *Exit = newBlock("gp.exit");
   Trap = newBlock("gp.trap");
-  // rematerializePrologue: one copy per logical block on each side of the
-  // body, none before the loop over logical blocks.
-  for (BasicBlock *BB : {First, FirstLead, FirstSync})
-    RematAnchor[BB] = Prologue;
-  for (BasicBlock *BB : {NextBlock, FirstResume, Take, TakeLead, TakeTicket,
-                         TakePublish, TakeSync, BlockStart})
-    RematAnchor[BB] = NextBlock;
-  for (BasicBlock *BB :
-       {Done, DoneCount, DoneLast, Leave, LeaveDone, LeaveSlot, LeaveSlotStore})
-    RematAnchor[BB] = BlockTail;
-  RematAnchor[RestoreLocal] = ResumeDispatch;
 
   Prologue->getTerminator()->setSuccessor(0, First);
   Logical->removeIncomingValue(Prologue, /*DeletePHIIfEmpty=*/false);
@@ -664,7 +651,6 @@ void Rewriter::buildDispatch() {
     Instruction *T = BlockStart->getTerminator();
     BasicBlock *Publish = newBlock("gp.block.leader", BodyEntry);
     BasicBlock *Go = newBlock("gp.block.go", BodyEntry);
-    RematAnchor[Publish] = RematAnchor[Go] = RematAnchor[BlockStart];
     KernelBuilder B(T, ArtificialLoc);
     B.CreateCondBr(IsLeader, Publish, Go);
     T->eraseFromParent();
@@ -1213,10 +1199,9 @@ static Value *readRegisterInPlace(IRBuilder<> &B, const IntrinsicInst &Read) {
 /// live in the constant bank, not in registers). Used by the yield, resume
 /// and dispatch code, they would stay in registers across the whole body:
 /// about a dozen registers more than the kernel's own, which lowers
-/// occupancy. So the code outside the body computes its own copies: once
-/// per logical block before the body (gp.next) and after it (gp.tail, and
-/// gp.resume), before each copy loop, and in each yield block; the body
-/// keeps the prologue's thread indices, as the kernel kept its own.
+/// occupancy. So each block outside the body computes its own copies (the
+/// block before a copy loop, for the loop's blocks); the body keeps the
+/// prologue's thread indices, as the kernel kept its own.
 void Rewriter::rematerializePrologue() {
   auto Cheap = [](const Instruction &I) {
     return !isa<PHINode>(I) && !isa<AllocaInst>(I) && !I.isTerminator() &&
@@ -1237,15 +1222,11 @@ void Rewriter::rematerializePrologue() {
       auto *User = cast<Instruction>(U->getUser());
       auto *Phi = dyn_cast<PHINode>(User);
       BasicBlock *At = Phi ? Phi->getIncomingBlock(*U) : User->getParent();
-      if (Body.contains(At) || FlagReaders.contains(At))
+      if (At == Prologue || Body.contains(At) || FlagReaders.contains(At))
         continue;
       // Once before a copy loop, not in every iteration.
       if (BasicBlock *Pre = CopyLoopPreheader.lookup(At))
         At = Pre;
-      if (BasicBlock *Anchor = RematAnchor.lookup(At))
-        At = Anchor;
-      if (At == Prologue)
-        continue;
       Instruction *&Copy = Copies[{I, At}];
       if (!Copy) {
         IRBuilder<> B(At, At->getFirstInsertionPt());
