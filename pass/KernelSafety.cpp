@@ -139,10 +139,11 @@ static bool touchesSharedMemory(const Instruction &I) {
                 [](const Use &Op) { return refersToSharedMemory(Op.get()); });
 }
 
-/// Block-wide barriers on barrier 0 with all threads (__syncthreads and its
-/// _or/_and/_count forms, aligned or not): the only barriers a
-/// block-collective yield can be ordered with.
-static bool isWholeBlockBarrier(const CallBase &Call, StringRef Name) {
+/// Barriers that all threads of the block take part in (__syncthreads and
+/// its _or/_and/_count forms, aligned or not, on any barrier id): the only
+/// barriers a block-collective yield can be ordered with. Those with a
+/// thread count synchronize part of the block (producer/consumer warps).
+static bool isWholeBlockBarrier(StringRef Name) {
   static const char *Names[] = {
       "llvm.nvvm.barrier.cta.sync.aligned.all",
       "llvm.nvvm.barrier.cta.sync.all",
@@ -153,10 +154,7 @@ static bool isWholeBlockBarrier(const CallBase &Call, StringRef Name) {
       "llvm.nvvm.barrier.cta.red.popc.aligned.all",
       "llvm.nvvm.barrier.cta.red.popc.all",
   };
-  if (!is_contained(Names, Name))
-    return false;
-  auto *Id = dyn_cast<ConstantInt>(Call.getArgOperand(0));
-  return Id && Id->isZero();
+  return is_contained(Names, Name);
 }
 
 /// Barriers, warp-synchronous operations and shared memory (static or
@@ -168,9 +166,9 @@ std::optional<Refusal>
 KernelSafety::checkCollective(const Instruction &I, gp_refusal Code) {
   if (Code == GP_REFUSAL_BARRIER) {
     auto &Call = cast<CallBase>(I);
-    if (!isWholeBlockBarrier(Call, Call.getCalledFunction()->getName()))
+    if (!isWholeBlockBarrier(Call.getCalledFunction()->getName()))
       return refuse(GP_REFUSAL_BARRIER,
-                    "uses a named barrier or one for part of the block",
+                    "uses a barrier for part of the block (a thread count)",
                     &I);
     Found.Barrier = true;
   }

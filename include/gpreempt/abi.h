@@ -59,7 +59,8 @@ enum gp_refusal {
   GP_REFUSAL_NONE = 0,
   GP_REFUSAL_OPTED_OUT = 1,      /* GP_NO_PREEMPT on the kernel */
   GP_REFUSAL_BARRIER = 2,        /* a barrier only some threads reach, a
-                                    named barrier, an mbarrier */
+                                    barrier with a thread count, an
+                                    mbarrier */
   GP_REFUSAL_WARP_SYNC = 3,      /* shfl/vote/match/redux/wmma/__syncwarp
                                     in a called function */
   GP_REFUSAL_SHARED_MEMORY = 4,  /* async copies into shared memory */

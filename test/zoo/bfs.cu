@@ -21,8 +21,8 @@
 
 static constexpr uint32_t kVertices = 1u << 18;
 static constexpr uint32_t kMaxDegree = 32;
-static constexpr uint32_t kSources = 128;
-static constexpr uint32_t kCheckStride = 4; /* CPU BFS for 1 source in 4 */
+static constexpr uint32_t kSources = 512;
+static constexpr uint32_t kCheckStride = 16; /* CPU BFS for 1 source in 16 */
 static constexpr uint32_t kBlock = 256;
 static constexpr uint32_t kMaxGrid = 1024;
 
