@@ -1034,11 +1034,11 @@ void Rewriter::voteAtBarrier(LoopYield &LY) {
     Br->eraseFromParent();
     IRBuilder<> V(Vote);
     V.SetCurrentDebugLocation(Old->getDebugLoc());
-    Value *Raised = V.CreateICmpNE(
+    Value *Mine = V.CreateICmpNE(
         V.CreateLoad(I32, Flag, /*isVolatile=*/true, "gp.flag"),
         V.getInt32(0), "gp.preempted");
     Value *Red = V.CreateCall(Intrinsic::getOrInsertDeclaration(&M, RedOr),
-                              {Old->getArgOperand(0), Raised},
+                              {Old->getArgOperand(0), Mine},
                               "gp.block.voted");
     V.CreateBr(Rest);
     IRBuilder<> J(Rest, Rest->begin());
