@@ -42,6 +42,12 @@ static cl::opt<unsigned> PollBudget(
     cl::desc("Instructions of loop work per preemption-flag check (0: check "
              "at every loop back-edge)"));
 
+// For measurements: the clone's register count against its speed.
+static cl::opt<bool> Rematerialize(
+    "gpreempt-rematerialize", cl::init(true), cl::Hidden,
+    cl::desc("Recompute the dispatch's addresses and indices where they are "
+             "used instead of keeping them in registers across the kernel"));
+
 // Kernels with barriers, shared memory or warp-synchronous operations are
 // refused without it (-gpreempt-block-collective=false: for comparison, and
 // for the refusal tests of that mode).
@@ -191,6 +197,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       RewriteOptions Options;
       Options.MaxStateBytes = MaxStateBytes;
       Options.PollBudget = PollBudget;
+      Options.Rematerialize = Rematerialize;
       Options.BlockCollective = Traits.BlockCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;
       if (Traits.BlockCollective) {

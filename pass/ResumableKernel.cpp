@@ -1276,7 +1276,8 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
       insertYieldPoint(LY, Latch);
   buildRoutes();
   repairSSA();
-  rematerializePrologue();
+  if (Options.Rematerialize)
+    rematerializePrologue();
 
   std::string Errors;
   raw_string_ostream OS(Errors);

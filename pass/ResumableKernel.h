@@ -56,6 +56,9 @@ struct RewriteOptions {
   /// Instructions of loop work per flag check (YieldPlan.h: pollInterval);
   /// 0: check at every back-edge.
   unsigned PollBudget = 0;
+  /// Recompute the prologue's values outside the body instead of keeping
+  /// them live across it (rematerializePrologue).
+  bool Rematerialize = true;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

@@ -5,6 +5,11 @@
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
+; The dispatch re-reads special registers where it needs them (volatile asm,
+; so llc keeps the copies apart) instead of keeping the prologue's values
+; live across the kernel; -gpreempt-rematerialize=false keeps them.
+; RUN: FileCheck %s --check-prefix=REMAT < %t.ll
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-rematerialize=false -S %s | FileCheck %s --check-prefix=KEEP
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"
@@ -73,3 +78,10 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK:         %gp.logical.shared = load i64, ptr addrspace(3) @__gp_shared_logical
 ; CHECK-NEXT:    %[[NEXT:.*]] = add i64 %gp.logical.shared, 1
 ; CHECK-NEXT:    store i64 %[[NEXT]], ptr addrspace(1) %gp.slot{{[0-9]*}}
+
+; REMAT-LABEL: define ptx_kernel void @increment__gp(
+; REMAT:       gp.done.count:
+; REMAT:         call i32 asm sideeffect "mov.u32 $0, %ctaid.x;", "=r"()
+; KEEP-LABEL:  define ptx_kernel void @increment__gp(
+; KEEP-NOT:      asm sideeffect
+; KEEP:        }
