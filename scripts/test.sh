@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Sets up and builds gpreempt (scripts/setup.sh), then runs the whole lit
-# suite in build/test.
+# suite in build/test; it also compiles the benchmark programs (bench/).
 #
 #   scripts/test.sh [lit options...]      e.g. scripts/test.sh --filter driver
 #
 # Its last line is always
 #   N passed, N failed, N skipped
 # where passed = PASS + XFAIL, failed = FAIL + XPASS + UNRESOLVED + TIMEOUT
-# (a failed build or a lit error counts as one failure), skipped = UNSUPPORTED
+# (a failed build, benchmark programs that do not compile, or a lit error
+# count as one failure each), skipped = UNSUPPORTED
 # (each is listed with its reason, e.g. "SKIPPED (no GPU): gpu/x.test").
 # Tests left out by --filter are not counted. Exits 0 only if nothing failed
 # and something passed.
@@ -39,6 +40,15 @@ else
   exit 1
 fi
 
+# The benchmark programs are not part of `all` (they double the zoo's build
+# for users who only run it); the tests still compile them, so that a break
+# in bench/ shows here and not on the GPU machine. One failure if they don't.
+bench_build=0
+if ! cmake --build "$BUILD_DIR" --target bench; then
+  echo "test: error: the benchmark programs (target bench) do not build" >&2
+  bench_build=1
+fi
+
 results="$BUILD_DIR/test/results.json"
 rm -f "$results"
 "${lit_cmd[@]}" -v --output "$results" "$@" "$BUILD_DIR/test"
@@ -48,11 +58,11 @@ lit_status=$?
 # one entry per test that ran, with its result code and, for a skip, the
 # reason. lit's exit status is not enough either: Debian's lit does not count
 # XPASS as a failure.
-python3 - "$results" "$lit_status" <<'PYTHON'
+python3 - "$results" "$lit_status" "$bench_build" <<'PYTHON'
 import json
 import sys
 
-path, lit_status = sys.argv[1], int(sys.argv[2])
+path, lit_status, bench_build = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
 PASSED = {"PASS", "FLAKYPASS", "XFAIL"}
 FAILED = {"FAIL", "XPASS", "UNRESOLVED", "TIMEOUT"}
@@ -105,6 +115,8 @@ for t in tests:
 if lit_status != 0 and failed == 0:
     print("test: error: lit exited with status %d" % lit_status, file=sys.stderr)
     failed = 1
+
+failed += bench_build  # the benchmark programs did not build
 
 for why, name in sorted(skipped):
     print("SKIPPED (%s): %s" % (why, name))
