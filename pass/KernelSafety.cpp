@@ -116,9 +116,24 @@ static bool isDeviceLaunch(StringRef Name) {
   return Name.starts_with("__cudaCDP2") ||
          Name.starts_with("cudaLaunchDevice") ||
          Name.starts_with("cudaGetParameterBuffer") ||
-         Name == "cudaDeviceSynchronize" ||
-         Name.starts_with("cudaCGGetIntrinsicHandle");
+         Name == "cudaDeviceSynchronize";
 }
+
+/// Grid-wide (or multi-GPU) synchronization of cooperative groups: every
+/// block of the grid must reach it, also the ones a preempted grid has not
+/// started. CUDA 13's grid.sync() reads its workspace from %envreg1/2 (set
+/// by a cooperative launch) and spins in inline asm; older toolkits call
+/// cudaCG* entry points of the device runtime.
+static bool isGridSync(StringRef CalleeName) {
+  return CalleeName.starts_with("cudaCG") ||
+         CalleeName.starts_with("llvm.nvvm.read.ptx.sreg.envreg");
+}
+static bool isGridSyncAsm(const InlineAsm &IA) {
+  return StringRef(IA.getAsmString()).contains("%envreg");
+}
+static constexpr const char *GridSyncDetail =
+    "synchronizes the whole grid (cooperative groups grid.sync): blocks of a "
+    "preempted grid that have not started could never arrive";
 
 /// A shared-memory pointer, or a constant expression built on one (a
 /// constant GEP into a __shared__ array, cast to a generic pointer).
@@ -200,6 +215,9 @@ std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
   if (!Call)
     return std::nullopt;
   if (auto *IA = dyn_cast<InlineAsm>(Call->getCalledOperand())) {
+    if (isGridSyncAsm(*IA))
+      return refuse(GP_REFUSAL_UNSAFE_CALL, Twine(GridSyncDetail) + Where,
+                    &I);
     if (auto P = unsafeAsm(*IA))
       return refuse(GP_REFUSAL_INLINE_ASM,
                     Twine("has inline asm containing '") + *P + "'" + Where,
@@ -211,6 +229,8 @@ std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
     return refuse(GP_REFUSAL_UNSAFE_CALL,
                   Twine("makes an indirect call") + Where, &I);
   StringRef Name = Callee->getName();
+  if (isGridSync(Name))
+    return refuse(GP_REFUSAL_UNSAFE_CALL, Twine(GridSyncDetail) + Where, &I);
   if (Callee->isIntrinsic()) {
     if (auto Code = classifyIntrinsic(Name)) {
       bool Collectable =
