@@ -46,6 +46,7 @@
 #include "resumer.h"
 #include "stats.h"
 #include "status.h"
+#include "stream_set.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -58,7 +59,8 @@
 #define GP__YIELD_NS 2000000u /* then sched_yield up to here, then sleep */
 #define GP__SLEEP_NS 50000
 
-/* Is `rec` among the first two unfinished launches of its stream? */
+/* Is `rec` among the first two unfinished launches of its stream? Exact, one
+ * walk from the head: for streams a full stream set does not hold. */
 static bool exposed(struct gp__device *d, struct gp__launch_rec *rec) {
   if (gp__rec_done(rec))
     return false;
@@ -290,10 +292,21 @@ static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
       if (q != cudaSuccess && q != cudaErrorNotReady)
         (void)cudaGetLastError();
       bool raise_landed = q == cudaSuccess && !d->raise_untracked;
-      /* A failed relaunch does not stop the others. */
+      /* A failed relaunch does not stop the others. Launches of a stream
+       * with two unfinished ones before them are skipped unqueried. */
+      struct gp__stream_set unfinished;
+      gp__stream_set_init(&unfinished);
       for (struct gp__launch_rec *rec = d->head; rec != NULL; rec = rec->next) {
-        if (raise_landed && !exposed(d, rec))
-          continue;
+        if (raise_landed) {
+          int before = gp__stream_set_unfinished(&unfinished, rec);
+          bool skip = before < 0 ? !exposed(d, rec) : before >= 2;
+          if (skip || gp__rec_done(rec)) {
+            if (!rec->done)
+              gp__stream_set_add(&unfinished, rec);
+            continue;
+          }
+          gp__stream_set_add(&unfinished, rec);
+        }
         gp_status one = gp__relaunch(d, rec);
         if (one != GP_SUCCESS && st == GP_SUCCESS)
           st = one;
@@ -315,50 +328,52 @@ gp_status gp_resume_after(int device, struct CUstream_st *lc_stream) {
   return resume(device, lc_stream, true);
 }
 
-/* Can `e`, unfinished, keep `x`'s launches from starting? Stream order does,
- * and the legacy default stream waits for (and is waited for by) every
- * blocking stream. Dependencies the user made with events are invisible. */
-static bool holds_back(const struct gp__launch_rec *e,
-                       const struct gp__launch_rec *x) {
-  if (gp__rec_same_stream(e, x))
+/* Is `rec` held back by an unfinished launch before it? */
+static bool held(struct gp__device *d, const struct gp__stream_set *unfinished,
+                 const struct gp__launch_rec *rec) {
+  if (gp__stream_set_holds(unfinished, rec))
     return true;
-  return (e->sync == GP__SYNC_LEGACY && x->sync == GP__SYNC_BLOCKING) ||
-         (e->sync == GP__SYNC_BLOCKING && x->sync == GP__SYNC_LEGACY);
+  if (!unfinished->full)
+    return false;
+  for (struct gp__launch_rec *e = d->head; e != rec; e = e->next)
+    if (!gp__rec_done(e) && gp__rec_holds_back(e, rec))
+      return true;
+  return false;
 }
 
-/* Have all launches appended before `before_seq` left the GPU? One that is
- * held back by an unfinished launch has not started, so it does not count:
- * waiting for it would wait for gp_resume(). Caller holds d->lock. */
-static bool drained(struct gp__device *d, uint64_t before_seq) {
-  for (struct gp__launch_rec *rec = d->head; rec != NULL; rec = rec->next)
-    (void)gp__rec_done(rec); /* refresh once; the loop below reads ->done */
+/* Walk the launches appended before `before_seq` and return the first that
+ * has not left the GPU, or NULL. One that is held back by an unfinished
+ * launch has not started, so it does not count: waiting for it would wait
+ * for gp_resume(). Caller holds d->lock. */
+static struct gp__launch_rec *first_busy(struct gp__device *d,
+                                         uint64_t before_seq) {
+  struct gp__stream_set unfinished;
+  gp__stream_set_init(&unfinished);
   for (struct gp__launch_rec *rec = d->head;
        rec != NULL && rec->seq < before_seq; rec = rec->next) {
-    bool held = false;
-    for (struct gp__launch_rec *e = d->head; e != rec && !held; e = e->next)
-      held = !e->done && holds_back(e, rec);
-    if (!held && !gp__rec_idle(rec))
-      return false;
+    if (held(d, &unfinished, rec)) {
+      gp__stream_set_add(&unfinished, rec);
+      continue;
+    }
+    if (!gp__rec_idle(rec))
+      return rec;
+    if (!gp__rec_done(rec))
+      gp__stream_set_add(&unfinished, rec);
   }
-  return true;
+  return NULL;
 }
 
-/* GPREEMPT_LOG: after a timeout, say which launches kept the device busy. */
+/* GPREEMPT_LOG: after a timeout, say which launch kept the device busy. */
 static void log_busy(struct gp__device *d, uint64_t before_seq) {
   pthread_mutex_lock(&d->lock);
-  for (struct gp__launch_rec *rec = d->head;
-       rec != NULL && rec->seq < before_seq; rec = rec->next) {
-    bool held = false;
-    for (struct gp__launch_rec *e = d->head; e != rec && !held; e = e->next)
-      held = !e->done && holds_back(e, rec);
-    if (!held && !gp__rec_idle(rec))
-      gp__log("device %d: launch %llu of %s (stream %llu, %s%s%s) has not "
-              "left the GPU",
-              d->ordinal, (unsigned long long)rec->seq, rec->kernel->name,
-              rec->stream_id, rec->relaunched ? "relaunched" : "first launch",
-              rec->owed ? ", relaunch owed" : "",
-              rec->done ? ", complete" : "");
-  }
+  struct gp__launch_rec *rec = first_busy(d, before_seq);
+  if (rec != NULL)
+    gp__log("device %d: launch %llu of %s (stream %llu, %s%s%s) has not "
+            "left the GPU",
+            d->ordinal, (unsigned long long)rec->seq, rec->kernel->name,
+            rec->stream_id, rec->relaunched ? "relaunched" : "first launch",
+            rec->owed ? ", relaunch owed" : "",
+            rec->done ? ", complete" : "");
   pthread_mutex_unlock(&d->lock);
 }
 
@@ -396,14 +411,14 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
   pthread_mutex_unlock(&d->lock);
   for (;;) {
     pthread_mutex_lock(&d->lock);
-    bool done = drained(d, before_seq);
+    bool done = first_busy(d, before_seq) == NULL;
+    uint64_t now = gp__now_ns(); /* the drain ends here, not after reaping */
     unsigned depth = d->depth;
     uint64_t raised = d->raised_ns;
     if (done)
       gp__rec_reap(d, SIZE_MAX);
     pthread_mutex_unlock(&d->lock);
 
-    uint64_t now = gp__now_ns();
     if (done) {
       uint64_t us = depth > 0 && now > raised ? (now - raised) / 1000 : 0;
       if (depth > 0)

@@ -3,6 +3,7 @@
 
 #include "device.h"
 #include "kernel_ref.h"
+#include "stream_set.h"
 
 #include <gpreempt/abi.h>
 
@@ -87,12 +88,16 @@ static void release(struct gp__device *d, struct gp__launch_rec *rec) {
 }
 
 void gp__rec_reap(struct gp__device *d, size_t budget) {
+  /* Launches held back by an unfinished one have not completed: no query. */
+  struct gp__stream_set unfinished;
+  gp__stream_set_init(&unfinished);
   struct gp__launch_rec *prev = NULL, *rec = d->head;
   while (rec != NULL && budget-- > 0) {
     struct gp__launch_rec *next = rec->next;
     /* Done is not enough: a relaunch of a grid that completed meanwhile may
      * still be about to read the control block (it exits at once). */
-    if (!rec->pinned && gp__rec_done(rec) && gp__rec_idle(rec)) {
+    if (!gp__stream_set_holds(&unfinished, rec) && !rec->pinned &&
+        gp__rec_done(rec) && gp__rec_idle(rec)) {
       if (prev != NULL)
         prev->next = next;
       else
@@ -102,6 +107,8 @@ void gp__rec_reap(struct gp__device *d, size_t budget) {
       atomic_fetch_sub_explicit(&d->n_active, 1, memory_order_relaxed);
       release(d, rec);
     } else {
+      if (!rec->done)
+        gp__stream_set_add(&unfinished, rec);
       prev = rec;
     }
     rec = next;

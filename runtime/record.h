@@ -95,7 +95,8 @@ void gp__rec_append(struct gp__device *d, struct gp__launch_rec *rec);
 
 /* Free records that are done and idle: their buffers and events go back to
  * the pools. Looks at no more than `budget` records (the launch path keeps
- * its share small). Caller holds d->lock. */
+ * its share small), and queries the events only of those that no unfinished
+ * launch before them holds back (stream_set.h). Caller holds d->lock. */
 void gp__rec_reap(struct gp__device *d, size_t budget);
 
 /* Release a record that was never appended, giving back its buffer only if

@@ -1,11 +1,13 @@
 /* Unit checks of runtime internals that need no GPU: buffer size classes,
- * drain percentiles, names, the per-thread CUDA error, and which resume
- * streams a priority gets. */
+ * drain percentiles, names, the per-thread CUDA error, which resume
+ * streams a priority gets, and which launches hold back which (the stream
+ * set that keeps walks of the launch list cheap). */
 #include "check.h"
 
 #include "pool.h"
 #include "resume_streams.h"
 #include "stats.h"
+#include "stream_set.h"
 #include "status.h"
 
 #include <gpreempt.h>
@@ -144,7 +146,62 @@ static void resume_levels(void) {
   CHECK_EQ(gp__resume_level(-1, 1, -2147483647 - 1), 0);
 }
 
+static struct gp__launch_rec launch_on(unsigned long long stream_id,
+                                       enum gp__stream_sync sync) {
+  struct gp__launch_rec rec = {0};
+  rec.stream_id = stream_id;
+  rec.sync = sync;
+  return rec;
+}
+
+static void stream_set(void) {
+  struct gp__launch_rec a1 = launch_on(1, GP__SYNC_BLOCKING),
+                       a2 = launch_on(1, GP__SYNC_BLOCKING),
+                       b = launch_on(2, GP__SYNC_NONE),
+                       c = launch_on(3, GP__SYNC_BLOCKING),
+                       legacy = launch_on(0, GP__SYNC_LEGACY),
+                       d = launch_on(4, GP__SYNC_NONE);
+  /* The per-thread default stream of another thread is another stream. */
+  struct gp__launch_rec other_thread = a1;
+  other_thread.thread_key = 42;
+
+  struct gp__stream_set s;
+  gp__stream_set_init(&s);
+  CHECK(!gp__stream_set_holds(&s, &a1));
+  CHECK_EQ(gp__stream_set_unfinished(&s, &a1), 0);
+
+  gp__stream_set_add(&s, &a1);
+  CHECK(gp__stream_set_holds(&s, &a2)); /* stream order */
+  CHECK(!gp__stream_set_holds(&s, &b)); /* non-blocking: independent */
+  CHECK(!gp__stream_set_holds(&s, &c)); /* two blocking streams: too */
+  CHECK(gp__stream_set_holds(&s, &legacy)); /* legacy waits for blocking */
+  CHECK(!gp__stream_set_holds(&s, &other_thread));
+  CHECK_EQ(gp__stream_set_unfinished(&s, &a2), 1);
+  gp__stream_set_add(&s, &a2);
+  CHECK_EQ(gp__stream_set_unfinished(&s, &a1), 2);
+  CHECK_EQ(gp__stream_set_unfinished(&s, &b), 0);
+
+  /* An unfinished legacy launch holds back blocking streams, not others. */
+  gp__stream_set_init(&s);
+  gp__stream_set_add(&s, &legacy);
+  CHECK(gp__stream_set_holds(&s, &c));
+  CHECK(!gp__stream_set_holds(&s, &d));
+
+  /* Full: streams it could not take are "don't know", never "none". */
+  gp__stream_set_init(&s);
+  struct gp__launch_rec many[GP__STREAM_SET_MAX + 1];
+  for (unsigned i = 0; i <= GP__STREAM_SET_MAX; i++) {
+    many[i] = launch_on(100 + i, GP__SYNC_NONE);
+    gp__stream_set_add(&s, &many[i]);
+  }
+  CHECK(s.full);
+  CHECK_EQ(gp__stream_set_unfinished(&s, &many[0]), 1);
+  CHECK_EQ(gp__stream_set_unfinished(&s, &many[GP__STREAM_SET_MAX]), -1);
+  CHECK(gp__stream_set_holds(&s, &many[0]));
+}
+
 int main(void) {
+  stream_set();
   size_classes();
   resume_levels();
   drain_percentiles();
