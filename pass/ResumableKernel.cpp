@@ -551,6 +551,7 @@ void Rewriter::buildDispatch() {
   GlobalVariable *SlotWord = sharedWord("__gp_shared_slot");
   GlobalVariable *TicketWord = sharedWord("__gp_shared_ticket");
   GlobalVariable *LogicalWord = sharedWord("__gp_shared_logical");
+  GlobalVariable *DoneWord = sharedWord("__gp_shared_done");
   Function *Barrier = Intrinsic::getOrInsertDeclaration(
       &M, Intrinsic::nvvm_barrier_cta_sync_all);
   Function *BarrierOr = Intrinsic::getOrInsertDeclaration(
@@ -574,12 +575,13 @@ void Rewriter::buildDispatch() {
   BlockTail = newBlock("gp.tail");
   BasicBlock *Done = newBlock("gp.done");
   BasicBlock *DoneCount = newBlock("gp.done.count");
-  BasicBlock *DoneLast = newBlock("gp.done.last");
   BasicBlock *Leave = newBlock("gp.leave");
   BasicBlock *LeaveDone = newBlock("gp.leave.finished");
   BasicBlock *LeaveSlot = newBlock("gp.leave.leader");
   BasicBlock *LeaveSlotStore = newBlock("gp.leave.slot");
   BasicBlock *Exit = newBlock("gp.exit");
+  BasicBlock *ExitCount = newBlock("gp.exit.count");
+  BasicBlock *Return = newBlock("gp.return");
   Trap = newBlock("gp.trap");
 
   Prologue->getTerminator()->setSuccessor(0, First);
@@ -593,6 +595,7 @@ void Rewriter::buildDispatch() {
     Value *S = B.CreateLoad(I64, Slot, "gp.slot.value");
     B.CreateStore(S, SlotWord);
     B.CreateStore(B.getInt64(0), Slot);
+    B.CreateStore(B.getInt64(0), DoneWord);
     B.CreateBr(FirstSync);
   }
   {
@@ -667,28 +670,18 @@ void Rewriter::buildDispatch() {
     Value *Any = B.CreateCall(BarrierOr, {Zero32, MyYield}, "gp.any.yielded");
     B.CreateCondBr(Any, Leave, Done);
   }
+  // Thread 0 counts the logical blocks this physical block finished in
+  // shared memory; gp.exit adds them to blocks_done once. Counting each
+  // one there (a device-scope fence and atomic per logical block, with the
+  // block waiting at gp.take's barrier) cost microseconds per block.
   at(Done).CreateCondBr(IsLeader, DoneCount, NextBlock);
   Pending->addIncoming(ConstantInt::get(I64, 0), Done);
   {
-    // Release this block's writes before counting it; the block that counts
-    // last publishes `complete` at system scope, which the user's stream
-    // waits for (cuStreamWaitValue32) before running later work.
     KernelBuilder B = at(DoneCount);
-    B.CreateFence(AtomicOrdering::Release, Device);
-    Value *Before = B.CreateAtomicRMW(
-        AtomicRMWInst::Add, B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 8),
-        B.getInt64(1), Align(8), AtomicOrdering::AcquireRelease, Device);
-    Value *Last = B.CreateICmpEQ(B.CreateAdd(Before, B.getInt64(1)), Total);
-    B.CreateCondBr(Last, DoneLast, NextBlock);
+    Value *N = B.CreateLoad(I64, DoneWord, "gp.done.n");
+    B.CreateStore(B.CreateAdd(N, B.getInt64(1)), DoneWord);
+    B.CreateBr(NextBlock);
     Pending->addIncoming(B.getInt64(0), DoneCount);
-    KernelBuilder L = at(DoneLast);
-    L.CreateFence(AtomicOrdering::SequentiallyConsistent);
-    StoreInst *Complete = L.CreateAlignedStore(
-        L.getInt32(1), L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 16), Align(4),
-        /*isVolatile=*/true);
-    Complete->setAtomic(AtomicOrdering::Release);
-    L.CreateBr(NextBlock);
-    Pending->addIncoming(L.getInt64(0), DoneLast);
   }
   // gp.leave: finished threads mark themselves done; thread 0 records the
   // logical block in this physical block's slot.
@@ -703,7 +696,34 @@ void Rewriter::buildDispatch() {
     S.CreateStore(S.CreateAdd(Current, S.getInt64(1)), Slot);
     S.CreateBr(Exit);
   }
-  at(Exit).CreateRetVoid();
+  // gp.exit: every thread has passed a barrier after its last write of
+  // the logical blocks counted (gp.take's or gp.tail's), so thread 0's
+  // device-scope release covers them. The count that reaches the grid size
+  // publishes `complete` at system scope, which the user's stream waits for
+  // (cuStreamWaitValue32) before running later work.
+  at(Exit).CreateCondBr(IsLeader, ExitCount, Return);
+  {
+    KernelBuilder B = at(ExitCount);
+    Value *N = B.CreateLoad(I64, DoneWord, "gp.done.total");
+    BasicBlock *Publish = newBlock("gp.exit.publish", Return);
+    BasicBlock *Last = newBlock("gp.exit.last", Return);
+    B.CreateCondBr(B.CreateICmpEQ(N, B.getInt64(0)), Return, Publish);
+    KernelBuilder P = at(Publish);
+    P.CreateFence(AtomicOrdering::Release, Device);
+    Value *Before = P.CreateAtomicRMW(
+        AtomicRMWInst::Add, P.CreateConstGEP1_32(P.getInt8Ty(), Ctl, 8), N,
+        Align(8), AtomicOrdering::AcquireRelease, Device);
+    P.CreateCondBr(P.CreateICmpEQ(P.CreateAdd(Before, N), Total), Last,
+                   Return);
+    KernelBuilder L = at(Last);
+    L.CreateFence(AtomicOrdering::SequentiallyConsistent);
+    StoreInst *Complete = L.CreateAlignedStore(
+        L.getInt32(1), L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 16), Align(4),
+        /*isVolatile=*/true);
+    Complete->setAtomic(AtomicOrdering::Release);
+    L.CreateBr(Return);
+  }
+  at(Return).CreateRetVoid();
   {
     KernelBuilder B = at(Trap);
     B.CreateCall(Intrinsic::getOrInsertDeclaration(&M, Intrinsic::trap));

@@ -41,6 +41,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK:         %gp.slot.value = load i64, ptr addrspace(1) %gp.slot{{[0-9]*}}
 ; CHECK-NEXT:    store i64 %gp.slot.value, ptr addrspace(3) @__gp_shared_slot
 ; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.slot{{[0-9]*}}
+; CHECK-NEXT:    store i64 0, ptr addrspace(3) @__gp_shared_done
 ; CHECK:       gp.first.sync:
 ; CHECK:         call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
 ; Thread 0 takes a ticket unless preemption is raised; everyone reads it
@@ -67,20 +68,37 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    ]
 ; CHECK:       gp.tail:
 ; CHECK:         %gp.any.yielded = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 %gp.yielded)
-; The last logical block to finish publishes completion at system scope.
+; Thread 0 counts finished logical blocks in shared memory, not with a
+; device atomic per block.
 ; CHECK:       gp.done.count:
-; CHECK:         fence syncscope("device") release
-; CHECK:         atomicrmw add ptr addrspace(1) %{{.*}}, i64 1 syncscope("device") acq_rel
-; CHECK:       gp.done.last:
-; CHECK:         fence seq_cst
-; CHECK:         store atomic volatile i32 1, ptr addrspace(1) %{{.*}} release
+; CHECK-NEXT:    %gp.done.n = load i64, ptr addrspace(3) @__gp_shared_done
+; CHECK-NEXT:    %[[N1:.*]] = add i64 %gp.done.n, 1
+; CHECK-NEXT:    store i64 %[[N1]], ptr addrspace(3) @__gp_shared_done
+; CHECK-NEXT:    br label %gp.next
 ; CHECK:       gp.leave.slot:
 ; CHECK:         %gp.logical.shared = load i64, ptr addrspace(3) @__gp_shared_logical
 ; CHECK-NEXT:    %[[NEXT:.*]] = add i64 %gp.logical.shared, 1
 ; CHECK-NEXT:    store i64 %[[NEXT]], ptr addrspace(1) %gp.slot{{[0-9]*}}
+; On the way out (no ticket, or yielded), thread 0 adds its count once; the
+; count that reaches the grid size publishes completion at system scope.
+; CHECK:       gp.exit:
+; CHECK:         br i1 %gp.leader{{[0-9]*}}, label %gp.exit.count, label %gp.return
+; CHECK:       gp.exit.count:
+; CHECK-NEXT:    %gp.done.total = load i64, ptr addrspace(3) @__gp_shared_done
+; CHECK-NEXT:    %[[NONE:.*]] = icmp eq i64 %gp.done.total, 0
+; CHECK-NEXT:    br i1 %[[NONE]], label %gp.return, label %gp.exit.publish
+; CHECK:       gp.exit.publish:
+; CHECK:         fence syncscope("device") release
+; CHECK:         %[[BEFORE:.*]] = atomicrmw add ptr addrspace(1) %{{.*}}, i64 %gp.done.total syncscope("device") acq_rel
+; CHECK-NEXT:    %[[AFTER:.*]] = add i64 %[[BEFORE]], %gp.done.total
+; CHECK-NEXT:    %[[LAST:.*]] = icmp eq i64 %[[AFTER]], %gp.total{{[0-9]*}}
+; CHECK-NEXT:    br i1 %[[LAST]], label %gp.exit.last, label %gp.return
+; CHECK:       gp.exit.last:
+; CHECK:         fence seq_cst
+; CHECK:         store atomic volatile i32 1, ptr addrspace(1) %{{.*}} release
 
 ; REMAT-LABEL: define ptx_kernel void @increment__gp(
-; REMAT:       gp.done.count:
+; REMAT:       gp.leave.slot:
 ; REMAT:         call i32 asm sideeffect "mov.u32 $0, %ctaid.x;", "=r"()
 ; KEEP-LABEL:  define ptx_kernel void @increment__gp(
 ; KEEP-NOT:      asm sideeffect
