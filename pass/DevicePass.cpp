@@ -48,6 +48,12 @@ static cl::opt<bool> Rematerialize(
     cl::desc("Recompute the dispatch's addresses and indices where they are "
              "used instead of keeping them in registers across the kernel"));
 
+// For measurements: votes at the loop's own barrier against added ones.
+static cl::opt<bool> FuseVotes(
+    "gpreempt-fuse-votes", cl::init(true), cl::Hidden,
+    cl::desc("Let a block-collective loop vote at its own __syncthreads "
+             "instead of at an added barrier"));
+
 // Kernels with barriers, shared memory or warp-synchronous operations are
 // refused without it (-gpreempt-block-collective=false: for comparison, and
 // for the refusal tests of that mode).
@@ -198,6 +204,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.MaxStateBytes = MaxStateBytes;
       Options.PollBudget = PollBudget;
       Options.Rematerialize = Rematerialize;
+      Options.FuseVotes = FuseVotes;
       Options.BlockCollective = Traits.BlockCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;
       if (Traits.BlockCollective) {

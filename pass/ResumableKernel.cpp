@@ -463,7 +463,7 @@ std::optional<Refusal> Rewriter::plan() {
       if (Value *Mapped = VMap.lookup(H))
         Uniform.insert(cast<BasicBlock>(Mapped));
   DenseMap<const Loop *, CallInst *> Votes;
-  if (Options.BlockCollective)
+  if (Options.BlockCollective && Options.FuseVotes)
     for (Loop *L : LI.getLoopsInPreorder())
       if (Uniform.contains(L->getHeader()))
         if (CallInst *B = voteBarrierOf(*L, DT, LI))

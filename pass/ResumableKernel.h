@@ -59,6 +59,9 @@ struct RewriteOptions {
   /// Recompute the prologue's values outside the body instead of keeping
   /// them live across it (rematerializePrologue).
   bool Rematerialize = true;
+  /// With BlockCollective: a loop with its own __syncthreads once per
+  /// iteration votes there (voteBarrierOf) instead of at an added barrier.
+  bool FuseVotes = true;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

@@ -12,6 +12,12 @@
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o %t.ptx
 ; RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 ; RUN: %ptxas -arch=sm_90 %t.ptx -o /dev/null
+; -gpreempt-fuse-votes=false (for A/B measurements) leaves the kernel's
+; barriers alone: every uniform loop, the inner one too, votes at a barrier
+; of its own.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-fuse-votes=false -pass-remarks=gpreempt -S %s -o %t.nofuse.ll 2>&1 | FileCheck %s --check-prefix=NOFUSE-REMARK
+; RUN: FileCheck %s --check-prefix=NOFUSE < %t.nofuse.ll
+; RUN: %opt -passes=verify -disable-output %t.nofuse.ll
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"
@@ -103,3 +109,15 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:         call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0,
 
 ; PTX: bar.red.or.pred
+
+; NOFUSE-REMARK: kernel 'tiles' is preemptible: 3 yield point(s)
+; NOFUSE-LABEL: define ptx_kernel void @tiles__gp(
+; NOFUSE-NOT:     gp.vote
+; NOFUSE:       tile.loop.gp.check:
+; NOFUSE:         call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0,
+; NOFUSE:       tile.loop.gp.body:
+; NOFUSE:         call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+; NOFUSE:       sum.loop.gp.check:
+; NOFUSE:         call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0,
+; NOFUSE:       tile.latch:
+; NOFUSE:         call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
