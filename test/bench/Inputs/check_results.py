@@ -17,6 +17,11 @@ assert [s["situation"] for s in r["lc_latency"]["situations"]] == [
     "alone", "priority", "preempt-at-launch", "preempt-at-arrival"]
 assert len(sit["alone"]["samples_us"]) == 300 and len(sit["priority"]["samples_us"]) == 120
 assert sit["priority"]["bounded"] is True
+# Rounds: the paired situations have one p99 per round, the baseline one run.
+assert r["lc_latency"]["rounds"] == 3
+assert [round(v, 1) for v in sit["alone"]["p99_rounds_us"]] == [357.3, 757.3, 357.3]
+assert len(sit["preempt-at-arrival"]["p99_rounds_us"]) == 3
+assert "p99_rounds_us" not in sit["priority"]
 assert r["lc_latency"]["request"]["iters"] == "1210,12900,3800"
 runs = {x["period_us"]: x for x in r["be_throughput"]["runs"]}
 assert abs(runs[1000]["kept"] - 0.8799) < 1e-3, runs[1000]
