@@ -179,6 +179,7 @@ private:
   Value *LogicalIdx[3] = {};
   Value *ThreadIdx[3] = {}, *BlockDim[3] = {};
   Value *IsLeader = nullptr, *SaveBase = nullptr, *Stride = nullptr;
+  Value *IsRelaunch = nullptr, *PhysBlocks64 = nullptr;
   Value *Flag = nullptr, *Ctl = nullptr, *Slot = nullptr, *Total = nullptr;
   Value *SaveArea = nullptr, *PhysBlock64 = nullptr, *Threads64 = nullptr;
   Value *Thread64 = nullptr;
@@ -299,8 +300,16 @@ void Rewriter::buildPrologue() {
       B.CreateAddrSpaceCast(FlagArg, PointerType::get(Ctx, GlobalAS)),
       B.CreateMul(B.CreateZExt(Copy, I64), B.getInt64(GP_FLAG_STRIDE)),
       "gp.flag.g");
+  // abi.h: bit 0 of `save` marks a relaunch (save areas are aligned).
   Value *Save = B.CreateAddrSpaceCast(SaveArg, PointerType::get(Ctx, GlobalAS),
-                                      "gp.save.g");
+                                      "gp.save.arg");
+  Value *RelaunchBit = B.CreateAnd(B.CreatePtrToInt(Save, I64),
+                                   B.getInt64(GP_SAVE_RELAUNCH));
+  IsRelaunch = B.CreateICmpNE(RelaunchBit, B.getInt64(0), "gp.relaunch");
+  Save = B.CreateGEP(B.getInt8Ty(), Save, B.CreateNeg(RelaunchBit), "gp.save.g");
+  PhysBlocks64 = B.CreateZExt(
+      readRegister(B, Intrinsic::nvvm_read_ptx_sreg_nctaid_x, "gp.phys.blocks"),
+      I64, "gp.phys.blocks64");
   Total = B.CreateMul(B.CreateMul(B.CreateZExt(GridArg[0], I64),
                                   B.CreateZExt(GridArg[1], I64)),
                       B.CreateZExt(GridArg[2], I64), "gp.total");
@@ -562,9 +571,14 @@ void Rewriter::buildDispatch() {
 
   BasicBlock *First = newBlock("gp.first", BlockStart);
   BasicBlock *FirstLead = newBlock("gp.first.leader", BlockStart);
+  BasicBlock *FirstSlot = newBlock("gp.first.slot", BlockStart);
+  BasicBlock *FirstWave = newBlock("gp.first.wave", BlockStart);
+  BasicBlock *FirstPark = newBlock("gp.first.park", BlockStart);
+  BasicBlock *FirstPublish = newBlock("gp.first.publish", BlockStart);
   BasicBlock *FirstSync = newBlock("gp.first.sync", BlockStart);
   BasicBlock *NextBlock = newBlock("gp.next", BlockStart);
   BasicBlock *FirstResume = newBlock("gp.next.resume", BlockStart);
+  BasicBlock *NextTickets = newBlock("gp.next.tickets", BlockStart);
   BasicBlock *Take = newBlock("gp.take", BlockStart);
   BasicBlock *TakeLead = newBlock("gp.take.leader", BlockStart);
   BasicBlock *TakeTicket = newBlock("gp.take.ticket", BlockStart);
@@ -575,6 +589,7 @@ void Rewriter::buildDispatch() {
   BlockTail = newBlock("gp.tail");
   BasicBlock *Done = newBlock("gp.done");
   BasicBlock *DoneCount = newBlock("gp.done.count");
+  BasicBlock *DoneNext = newBlock("gp.done.next");
   BasicBlock *Leave = newBlock("gp.leave");
   BasicBlock *LeaveDone = newBlock("gp.leave.finished");
   BasicBlock *LeaveSlot = newBlock("gp.leave.leader");
@@ -588,32 +603,62 @@ void Rewriter::buildDispatch() {
   Logical->removeIncomingValue(Prologue, /*DeletePHIIfEmpty=*/false);
   Resuming->removeIncomingValue(Prologue, /*DeletePHIIfEmpty=*/false);
 
-  // gp.first: a relaunch finds the block this physical block left half done.
+  // gp.first. The first instance (no relaunch bit in `save`, abi.h) starts
+  // with logical block p, without a ticket: only the flag is read, and if
+  // it is raised the block is parked, not started, in slot p for the
+  // relaunch. A relaunch instead finds in its slot the block this physical
+  // block left half done or parked. Either way thread 0 publishes what to
+  // run first (NoBlock: leave at once) in shared memory.
   at(First).CreateCondBr(IsLeader, FirstLead, FirstSync);
   {
-    KernelBuilder B = at(FirstLead);
-    Value *S = B.CreateLoad(I64, Slot, "gp.slot.value");
-    B.CreateStore(S, SlotWord);
-    B.CreateStore(B.getInt64(0), Slot);
-    B.CreateStore(B.getInt64(0), DoneWord);
-    B.CreateBr(FirstSync);
+    at(FirstLead).CreateCondBr(IsRelaunch, FirstSlot, FirstWave);
+    KernelBuilder S = at(FirstSlot);
+    Value *Saved = S.CreateLoad(I64, Slot, "gp.slot.value");
+    S.CreateStore(S.getInt64(0), Slot);
+    S.CreateBr(FirstPublish);
+    KernelBuilder W = at(FirstWave);
+    Value *Own = W.CreateOr(W.CreateAdd(PhysBlock64, W.getInt64(1)),
+                            W.getInt64(GP_SLOT_NOT_STARTED), "gp.first.own");
+    Value *Raised = W.CreateICmpNE(
+        W.CreateLoad(W.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+        W.getInt32(0));
+    W.CreateCondBr(Raised, FirstPark, FirstPublish);
+    KernelBuilder K = at(FirstPark);
+    K.CreateStore(Own, Slot);
+    K.CreateBr(FirstPublish);
+    KernelBuilder P = at(FirstPublish);
+    PHINode *Pub = P.CreatePHI(I64, 3);
+    Pub->addIncoming(Saved, FirstSlot);
+    Pub->addIncoming(Own, FirstWave);
+    Pub->addIncoming(P.getInt64(NoBlock), FirstPark);
+    P.CreateStore(Pub, SlotWord);
+    P.CreateStore(P.getInt64(0), DoneWord);
+    P.CreateBr(FirstSync);
   }
   {
     KernelBuilder B = at(FirstSync);
     B.CreateCall(Barrier, {Zero32});
     Value *S = B.CreateLoad(I64, SlotWord, "gp.slot.shared");
-    B.CreateBr(NextBlock);
+    B.CreateCondBr(B.CreateICmpEQ(S, B.getInt64(NoBlock)), Exit, NextBlock);
     // gp.next heads the loop over logical blocks, its only entry, so the
-    // kernel's control flow stays reducible: the half-done block first,
-    // if any (only on the first trip), then tickets.
+    // kernel's control flow stays reducible: the block from gp.first, if
+    // any (only on the first trip), then tickets, if the grid has more
+    // logical blocks than physical ones.
     KernelBuilder N = at(NextBlock);
     Pending = N.CreatePHI(I64, 4, "gp.pending");
     Pending->addIncoming(S, FirstSync);
-    N.CreateCondBr(N.CreateICmpNE(Pending, N.getInt64(0)), FirstResume, Take);
+    N.CreateCondBr(N.CreateICmpNE(Pending, N.getInt64(0)), FirstResume,
+                   NextTickets);
     KernelBuilder R = at(FirstResume);
-    Logical->addIncoming(R.CreateSub(Pending, R.getInt64(1)), FirstResume);
-    Resuming->addIncoming(R.getTrue(), FirstResume);
+    Value *NotStarted = R.CreateAnd(Pending, R.getInt64(GP_SLOT_NOT_STARTED));
+    Logical->addIncoming(
+        R.CreateSub(R.CreateXor(Pending, NotStarted), R.getInt64(1)),
+        FirstResume);
+    Resuming->addIncoming(R.CreateICmpEQ(NotStarted, R.getInt64(0)),
+                          FirstResume);
     R.CreateBr(BlockStart);
+    KernelBuilder T = at(NextTickets);
+    T.CreateCondBr(T.CreateICmpULE(Total, PhysBlocks64), Exit, Take);
   }
 
   // gp.take: one ticket per logical block, none once preemption is raised.
@@ -625,9 +670,11 @@ void Rewriter::buildDispatch() {
         B.getInt32(0));
     B.CreateCondBr(Raised, TakePublish, TakeTicket);
     KernelBuilder T = at(TakeTicket);
-    Value *Ticket = T.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, T.getInt64(1),
-                                      Align(8), AtomicOrdering::Monotonic,
-                                      Device);
+    // Tickets count the logical blocks after the first wave (abi.h).
+    Value *Ticket = T.CreateAdd(
+        T.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, T.getInt64(1), Align(8),
+                          AtomicOrdering::Monotonic, Device),
+        PhysBlocks64);
     Value *Next = T.CreateSelect(T.CreateICmpULT(Ticket, Total), Ticket,
                                  T.getInt64(NoBlock));
     T.CreateBr(TakePublish);
@@ -674,14 +721,20 @@ void Rewriter::buildDispatch() {
   // shared memory; gp.exit adds them to blocks_done once. Counting each
   // one there (a device-scope fence and atomic per logical block, with the
   // block waiting at gp.take's barrier) cost microseconds per block.
-  at(Done).CreateCondBr(IsLeader, DoneCount, NextBlock);
-  Pending->addIncoming(ConstantInt::get(I64, 0), Done);
+  // After the grid's last logical block no ticket is left: tickets are
+  // taken in order, so all the others are taken, and gp.take is skipped.
+  at(Done).CreateCondBr(IsLeader, DoneCount, DoneNext);
   {
     KernelBuilder B = at(DoneCount);
     Value *N = B.CreateLoad(I64, DoneWord, "gp.done.n");
     B.CreateStore(B.CreateAdd(N, B.getInt64(1)), DoneWord);
-    B.CreateBr(NextBlock);
-    Pending->addIncoming(B.getInt64(0), DoneCount);
+    B.CreateBr(DoneNext);
+    KernelBuilder D = at(DoneNext);
+    Value *Finished = D.CreateLoad(I64, LogicalWord, "gp.done.logical");
+    D.CreateCondBr(
+        D.CreateICmpUGE(D.CreateAdd(Finished, D.getInt64(1)), Total), Exit,
+        NextBlock);
+    Pending->addIncoming(D.getInt64(0), DoneNext);
   }
   // gp.leave: finished threads mark themselves done; thread 0 records the
   // logical block in this physical block's slot.
@@ -1201,6 +1254,7 @@ static Value *readRegisterInPlace(IRBuilder<> &B, const IntrinsicInst &Read) {
       {Intrinsic::nvvm_read_ptx_sreg_ntid_y, "%ntid.y"},
       {Intrinsic::nvvm_read_ptx_sreg_ntid_z, "%ntid.z"},
       {Intrinsic::nvvm_read_ptx_sreg_ctaid_x, "%ctaid.x"},
+      {Intrinsic::nvvm_read_ptx_sreg_nctaid_x, "%nctaid.x"},
       {Intrinsic::nvvm_read_ptx_sreg_dynamic_smem_size, "%dynamic_smem_size"},
   };
   for (const auto &R : Registers)

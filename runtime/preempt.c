@@ -106,7 +106,9 @@ gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec) {
     return gp__cuda_failure(err);
   }
   /* Same persistent grid, block shape, arguments and buffers: the variant
-   * continues from the control block and save area. */
+   * continues from the control block and save area, and reads its slots
+   * (abi.h: GP_SAVE_RELAUNCH; the first launch passed `save` without it). */
+  rec->save |= GP_SAVE_RELAUNCH;
   CUresult r = gp__driver()->LaunchKernel(
       rec->kernel->variant, rec->physical_blocks, 1, 1, rec->block[0],
       rec->block[1], rec->block[2], rec->shared_mem, (CUstream)rs,

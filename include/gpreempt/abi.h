@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define GP_ABI_VERSION 3u
+#define GP_ABI_VERSION 4u
 #define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
 
 #define GP_VARIANT_SUFFIX "__gp"
@@ -94,8 +94,14 @@ struct gp_kernel_info {
 /*   void    *ctl;     struct gp_launch_ctl (device memory)
  *   const volatile uint32_t *flag;  nonzero: yield at the next poll; the
  *             first of GP_FLAG_COPIES copies, GP_FLAG_STRIDE bytes apart
- *   void    *save;    save area, layout below
+ *   void    *save;    save area, layout below, with GP_SAVE_RELAUNCH set
+ *             for every instance but the first
  *   uint32_t grid_x, grid_y, grid_z;  the logical grid the user launched */
+
+/* Bit 0 of `save` (save areas are 256-byte aligned): this instance is a
+ * relaunch, so slots may hold blocks to continue. The first instance does
+ * not read its slot: the memset left it 0. */
+#define GP_SAVE_RELAUNCH 1u
 
 /* The flag is kept in GP_FLAG_COPIES words, each on its own 128-byte line,
  * which the runtime writes together; physical block p of a variant polls
@@ -106,16 +112,26 @@ struct gp_kernel_info {
 
 /* Device memory, one per launch, zeroed (cudaMemsetAsync) before the first
  * launch on the user's stream. Resumed launches reuse it. */
+/* Which physical block runs which logical block (P = the variant's
+ * gridDim.x, never more than the logical blocks): in the first instance,
+ * physical block p starts logical block p (the first wave takes no
+ * ticket); after that, tickets: logical block P + atomicAdd(next_block, 1)
+ * while below the grid size. A block that ends the grid's last logical
+ * block, or any block of a grid no larger than P, takes none. */
 struct gp_launch_ctl {
-  uint64_t next_block;  /* ticket: next logical block to start */
+  uint64_t next_block;  /* tickets taken: logical blocks P, P + 1, ... */
   uint64_t blocks_done; /* logical blocks finished */
   uint32_t complete;    /* 1 once blocks_done == grid size: the user's
                            stream waits on this word */
   uint32_t reserved0;
   uint64_t reserved1;
   /* uint64_t slots[physical blocks]: logical block + 1 that physical block p
-   * left half-done (its threads' state is in the save area), 0 if none. */
+   * left half-done (its threads' state is in the save area), or that it
+   * parked with GP_SLOT_NOT_STARTED set (its first-wave block, when the
+   * flag was up as the first instance began: no state, start it from its
+   * beginning), 0 if none. */
 };
+#define GP_SLOT_NOT_STARTED (1ull << 63)
 #define GP_CTL_HEADER_BYTES 32u
 #define GP_CTL_SLOTS_OFFSET GP_CTL_HEADER_BYTES
 

@@ -1,7 +1,8 @@
 // The runtime on a real GPU, without the pass: `busy__gp` below is written by
 // hand the way gpreempt/abi.h says the pass emits a variant (persistent grid,
-// ticket in ctl->next_block, yield when *flag != 0 with the state in the save
-// area and logical + 1 in slots[p], ctl->complete after the last block), and
+// a first wave without tickets, then tickets in ctl->next_block, yield when
+// *flag != 0 with the state in the save area and logical + 1 in slots[p],
+// relaunches marked in `save`, ctl->complete after the last block), and
 // the launches go through __gpreempt_launch_kernel as instrumented host code
 // does. Each scenario is one argument; the *.test files run one each.
 //
@@ -13,6 +14,7 @@
 #include <cuda_runtime.h>
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,20 +58,34 @@ extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_
       (volatile unsigned long long *)((char *)ctl + GP_CTL_SLOTS_OFFSET);
   __shared__ unsigned long long logical;
   __shared__ int resumed;
+  const bool relaunch = ((uintptr_t)save & GP_SAVE_RELAUNCH) != 0;
+  save = (unsigned *)((uintptr_t)save & ~(uintptr_t)GP_SAVE_RELAUNCH);
+  const unsigned long long physical = gridDim.x;
 #define SAVED(w) save[((size_t)(p * STATE_WORDS + (w)) * threads + t)]
-  for (;;) {
+  for (bool first = true;; first = false) {
     if (t == 0) {
-      unsigned long long slot = slots[p];
-      resumed = slot != 0;
-      if (slot != 0) {
-        logical = slot - 1;
+      // What to run, as a slot holds it; ~0: leave.
+      unsigned long long next = ~0ull;
+      bool take = !first;
+      if (first && relaunch) {
+        next = slots[p];
         slots[p] = 0;
-      } else if (*flag) {
-        logical = ~0ull; // blocks that start while preempted leave at once
-      } else {
-        unsigned long long b = atomicAdd((unsigned long long *)&ctl->next_block, 1ull);
-        logical = b < total ? b : ~0ull;
+        take = next == 0;
+      } else if (first) { // the first wave: logical block p, no ticket
+        unsigned long long own = (p + 1) | GP_SLOT_NOT_STARTED;
+        if (*flag)
+          slots[p] = own; // parked for the relaunch
+        else
+          next = own;
       }
+      if (take && total > physical && !*flag) {
+        unsigned long long b =
+            physical + atomicAdd((unsigned long long *)&ctl->next_block, 1ull);
+        if (b < total)
+          next = (b + 1) | GP_SLOT_NOT_STARTED;
+      }
+      resumed = next != ~0ull && !(next & GP_SLOT_NOT_STARTED);
+      logical = next == ~0ull ? ~0ull : (next & ~GP_SLOT_NOT_STARTED) - 1;
     }
     __syncthreads();
     unsigned long long lb = logical;
