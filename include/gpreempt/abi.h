@@ -111,27 +111,24 @@ struct gp_kernel_info {
 #define GP_FLAG_STRIDE 128u
 
 /* Device memory, one per launch, zeroed (cudaMemsetAsync) before the first
- * launch on the user's stream. Resumed launches reuse it. */
-/* Which physical block runs which logical block (P = the variant's
- * gridDim.x, never more than the logical blocks): in the first instance,
- * physical block p starts logical block p (the first wave takes no
- * ticket); after that, tickets: logical block P + atomicAdd(next_block, 1)
- * while below the grid size. A block that ends the grid's last logical
- * block, or any block of a grid no larger than P, takes none. */
+ * launch on the user's stream. Resumed launches reuse it.
+ *
+ * Logical blocks are handed out by ticket: a physical block takes logical
+ * block atomicAdd(next_block, 1) while below the grid size. In a grid no
+ * larger than its physical one (P = the variant's gridDim.x, never more
+ * than the logical blocks), a block that has finished a logical block takes
+ * no more tickets: none is left for it (each physical block takes one on
+ * its first trip unless its slot holds one taken before). */
 struct gp_launch_ctl {
-  uint64_t next_block;  /* tickets taken: logical blocks P, P + 1, ... */
+  uint64_t next_block;  /* ticket: next logical block to start */
   uint64_t blocks_done; /* logical blocks finished */
   uint32_t complete;    /* 1 once blocks_done == grid size: the user's
                            stream waits on this word */
   uint32_t reserved0;
   uint64_t reserved1;
   /* uint64_t slots[physical blocks]: logical block + 1 that physical block p
-   * left half-done (its threads' state is in the save area), or that it
-   * parked with GP_SLOT_NOT_STARTED set (its first-wave block, when the
-   * flag was up as the first instance began: no state, start it from its
-   * beginning), 0 if none. */
+   * left half-done (its threads' state is in the save area), 0 if none. */
 };
-#define GP_SLOT_NOT_STARTED (1ull << 63)
 #define GP_CTL_HEADER_BYTES 32u
 #define GP_CTL_SLOTS_OFFSET GP_CTL_HEADER_BYTES
 

@@ -1,7 +1,6 @@
 ; A kernel without loops still becomes preemptible at block granularity: the
-; persistent grid starts no logical block once the flag is raised (its first
-; wave parks its blocks, later ones take no ticket), so blocks that have not
-; started never run until the resume.
+; persistent grid stops taking logical blocks once the flag is raised, so
+; blocks that have not started never run until the resume.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s -o %t.ll
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
@@ -41,47 +40,31 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK:         %[[BIT:.*]] = and i64 %{{.*}}, 1
 ; CHECK-NEXT:    %gp.relaunch = icmp ne i64 %[[BIT]], 0
 ; CHECK:         %gp.phys.blocks = call i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
-; A relaunch first finds this physical block's unfinished (or parked)
-; logical block in its slot.
+; A relaunch first finds this physical block's unfinished logical block in
+; its slot; the first instance has none and does not read it.
 ; CHECK:       gp.first.leader:
-; CHECK:         br i1 %gp.relaunch{{[0-9]*}}, label %gp.first.slot, label %gp.first.wave
+; CHECK:         br i1 %gp.relaunch{{[0-9]*}}, label %gp.first.slot, label %gp.first.publish
 ; CHECK:       gp.first.slot:
 ; CHECK:         %gp.slot.value = load i64, ptr addrspace(1) %gp.slot{{[0-9]*}}
 ; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.slot{{[0-9]*}}
-; The first instance starts logical block p on physical block p, without a
-; ticket, unless the flag is up: then it parks it, not started, in its slot.
-; CHECK:       gp.first.wave:
-; CHECK:         %[[P1:.*]] = add i64 %{{.*}}, 1
-; CHECK-NEXT:    %gp.first.own = or i64 %[[P1]], -9223372036854775808
-; CHECK-NEXT:    %[[F0:.*]] = load volatile i32, ptr addrspace(1) %gp.flag.g
-; CHECK:       gp.first.park:
-; CHECK:         store i64 %gp.first.own, ptr addrspace(1) %gp.slot{{[0-9]*}}
 ; CHECK:       gp.first.publish:
-; CHECK-NEXT:    %[[PUB:.*]] = phi i64 [ %gp.slot.value, %gp.first.slot ], [ %gp.first.own, %gp.first.wave ], [ -1, %gp.first.park ]
-; CHECK-NEXT:    store i64 %[[PUB]], ptr addrspace(3) @__gp_shared_slot
+; CHECK-NEXT:    %[[PUB:.*]] = phi i64 [ %gp.slot.value, %gp.first.slot ], [ 0, %gp.first.leader ]
+; CHECK:         store i64 %[[PUB]], ptr addrspace(3) @__gp_shared_slot
 ; CHECK-NEXT:    store i64 0, ptr addrspace(3) @__gp_shared_done
+; Whether the grid is one wave is decided once, kept in shared memory.
+; CHECK:         %[[ONE:.*]] = icmp ule i64 %gp.total{{[0-9]*}}, %gp.phys.blocks64{{[0-9]*}}
+; CHECK-NEXT:    %[[ONE64:.*]] = zext i1 %[[ONE]] to i64
+; CHECK-NEXT:    store i64 %[[ONE64]], ptr addrspace(3) @__gp_shared_one_wave
 ; CHECK:       gp.first.sync:
 ; CHECK:         call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
 ; CHECK-NEXT:    %gp.slot.shared = load i64, ptr addrspace(3) @__gp_shared_slot
-; CHECK:         br i1 %{{.*}}, label %gp.exit, label %gp.next
-; A parked block starts from its beginning; a half-done one resumes.
-; CHECK:       gp.next.resume:
-; CHECK-NEXT:    %[[NS:.*]] = and i64 %gp.pending, -9223372036854775808
-; CHECK-NEXT:    %[[V:.*]] = xor i64 %gp.pending, %[[NS]]
-; CHECK-NEXT:    %[[L:.*]] = sub i64 %[[V]], 1
-; CHECK-NEXT:    %[[RES:.*]] = icmp eq i64 %[[NS]], 0
-; No tickets in a grid of one wave.
-; CHECK:       gp.next.tickets:
-; CHECK:         %[[ONE:.*]] = icmp ule i64 %gp.total{{[0-9]*}}, %gp.phys.blocks64{{[0-9]*}}
-; CHECK-NEXT:    br i1 %[[ONE]], label %gp.exit, label %gp.take
 ; Thread 0 takes a ticket unless preemption is raised; everyone reads it
-; after the barrier. Tickets count from the end of the first wave.
+; after the barrier.
 ; CHECK:       gp.take.leader:
 ; CHECK:         %[[F:.*]] = load volatile i32, ptr addrspace(1) %gp.flag.g{{[0-9]*}}
 ; CHECK:       gp.take.ticket:
 ; CHECK:         %[[T:.*]] = atomicrmw add ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i64 1 syncscope("device") monotonic
-; CHECK-NEXT:    %[[TP:.*]] = add i64 %[[T]], %gp.phys.blocks64{{[0-9]*}}
-; CHECK-NEXT:    %[[OK:.*]] = icmp ult i64 %[[TP]], %gp.total{{[0-9]*}}
+; CHECK-NEXT:    %[[OK:.*]] = icmp ult i64 %[[T]], %gp.total{{[0-9]*}}
 ; CHECK:       gp.take.sync:
 ; CHECK:         call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
 ; CHECK-NEXT:    %gp.ticket = load i64, ptr addrspace(3) @__gp_shared_ticket
@@ -106,12 +89,12 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    %[[N1:.*]] = add i64 %gp.done.n, 1
 ; CHECK-NEXT:    store i64 %[[N1]], ptr addrspace(3) @__gp_shared_done
 ; CHECK-NEXT:    br label %gp.done.next
-; After the grid's last logical block every ticket is taken: no gp.take.
+; In a grid of one wave no ticket is left after a finished block: no
+; gp.take.
 ; CHECK:       gp.done.next:
-; CHECK:         %gp.done.logical = load i64, ptr addrspace(3) @__gp_shared_logical
-; CHECK-NEXT:    %[[NEXTL:.*]] = add i64 %gp.done.logical, 1
-; CHECK-NEXT:    %[[LASTL:.*]] = icmp uge i64 %[[NEXTL]], %gp.total{{[0-9]*}}
-; CHECK-NEXT:    br i1 %[[LASTL]], label %gp.exit, label %gp.next
+; CHECK-NEXT:    %gp.one.wave = load i64, ptr addrspace(3) @__gp_shared_one_wave
+; CHECK-NEXT:    %[[W:.*]] = icmp ne i64 %gp.one.wave, 0
+; CHECK-NEXT:    br i1 %[[W]], label %gp.exit, label %gp.next
 ; CHECK:       gp.leave.slot:
 ; CHECK:         %gp.logical.shared = load i64, ptr addrspace(3) @__gp_shared_logical
 ; CHECK-NEXT:    %[[NEXT:.*]] = add i64 %gp.logical.shared, 1

@@ -1,8 +1,8 @@
 // The runtime on a real GPU, without the pass: `busy__gp` below is written by
 // hand the way gpreempt/abi.h says the pass emits a variant (persistent grid,
-// a first wave without tickets, then tickets in ctl->next_block, yield when
-// *flag != 0 with the state in the save area and logical + 1 in slots[p],
-// relaunches marked in `save`, ctl->complete after the last block), and
+// tickets in ctl->next_block, yield when *flag != 0 with the state in the
+// save area and logical + 1 in slots[p], slots read by relaunches (marked in
+// `save`) only, ctl->complete after the last block), and
 // the launches go through __gpreempt_launch_kernel as instrumented host code
 // does. Each scenario is one argument; the *.test files run one each.
 //
@@ -64,28 +64,19 @@ extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_
 #define SAVED(w) save[((size_t)(p * STATE_WORDS + (w)) * threads + t)]
   for (bool first = true;; first = false) {
     if (t == 0) {
-      // What to run, as a slot holds it; ~0: leave.
-      unsigned long long next = ~0ull;
-      bool take = !first;
-      if (first && relaunch) {
-        next = slots[p];
+      unsigned long long slot = first && relaunch ? slots[p] : 0;
+      resumed = slot != 0;
+      if (slot != 0) {
+        logical = slot - 1;
         slots[p] = 0;
-        take = next == 0;
-      } else if (first) { // the first wave: logical block p, no ticket
-        unsigned long long own = (p + 1) | GP_SLOT_NOT_STARTED;
-        if (*flag)
-          slots[p] = own; // parked for the relaunch
-        else
-          next = own;
+      } else if (!first && total <= physical) {
+        logical = ~0ull; // one wave: no ticket is left
+      } else if (*flag) {
+        logical = ~0ull; // blocks that start while preempted leave at once
+      } else {
+        unsigned long long b = atomicAdd((unsigned long long *)&ctl->next_block, 1ull);
+        logical = b < total ? b : ~0ull;
       }
-      if (take && total > physical && !*flag) {
-        unsigned long long b =
-            physical + atomicAdd((unsigned long long *)&ctl->next_block, 1ull);
-        if (b < total)
-          next = (b + 1) | GP_SLOT_NOT_STARTED;
-      }
-      resumed = next != ~0ull && !(next & GP_SLOT_NOT_STARTED);
-      logical = next == ~0ull ? ~0ull : (next & ~GP_SLOT_NOT_STARTED) - 1;
     }
     __syncthreads();
     unsigned long long lb = logical;
