@@ -1,0 +1,103 @@
+//===- Rematerialize.cpp - prologue values recomputed ------------------===//
+//
+// Values of gp.prologue used outside the body are computed again where they
+// are used, instead of staying in registers across the whole kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "Rewriter.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/IntrinsicsNVPTX.h"
+
+#define DEBUG_TYPE "gpreempt"
+
+using namespace llvm;
+
+namespace gpreempt {
+namespace rewrite {
+
+/// A special-register read that later passes keep where it is: llc would
+/// merge copies of an intrinsic read (MachineCSE) back into one value live
+/// across the whole kernel.
+static Value *readRegisterInPlace(IRBuilder<> &B, const IntrinsicInst &Read) {
+  static const struct {
+    Intrinsic::ID ID;
+    const char *Name;
+  } Registers[] = {
+      {Intrinsic::nvvm_read_ptx_sreg_tid_x, "%tid.x"},
+      {Intrinsic::nvvm_read_ptx_sreg_tid_y, "%tid.y"},
+      {Intrinsic::nvvm_read_ptx_sreg_tid_z, "%tid.z"},
+      {Intrinsic::nvvm_read_ptx_sreg_ntid_x, "%ntid.x"},
+      {Intrinsic::nvvm_read_ptx_sreg_ntid_y, "%ntid.y"},
+      {Intrinsic::nvvm_read_ptx_sreg_ntid_z, "%ntid.z"},
+      {Intrinsic::nvvm_read_ptx_sreg_ctaid_x, "%ctaid.x"},
+      {Intrinsic::nvvm_read_ptx_sreg_nctaid_x, "%nctaid.x"},
+      {Intrinsic::nvvm_read_ptx_sreg_dynamic_smem_size, "%dynamic_smem_size"},
+  };
+  for (const auto &R : Registers)
+    if (Read.getIntrinsicID() == R.ID) {
+      auto *Asm =
+          InlineAsm::get(FunctionType::get(B.getInt32Ty(), false),
+                         (Twine("mov.u32 $0, ") + R.Name + ";").str(), "=r",
+                         /*hasSideEffects=*/true);
+      return B.CreateCall(Asm, {}, Read.getName());
+    }
+  return nullptr;
+}
+
+/// The prologue's values (thread index, save-area and control addresses)
+/// are cheap to compute again from special registers and parameters (which
+/// live in the constant bank, not in registers). Used by the yield, resume
+/// and dispatch code, they would stay in registers across the whole body:
+/// about a dozen registers more than the kernel's own, which lowers
+/// occupancy. So each block outside the body computes its own copies (the
+/// block before a copy loop, for the loop's blocks); the body keeps the
+/// prologue's thread indices, as the kernel kept its own.
+void Rewriter::rematerializePrologue() {
+  auto Cheap = [](const Instruction &I) {
+    return !isa<PHINode>(I) && !isa<AllocaInst>(I) && !I.isTerminator() &&
+           !I.mayReadOrWriteMemory() && isSafeToSpeculativelyExecute(&I);
+  };
+  DenseMap<std::pair<Instruction *, BasicBlock *>, Instruction *> Copies;
+  SmallVector<Instruction *, 32> Values;
+  for (Instruction &I : *Prologue)
+    if (Cheap(I))
+      Values.push_back(&I);
+  // Users before operands: an operand's copy lands in front of its user's
+  // (each at the first insertion point of the block that needs it).
+  for (Instruction *I : reverse(Values)) {
+    SmallVector<Use *, 8> Uses;
+    for (Use &U : I->uses())
+      Uses.push_back(&U);
+    for (Use *U : Uses) {
+      auto *User = cast<Instruction>(U->getUser());
+      auto *Phi = dyn_cast<PHINode>(User);
+      BasicBlock *At = Phi ? Phi->getIncomingBlock(*U) : User->getParent();
+      if (At == Prologue || Body.contains(At) || FlagReaders.contains(At))
+        continue;
+      // Once before a copy loop, not in every iteration.
+      if (BasicBlock *Pre = CopyLoopPreheader.lookup(At))
+        At = Pre;
+      Instruction *&Copy = Copies[{I, At}];
+      if (!Copy) {
+        IRBuilder<> B(At, At->getFirstInsertionPt());
+        B.SetCurrentDebugLocation(ArtificialLoc);
+        Value *InPlace = nullptr;
+        if (auto *II = dyn_cast<IntrinsicInst>(I))
+          InPlace = readRegisterInPlace(B, *II);
+        if (InPlace) {
+          Copy = cast<Instruction>(InPlace);
+        } else {
+          Copy = I->clone();
+          Copy->setName(I->getName());
+          Copy->insertBefore(At->getFirstInsertionPt());
+        }
+      }
+      U->set(Copy);
+    }
+  }
+}
+
+} // namespace rewrite
+} // namespace gpreempt

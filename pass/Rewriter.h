@@ -1,0 +1,165 @@
+//===- Rewriter.h - the steps that build K__gp, shared by their files ----===//
+//
+// Private to the pass (ResumableKernel.h is the interface). The Rewriter
+// builds the preemptible clone of one kernel; its steps live in files of
+// their own: ResumableKernel.cpp (clone, prologue, plan, run), Dispatch.cpp
+// (the loop over logical blocks), YieldPoints.cpp (polls, votes, routes
+// back into loops), SaveRestore.cpp (state to and from the save area),
+// Rematerialize.cpp (prologue values recomputed outside the body).
+//
+//===----------------------------------------------------------------------===//
+#ifndef GPREEMPT_PASS_REWRITER_H
+#define GPREEMPT_PASS_REWRITER_H
+
+#include "ResumableKernel.h"
+#include "YieldPlan.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
+
+#include <optional>
+#include <variant>
+
+namespace gpreempt {
+namespace rewrite {
+
+constexpr unsigned GlobalAS = 1;
+constexpr unsigned SharedAS = 3;
+constexpr uint64_t NoBlock = ~uint64_t(0); // "no ticket": leave the kernel
+
+/// New code carries a line-0 location in the kernel's scope: debuggers and
+/// the verifier want one, and no source line is responsible for it.
+struct KernelBuilder : llvm::IRBuilder<> {
+  KernelBuilder(llvm::BasicBlock *BB, const llvm::DebugLoc &Loc)
+      : llvm::IRBuilder<>(BB) {
+    SetCurrentDebugLocation(Loc);
+  }
+  KernelBuilder(llvm::Instruction *Before, const llvm::DebugLoc &Loc)
+      : llvm::IRBuilder<>(Before) {
+    SetCurrentDebugLocation(Loc);
+  }
+};
+
+class Rewriter {
+public:
+  Rewriter(llvm::Function &Kernel, const RewriteOptions &Options)
+      : Orig(Kernel), M(*Kernel.getParent()), Ctx(Kernel.getContext()),
+        DL(M.getDataLayout()), Options(Options) {}
+
+  std::variant<ResumableKernel, Refusal> run();
+
+private:
+  // Steps, in the order run() calls them.
+  void cloneWithExtraParams();
+  void buildPrologue();
+  void replaceSpecialRegisters();
+  bool hoistRecomputable();
+  std::optional<Refusal> plan();
+  void collectSharedMemory();
+  void placeSaveArea();
+  void buildDispatch();
+  void redirectReturns();
+  void insertYieldPoint(LoopYield &LY, llvm::BasicBlock *Latch);
+  void voteAtBarrier(LoopYield &LY);
+  void buildRoutes();
+  void repairSSA();
+  void rematerializePrologue();
+
+  // Helpers.
+  KernelBuilder at(llvm::BasicBlock *BB) {
+    return KernelBuilder(BB, ArtificialLoc);
+  }
+  llvm::Value *readRegister(llvm::IRBuilder<> &B, llvm::Intrinsic::ID ID,
+                            const llvm::Twine &Name = "") {
+    return B.CreateCall(llvm::Intrinsic::getOrInsertDeclaration(&M, ID), {},
+                        Name);
+  }
+  llvm::Value *wordAddress(llvm::IRBuilder<> &B, unsigned Word);
+  void storeValue(llvm::IRBuilder<> &B, llvm::Value *V, unsigned FirstWord);
+  llvm::Value *loadValue(llvm::IRBuilder<> &B, llvm::Type *Ty,
+                         unsigned FirstWord, const llvm::Twine &Name);
+  void copyAllocas(llvm::IRBuilder<> &B, bool ToSaveArea);
+  void copySharedMemory(llvm::IRBuilder<> &B, bool ToSaveArea);
+  void emitCountedLoop(
+      llvm::IRBuilder<> &B, llvm::Value *Start, llvm::Value *End,
+      llvm::Value *Step, const llvm::Twine &Name,
+      llvm::function_ref<void(llvm::IRBuilder<> &, llvm::Value *)> Body);
+  void copyAlloca(llvm::IRBuilder<> &B, llvm::AllocaInst *AI,
+                  unsigned FirstWord, bool ToSaveArea);
+  llvm::BasicBlock *newBlock(const llvm::Twine &Name,
+                             llvm::BasicBlock *Before = nullptr);
+  llvm::GlobalVariable *sharedWord(llvm::StringRef Name);
+  void addRouteCases(llvm::SwitchInst *SW, llvm::Value *Key, LoopYield &Child);
+  llvm::BasicBlock *buildRestoreBlock(LoopYield &LY);
+  void setRouteIncoming(LoopYield &LY, llvm::BasicBlock *From, bool ForTarget,
+                        llvm::Value *Key);
+
+  llvm::Function &Orig;
+  llvm::Module &M;
+  llvm::LLVMContext &Ctx;
+  const llvm::DataLayout &DL;
+  const RewriteOptions &Options;
+
+  llvm::Function *G = nullptr;
+  llvm::ValueToValueMapTy VMap; // K -> K__gp
+  llvm::Argument *CtlArg = nullptr, *FlagArg = nullptr, *SaveArg = nullptr;
+  llvm::Argument *GridArg[3] = {};
+  llvm::SmallVector<llvm::AllocaInst *, 4> Allocas;
+  llvm::SmallPtrSet<llvm::BasicBlock *, 32> Body;
+  YieldPlan Plan;
+  llvm::SmallVector<llvm::GlobalVariable *, 4>
+      SharedVars; // saved by collective yields
+  llvm::DenseMap<const llvm::GlobalVariable *, unsigned> SharedFirstWord;
+  unsigned SharedWords = 0;
+  // extern __shared__: every such array starts at the launch's dynamic
+  // shared memory, so one of them stands for all.
+  llvm::GlobalVariable *DynamicShared = nullptr;
+  llvm::Value *DynamicWords = nullptr; // i64, the launch's dynamic shared words
+  llvm::Value *SharedSave = nullptr;   // this block's shared-memory save region
+
+  llvm::BasicBlock *Prologue = nullptr, *BlockStart = nullptr,
+                   *BodyEntry = nullptr;
+  llvm::BasicBlock *ResumeDispatch = nullptr, *BlockTail = nullptr;
+  llvm::BasicBlock *Trap = nullptr;
+  llvm::SwitchInst *ResumeSwitch = nullptr;
+  llvm::PHINode *Logical = nullptr, *Resuming = nullptr, *MyYield = nullptr;
+  llvm::PHINode *Pending = nullptr; // slot value still to resume, in gp.next
+  llvm::Value *ResumePoint = nullptr;
+  llvm::Value *LogicalIdx[3] = {};
+  llvm::Value *ThreadIdx[3] = {}, *BlockDim[3] = {};
+  llvm::Value *IsLeader = nullptr, *SaveBase = nullptr, *Stride = nullptr;
+  llvm::Value *IsRelaunch = nullptr, *PhysBlocks64 = nullptr;
+  llvm::Value *Flag = nullptr, *Ctl = nullptr, *Slot = nullptr,
+              *Total = nullptr;
+  llvm::Value *SaveArea = nullptr, *PhysBlock64 = nullptr, *Threads64 = nullptr;
+  llvm::Value *Thread64 = nullptr;
+  llvm::DebugLoc ArtificialLoc;
+
+  llvm::DenseMap<LoopYield *, llvm::PHINode *>
+      PollCounter; // loops with an interval > 1
+  llvm::DenseMap<LoopYield *, llvm::Value *>
+      FusedVote; // loops voting at a barrier
+  // Blocks inside the kernel's loops that read the flag: the flag's address
+  // stays in a register there rather than being recomputed every time.
+  llvm::SmallPtrSet<llvm::BasicBlock *, 8> FlagReaders;
+  // emitCountedLoop's blocks -> the block before the loop.
+  llvm::DenseMap<llvm::BasicBlock *, llvm::BasicBlock *> CopyLoopPreheader;
+  llvm::DenseMap<LoopYield *, llvm::PHINode *>
+      RouteKey; // loops with children only
+  llvm::DenseMap<LoopYield *, llvm::SwitchInst *> RouteSwitch;
+  llvm::MapVector<
+      llvm::Instruction *,
+      llvm::SmallVector<std::pair<llvm::BasicBlock *, llvm::Value *>, 2>>
+      Restored;
+};
+
+} // namespace rewrite
+} // namespace gpreempt
+
+#endif // GPREEMPT_PASS_REWRITER_H

@@ -1,0 +1,277 @@
+//===- YieldPoints.cpp - polls, votes, routes into loops ---------------===//
+//
+// Each planned back-edge polls the flag (or the block votes), saves and
+// leaves; a resumed thread is routed through the headers of its enclosing
+// loops back to the loop it left, so that every loop keeps one entry.
+//
+//===----------------------------------------------------------------------===//
+#include "Rewriter.h"
+#include "gpreempt/abi.h"
+
+#include "llvm/IR/IntrinsicsNVPTX.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+
+#define DEBUG_TYPE "gpreempt"
+
+using namespace llvm;
+
+namespace gpreempt {
+namespace rewrite {
+
+/// The back-edge Latch -> LY.Header becomes
+///     <header>.gp.poll   count back-edges; every PollInterval-th one:
+///     <header>.gp.check  flag raised (a block-wide vote in block-collective
+///                        kernels)? -> <header>.gp.yield
+///     <header>.gp.back   -> header
+/// With an interval of 1 there is no count: gp.poll checks the flag and
+/// branches to the header itself.
+void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
+  BasicBlock *Header = LY.Header;
+  BasicBlock *Poll = SplitBlockPredecessors(Header, {Latch}, ".gp.poll");
+  BasicBlock *Save = newBlock(Header->getName() + ".gp.yield", BlockTail);
+  MDNode *Unlikely = MDBuilder(Ctx).createUnlikelyBranchWeights();
+
+  // Back: the block whose edge enters the header, where the header's phis
+  // take their back-edge values; Check: where the flag is read.
+  BasicBlock *Back = Poll, *Check = Poll, *Continue = Header;
+  Value *Fused = FusedVote.lookup(&LY); // voteAtBarrier ran: just branch
+  if (LY.PollInterval > 1 && !Fused) {
+    Back = SplitBlock(Poll, Poll->getTerminator());
+    Back->setName(Header->getName() + ".gp.back");
+    Continue = Back;
+    // One counter per loop, 0 on every entry (ordinary, restore, route):
+    // the interval bounds the back-edges between checks within one run of
+    // the loop; an enclosing loop checks between runs.
+    PHINode *&Count = PollCounter[&LY];
+    Type *I32 = Type::getInt32Ty(Ctx);
+    if (!Count) {
+      Count = PHINode::Create(I32, 4, Header->getName() + ".gp.count",
+                              Header->begin());
+      for (BasicBlock *Pred : predecessors(Header))
+        if (Pred != Back)
+          Count->addIncoming(ConstantInt::get(I32, 0), Pred);
+    }
+    Instruction *Br = Poll->getTerminator();
+    IRBuilder<> B(Br);
+    B.SetCurrentDebugLocation(Br->getDebugLoc());
+    Value *Next =
+        B.CreateAdd(Count, B.getInt32(1), Header->getName() + ".gp.count.next");
+    Value *Due =
+        B.CreateICmpEQ(B.CreateAnd(Next, B.getInt32(LY.PollInterval - 1)),
+                       B.getInt32(0), "gp.check.due");
+    Check = newBlock(Header->getName() + ".gp.check", Back);
+    B.CreateCondBr(Due, Check, Back, Unlikely);
+    Br->eraseFromParent();
+    // A second latch of the loop: its edge came over from the header.
+    if (Count->getBasicBlockIndex(Back) >= 0)
+      Count->setIncomingValueForBlock(Back, Next);
+    else
+      Count->addIncoming(Next, Back);
+    BranchInst::Create(Back, Check)
+        ->setDebugLoc(Back->getTerminator()->getDebugLoc());
+  }
+
+  FlagReaders.insert(Check);
+  Instruction *Br = Check->getTerminator();
+  IRBuilder<> B(Br);
+  B.SetCurrentDebugLocation(Br->getDebugLoc());
+  Value *Raised = Fused;
+  if (!Raised) {
+    Raised = B.CreateICmpNE(
+        B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+        B.getInt32(0), "gp.preempted");
+    // Block-collective: every thread of the block is at this back-edge (the
+    // loop is uniform), and all of them must leave or stay together.
+    if (Options.BlockCollective)
+      Raised = B.CreateCall(Intrinsic::getOrInsertDeclaration(
+                                &M, Intrinsic::nvvm_barrier_cta_red_or_all),
+                            {B.getInt32(0), Raised}, "gp.block.preempted");
+  }
+  B.CreateCondBr(Raised, Save, Continue, Unlikely);
+  Br->eraseFromParent();
+
+  KernelBuilder S(Save, ArtificialLoc);
+  S.CreateAlignedStore(S.getInt32(LY.Id), SaveBase, Align(4));
+  for (PHINode *Phi : LY.CarriedPhis)
+    storeValue(S, Phi->getIncomingValueForBlock(Back), LY.FirstWord[Phi]);
+  for (Instruction *V : LY.LiveIns)
+    storeValue(S, V, LY.FirstWord[V]);
+  copyAllocas(S, /*ToSaveArea=*/true);
+  copySharedMemory(S, /*ToSaveArea=*/true);
+  S.CreateBr(BlockTail);
+  MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
+}
+
+/// LY's own __syncthreads becomes its yield vote, before the back-edges
+/// get their polls (which then only branch on it): barrier.red.or of "the
+/// flag is raised" has the barrier's effect and gives every thread the
+/// block's decision. With an interval, a counter (0 on every entry) picks
+/// the iterations that vote, in a block of their own with the flag's read
+/// and barrier.red.or; the others keep the kernel's plain barrier (a
+/// jacobi2d was 20-30% slower on the H100 with a flag read and a
+/// reduction barrier in every iteration)
+/// and vote no. Without one, every iteration votes, with the flag read at
+/// the top of the iteration, off the way to the barrier.
+void Rewriter::voteAtBarrier(LoopYield &LY) {
+  CallInst *Old = LY.VoteBarrier;
+  Type *I32 = Type::getInt32Ty(Ctx);
+  Intrinsic::ID RedOr =
+      Old->getIntrinsicID() == Intrinsic::nvvm_barrier_cta_sync_aligned_all
+          ? Intrinsic::nvvm_barrier_cta_red_or_aligned_all
+          : Intrinsic::nvvm_barrier_cta_red_or_all;
+  Value *Raised = nullptr;
+  if (LY.PollInterval == 1) {
+    IRBuilder<> Top(LY.Header, LY.Header->getFirstInsertionPt());
+    Top.SetCurrentDebugLocation(Old->getDebugLoc());
+    Raised = Top.CreateICmpNE(
+        Top.CreateLoad(I32, Flag, /*isVolatile=*/true, "gp.flag"),
+        Top.getInt32(0), "gp.preempted");
+  } else {
+    // At: ... count, due? -> Vote: read the flag, barrier.red.or
+    //                     else Sync: the kernel's own barrier
+    // Rest: the vote's result (no on Sync's path), the kernel's code on.
+    BasicBlock *At = Old->getParent();
+    BasicBlock *Sync = SplitBlock(At, Old);
+    BasicBlock *Rest = SplitBlock(Sync, Old->getNextNode());
+    Sync->setName(At->getName() + ".gp.sync");
+    Rest->setName(At->getName() + ".gp.on");
+    BasicBlock *Vote = newBlock(At->getName() + ".gp.vote", Rest);
+    Body.insert(Sync);
+    Body.insert(Rest); // the kernel's own code continues there
+    FlagReaders.insert(Vote);
+    for (BasicBlock *&Latch : LY.Latches)
+      if (Latch == At) // its back-edge moved along
+        Latch = Rest;
+    PHINode *Count = PHINode::Create(I32, 4, LY.Header->getName() + ".gp.count",
+                                     LY.Header->begin());
+    PollCounter[&LY] = Count;
+    IRBuilder<> B(At->getTerminator());
+    B.SetCurrentDebugLocation(Old->getDebugLoc());
+    Value *Next = B.CreateAdd(Count, B.getInt32(1),
+                              LY.Header->getName() + ".gp.count.next");
+    for (BasicBlock *Pred : predecessors(LY.Header))
+      Count->addIncoming(
+          is_contained(LY.Latches, Pred) ? Next : ConstantInt::get(I32, 0),
+          Pred);
+    Value *Due =
+        B.CreateICmpEQ(B.CreateAnd(Next, B.getInt32(LY.PollInterval - 1)),
+                       B.getInt32(0), "gp.vote.due");
+    Instruction *Br = At->getTerminator();
+    BranchInst::Create(Vote, Sync, Due, Br->getIterator())
+        ->setMetadata(LLVMContext::MD_prof,
+                      MDBuilder(Ctx).createUnlikelyBranchWeights());
+    Br->eraseFromParent();
+    IRBuilder<> V(Vote);
+    V.SetCurrentDebugLocation(Old->getDebugLoc());
+    Value *Mine =
+        V.CreateICmpNE(V.CreateLoad(I32, Flag, /*isVolatile=*/true, "gp.flag"),
+                       V.getInt32(0), "gp.preempted");
+    Value *Red = V.CreateCall(Intrinsic::getOrInsertDeclaration(&M, RedOr),
+                              {Old->getArgOperand(0), Mine}, "gp.block.voted");
+    V.CreateBr(Rest);
+    IRBuilder<> J(Rest, Rest->begin());
+    PHINode *P = J.CreatePHI(J.getInt1Ty(), 2, "gp.block.preempted");
+    P->addIncoming(J.getFalse(), Sync);
+    P->addIncoming(Red, Vote);
+    FusedVote[&LY] = P;
+    return; // Old stays, in Sync
+  }
+  IRBuilder<> B(Old);
+  FusedVote[&LY] =
+      B.CreateCall(Intrinsic::getOrInsertDeclaration(&M, RedOr),
+                   {Old->getArgOperand(0), Raised}, "gp.block.preempted");
+  Old->eraseFromParent(); // LY.VoteBarrier now only says "fused"
+}
+
+/// The block that resumes a thread in loop LY: reloads what the yield saved
+/// and enters LY's header, where the header phis take the saved values.
+BasicBlock *Rewriter::buildRestoreBlock(LoopYield &LY) {
+  BasicBlock *E = newBlock(LY.Header->getName() + ".gp.restore", LY.Header);
+  KernelBuilder B(E, ArtificialLoc);
+  for (PHINode *Phi : LY.CarriedPhis)
+    Phi->addIncoming(loadValue(B, Phi->getType(), LY.FirstWord[Phi],
+                               Phi->getName() + ".gp.restored"),
+                     E);
+  for (Instruction *V : LY.LiveIns)
+    Restored[V].push_back({E, loadValue(B, V->getType(), LY.FirstWord[V],
+                                        V->getName() + ".gp.restored")});
+  B.CreateBr(LY.Header);
+  setRouteIncoming(LY, E, /*ForTarget=*/true, nullptr);
+  return E;
+}
+
+/// A new route edge From -> LY.Header: header phis that have no value on it
+/// yet get poison (a route to a deeper loop restores what it needs there),
+/// and the route key says whether to go deeper (Key) or stop here (0).
+void Rewriter::setRouteIncoming(LoopYield &LY, BasicBlock *From, bool ForTarget,
+                                Value *Key) {
+  PHINode *Count = PollCounter.lookup(&LY);
+  for (PHINode &Phi : LY.Header->phis()) {
+    if (&Phi == RouteKey.lookup(&LY) || Phi.getBasicBlockIndex(From) >= 0)
+      continue;
+    Phi.addIncoming(&Phi == Count ? ConstantInt::get(Phi.getType(), 0)
+                                  : PoisonValue::get(Phi.getType()),
+                    From);
+  }
+  if (PHINode *K = RouteKey.lookup(&LY))
+    K->addIncoming(ForTarget ? ConstantInt::get(K->getType(), 0) : Key, From);
+}
+
+static void collectDescendants(LoopYield &LY,
+                               SmallVectorImpl<LoopYield *> &Out) {
+  for (LoopYield *C : LY.Children) {
+    Out.push_back(C);
+    collectDescendants(*C, Out);
+  }
+}
+
+void Rewriter::addRouteCases(SwitchInst *SW, Value *Key, LoopYield &Child) {
+  auto *KeyTy = cast<IntegerType>(SW->getCondition()->getType());
+  SW->addCase(ConstantInt::get(KeyTy, Child.Id), buildRestoreBlock(Child));
+  SmallVector<LoopYield *, 4> Deeper;
+  collectDescendants(Child, Deeper);
+  if (Deeper.empty())
+    return;
+  BasicBlock *Into =
+      newBlock(Child.Header->getName() + ".gp.route.into", Child.Header);
+  BranchInst::Create(Child.Header, Into);
+  setRouteIncoming(Child, Into, /*ForTarget=*/false, Key);
+  for (LoopYield *D : Deeper)
+    SW->addCase(ConstantInt::get(KeyTy, D->Id), Into);
+}
+
+/// Headers of loops with inner loops get a route check: a phi that is 0 on
+/// every ordinary edge, and the target loop's id on the edge a resume takes.
+void Rewriter::buildRoutes() {
+  Type *I32 = Type::getInt32Ty(Ctx);
+  for (LoopYield &LY : Plan.Loops) {
+    if (LY.Children.empty())
+      continue;
+    BasicBlock *H = LY.Header;
+    BasicBlock *Rest =
+        H->splitBasicBlock(H->getFirstNonPHIIt(), H->getName() + ".gp.body");
+    PHINode *Key =
+        PHINode::Create(I32, 4, H->getName() + ".gp.route.key", H->begin());
+    for (BasicBlock *Pred : predecessors(H)) // one entry per edge
+      Key->addIncoming(ConstantInt::get(I32, 0), Pred);
+    BasicBlock *Route = newBlock(H->getName() + ".gp.route", Rest);
+    Instruction *Br = H->getTerminator();
+    KernelBuilder B(Br, ArtificialLoc);
+    B.CreateCondBr(B.CreateICmpNE(Key, B.getInt32(0)), Route, Rest,
+                   MDBuilder(Ctx).createUnlikelyBranchWeights());
+    Br->eraseFromParent();
+    KernelBuilder R(Route, ArtificialLoc);
+    RouteSwitch[&LY] = R.CreateSwitch(Key, Trap);
+    RouteKey[&LY] = Key;
+  }
+  for (LoopYield &LY : Plan.Loops) {
+    if (!LY.Parent)
+      addRouteCases(ResumeSwitch, ResumePoint, LY);
+    for (LoopYield *C : LY.Children)
+      addRouteCases(RouteSwitch[&LY], RouteKey[&LY], *C);
+  }
+}
+
+} // namespace rewrite
+} // namespace gpreempt
