@@ -38,7 +38,6 @@ void Rewriter::buildDispatch() {
   BasicBlock *FirstSync = newBlock("gp.first.sync", BlockStart);
   BasicBlock *NextBlock = newBlock("gp.next", BlockStart);
   BasicBlock *FirstResume = newBlock("gp.next.resume", BlockStart);
-
   BasicBlock *Take = newBlock("gp.take", BlockStart);
   BasicBlock *TakeLead = newBlock("gp.take.leader", BlockStart);
   BasicBlock *TakeTicket = newBlock("gp.take.ticket", BlockStart);
