@@ -157,6 +157,9 @@ static void calibrate(LcContext &lc, uint32_t *iters) {
  * the last: the GPU time the request's kernels take). */
 struct RequestTiming {
   double latency_us, copy_in_us, kernels_us;
+  /* Host time inside gp_preempt and gp_resume_after (0 where the situation
+   * makes no such call): a tail there is the runtime's, not the GPU's. */
+  double preempt_call_us = 0, resume_call_us = 0;
   bool wrong;
 };
 
@@ -174,25 +177,34 @@ static RequestTiming serve_request(LcContext &lc, Situation sit) {
   const bool preempts = sit == Situation::PreemptAtLaunch ||
                         sit == Situation::PreemptAtArrival;
   const double t_arrival = now_us();
-  if (sit == Situation::PreemptAtArrival)
+  RequestTiming t;
+  double t_call = now_us();
+  if (sit == Situation::PreemptAtArrival) {
     CHECK_GP(gp_preempt(0));
+    t.preempt_call_us = now_us() - t_call;
+  }
   CHECK_CUDA(cudaEventRecord(lc.ev_start, lc.stream));
   CHECK_CUDA(cudaMemcpyAsync(lc.d_buf[0], lc.h_in[lc.current], bytes,
                              cudaMemcpyHostToDevice, lc.stream));
   CHECK_CUDA(cudaEventRecord(lc.ev_copied, lc.stream));
   CHECK_CUDA(cudaEventSynchronize(lc.ev_copied)); /* the input has landed */
-  if (sit == Situation::PreemptAtLaunch)
+  if (sit == Situation::PreemptAtLaunch) {
+    t_call = now_us();
     CHECK_GP(gp_preempt(0));
+    t.preempt_call_us = now_us() - t_call;
+  }
   CHECK_CUDA(cudaEventRecord(lc.ev_launch, lc.stream));
   for (int k = 0; k < kLcKernels; ++k)
     lc.launch_kernel(k, lc.iters[k]);
   CHECK_CUDA(cudaEventRecord(lc.ev_kernels, lc.stream));
-  if (preempts)
+  if (preempts) {
+    t_call = now_us();
     CHECK_GP(gp_resume_after(0, (struct CUstream_st *)lc.stream));
+    t.resume_call_us = now_us() - t_call;
+  }
   CHECK_CUDA(cudaMemcpyAsync(lc.h_out, lc.d_buf[kLcKernels], bytes,
                              cudaMemcpyDeviceToHost, lc.stream));
   CHECK_CUDA(cudaStreamSynchronize(lc.stream));
-  RequestTiming t;
   t.latency_us = now_us() - t_arrival;
   float copy_ms = 0, kernels_ms = 0;
   CHECK_CUDA(cudaEventElapsedTime(&copy_ms, lc.ev_start, lc.ev_copied));
@@ -216,6 +228,7 @@ struct ClientConfig {
 
 struct ClientResult {
   std::vector<double> latency_us, copy_in_us, kernels_us;
+  std::vector<double> preempt_call_us, resume_call_us;
   unsigned wrong = 0;
   unsigned late = 0; /* periodic arrivals that found the previous one busy */
   bool bounded = false; /* stopped by max_seconds */
@@ -244,6 +257,8 @@ static void run_client(LcContext *lc, ClientConfig cfg, ClientResult *out) {
     out->latency_us.push_back(t.latency_us);
     out->copy_in_us.push_back(t.copy_in_us);
     out->kernels_us.push_back(t.kernels_us);
+    out->preempt_call_us.push_back(t.preempt_call_us);
+    out->resume_call_us.push_back(t.resume_call_us);
     if (t.wrong && out->wrong++ < 3)
       printf("LC request %u: wrong result\n", r);
     if (cfg.period_us > 0)
@@ -352,6 +367,8 @@ static Json client_json(const ClientResult &r) {
   j.summary("latency_us", summarize(r.latency_us));
   j.summary("copy_in_us", summarize(r.copy_in_us));
   j.summary("kernels_us", summarize(r.kernels_us));
+  j.summary("preempt_call_us", summarize(r.preempt_call_us));
+  j.summary("resume_call_us", summarize(r.resume_call_us));
   return j;
 }
 

@@ -287,6 +287,10 @@ def markdown(results):
         problem = _lc_problem(s)
         if problem:
             notes.append(problem)
+        if s.get("preempt_call_max_us"):
+            notes.append("host time in gp_preempt p99 %s / max %s us, in gp_resume_after p99 %s / "
+                         "max %s us (worst round)" % (_fmt(s.get("preempt_call_p99_us")), _fmt(s.get("preempt_call_max_us")),
+                                        _fmt(s.get("resume_call_p99_us")), _fmt(s.get("resume_call_max_us"))))
         rounds = ", ".join(_fmt(v) for v in s.get("p99_rounds_us") or [])
         rows.append([s["situation"], _fmt(s.get("requests")), _fmt(s.get("p50_us")), _fmt(s.get("p90_us")),
                      _fmt(s.get("p99_us")), _fmt(s.get("max_us")), rounds or "-", vs,
