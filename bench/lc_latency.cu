@@ -42,6 +42,7 @@
  */
 #include "bench_util.h"
 
+#include <algorithm>
 #include <deque>
 
 /* ------------------------------------------------------------------------ */
@@ -80,7 +81,7 @@ struct LcContext {
   uint32_t *h_in[kLcInputs], *h_out; /* pinned */
   std::vector<uint32_t> want[kLcInputs];
   uint32_t *d_buf[kLcKernels + 1]; /* input, then each kernel's output */
-  cudaEvent_t ev_start, ev_copied, ev_launch, ev_kernels;
+  cudaEvent_t ev_start, ev_copied, ev_launch, ev_kernels, ev_end;
   uint32_t iters[kLcKernels];
   int current = 0; /* the input of the request being served */
 
@@ -98,6 +99,7 @@ struct LcContext {
     CHECK_CUDA(cudaEventCreate(&ev_copied));
     CHECK_CUDA(cudaEventCreate(&ev_launch));
     CHECK_CUDA(cudaEventCreate(&ev_kernels));
+    CHECK_CUDA(cudaEventCreate(&ev_end));
   }
   /* Sets each kernel's length and what the CPU expects of every input. */
   void set_iters(const uint32_t *it) {
@@ -154,12 +156,22 @@ static void calibrate(LcContext &lc, uint32_t *iters) {
 
 /* Host clock from arrival to result; CUDA events for the copy-in and for
  * the kernels (from the point of their launch in the stream to the end of
- * the last: the GPU time the request's kernels take). */
+ * the last: the GPU time the request's kernels take). A slow request is
+ * split into phases, host and GPU, so that its tail can be placed: in a
+ * gpreempt call, in a CUDA call that blocked, or on the GPU. */
 struct RequestTiming {
   double latency_us, copy_in_us, kernels_us;
   /* Host time inside gp_preempt and gp_resume_after (0 where the situation
    * makes no such call): a tail there is the runtime's, not the GPU's. */
   double preempt_call_us = 0, resume_call_us = 0;
+  /* Host: from arrival (after any gp_preempt) until the input has landed;
+   * the LC launch calls (events and kernels); from after gp_resume_after
+   * until the result is on the host. */
+  double copy_wait_us = 0, launch_calls_us = 0, finish_us = 0;
+  /* GPU: the copy-out (after the kernels), and the whole request's span in
+   * its stream (copy-in start to copy-out end). latency - span is what the
+   * GPU did not account for: host calls and the wait to get started. */
+  double copy_out_us = 0, gpu_span_us = 0;
   bool wrong;
 };
 
@@ -178,39 +190,51 @@ static RequestTiming serve_request(LcContext &lc, Situation sit) {
                         sit == Situation::PreemptAtArrival;
   const double t_arrival = now_us();
   RequestTiming t;
-  double t_call = now_us();
+  double t_call = t_arrival;
   if (sit == Situation::PreemptAtArrival) {
     CHECK_GP(gp_preempt(0));
     t.preempt_call_us = now_us() - t_call;
   }
+  t_call = now_us();
   CHECK_CUDA(cudaEventRecord(lc.ev_start, lc.stream));
   CHECK_CUDA(cudaMemcpyAsync(lc.d_buf[0], lc.h_in[lc.current], bytes,
                              cudaMemcpyHostToDevice, lc.stream));
   CHECK_CUDA(cudaEventRecord(lc.ev_copied, lc.stream));
   CHECK_CUDA(cudaEventSynchronize(lc.ev_copied)); /* the input has landed */
+  t.copy_wait_us = now_us() - t_call;
   if (sit == Situation::PreemptAtLaunch) {
     t_call = now_us();
     CHECK_GP(gp_preempt(0));
     t.preempt_call_us = now_us() - t_call;
   }
+  t_call = now_us();
   CHECK_CUDA(cudaEventRecord(lc.ev_launch, lc.stream));
   for (int k = 0; k < kLcKernels; ++k)
     lc.launch_kernel(k, lc.iters[k]);
   CHECK_CUDA(cudaEventRecord(lc.ev_kernels, lc.stream));
+  t.launch_calls_us = now_us() - t_call;
   if (preempts) {
     t_call = now_us();
     CHECK_GP(gp_resume_after(0, (struct CUstream_st *)lc.stream));
     t.resume_call_us = now_us() - t_call;
   }
+  t_call = now_us();
   CHECK_CUDA(cudaMemcpyAsync(lc.h_out, lc.d_buf[kLcKernels], bytes,
                              cudaMemcpyDeviceToHost, lc.stream));
+  CHECK_CUDA(cudaEventRecord(lc.ev_end, lc.stream));
   CHECK_CUDA(cudaStreamSynchronize(lc.stream));
-  t.latency_us = now_us() - t_arrival;
-  float copy_ms = 0, kernels_ms = 0;
-  CHECK_CUDA(cudaEventElapsedTime(&copy_ms, lc.ev_start, lc.ev_copied));
-  CHECK_CUDA(cudaEventElapsedTime(&kernels_ms, lc.ev_launch, lc.ev_kernels));
-  t.copy_in_us = copy_ms * 1e3;
-  t.kernels_us = kernels_ms * 1e3;
+  const double t_done = now_us();
+  t.finish_us = t_done - t_call;
+  t.latency_us = t_done - t_arrival;
+  auto elapsed_us = [](cudaEvent_t a, cudaEvent_t b) {
+    float ms = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, a, b));
+    return ms * 1e3;
+  };
+  t.copy_in_us = elapsed_us(lc.ev_start, lc.ev_copied);
+  t.kernels_us = elapsed_us(lc.ev_launch, lc.ev_kernels);
+  t.copy_out_us = elapsed_us(lc.ev_kernels, lc.ev_end);
+  t.gpu_span_us = elapsed_us(lc.ev_start, lc.ev_end);
   t.wrong = memcmp(lc.h_out, lc.want[lc.current].data(),
                    kLcElems * sizeof(uint32_t)) != 0;
   return t;
@@ -229,6 +253,7 @@ struct ClientConfig {
 struct ClientResult {
   std::vector<double> latency_us, copy_in_us, kernels_us;
   std::vector<double> preempt_call_us, resume_call_us;
+  std::vector<RequestTiming> requests; /* every request, in order */
   unsigned wrong = 0;
   unsigned late = 0; /* periodic arrivals that found the previous one busy */
   bool bounded = false; /* stopped by max_seconds */
@@ -259,6 +284,7 @@ static void run_client(LcContext *lc, ClientConfig cfg, ClientResult *out) {
     out->kernels_us.push_back(t.kernels_us);
     out->preempt_call_us.push_back(t.preempt_call_us);
     out->resume_call_us.push_back(t.resume_call_us);
+    out->requests.push_back(t);
     if (t.wrong && out->wrong++ < 3)
       printf("LC request %u: wrong result\n", r);
     if (cfg.period_us > 0)
@@ -359,6 +385,21 @@ static ClientResult run_with_be(LcContext &lc, Feeder *feeder,
   return res;
 }
 
+/* The slowest requests, phase by phase (with their index: tails that come
+ * in runs of consecutive requests point at a state, not at one event). */
+static constexpr size_t kSlowestShown = 12;
+
+static Json timing_json(size_t index, const RequestTiming &t) {
+  Json j;
+  j.integer("index", index).num("latency_us", t.latency_us);
+  j.num("preempt_call_us", t.preempt_call_us).num("copy_wait_us", t.copy_wait_us);
+  j.num("launch_calls_us", t.launch_calls_us).num("resume_call_us", t.resume_call_us);
+  j.num("finish_us", t.finish_us).num("copy_in_us", t.copy_in_us);
+  j.num("kernels_us", t.kernels_us).num("copy_out_us", t.copy_out_us);
+  j.num("gpu_span_us", t.gpu_span_us);
+  return j;
+}
+
 static Json client_json(const ClientResult &r) {
   Json j;
   j.integer("requests", r.latency_us.size()).boolean("bounded", r.bounded);
@@ -369,6 +410,19 @@ static Json client_json(const ClientResult &r) {
   j.summary("kernels_us", summarize(r.kernels_us));
   j.summary("preempt_call_us", summarize(r.preempt_call_us));
   j.summary("resume_call_us", summarize(r.resume_call_us));
+  std::vector<size_t> order(r.requests.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return r.requests[a].latency_us > r.requests[b].latency_us;
+  });
+  std::vector<Json> slowest;
+  for (size_t i = 0; i < order.size() && i < kSlowestShown; ++i)
+    slowest.push_back(timing_json(order[i], r.requests[order[i]]));
+  j.array("slowest", slowest);
+  if (!order.empty())
+    j.object("median_request", timing_json(order[order.size() / 2],
+                                           r.requests[order[order.size() / 2]]));
   return j;
 }
 

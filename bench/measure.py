@@ -236,6 +236,7 @@ def watchdog(timeout):
 
 TIME_RE = re.compile(r"^kernel_time_us median (\S+) min (\S+) max (\S+) repeats (\d+)\s*$", re.M)
 DRAIN_RE = re.compile(r"^gpreempt: drain_us p50 (\d+) p99 (\d+) max (\d+) \(n=(\d+)\)", re.M)
+RAISE_RE = re.compile(r"^gpreempt: raise_us p50 (\d+) p99 (\d+) max (\d+) \(n=(\d+)\)", re.M)
 PREEMPTIONS_RE = re.compile(r"^gpreempt: preemptions (\d+)", re.M)
 LAUNCHES_RE = re.compile(r"^gpreempt: launches preemptible (\d+) unpreempted (\d+)", re.M)
 REFUSED_RE = re.compile(r"^gpreempt: refused (\S+) (\d+)", re.M)
@@ -269,6 +270,9 @@ def parse_runtime_stats(output):
         if m:
             s.setdefault("preemptions", int(m.group(1)))
             s.update(p50_us=int(m.group(2)), p99_us=int(m.group(3)), samples=int(m.group(4)))
+    m = RAISE_RE.search(output)
+    if m and int(m.group(4)):
+        s.update(raise_p50_us=int(m.group(1)), raise_p99_us=int(m.group(2)))
     refused = {k: int(v) for k, v in REFUSED_RE.findall(output)}
     if refused:
         s["refused"] = refused
@@ -443,6 +447,9 @@ def lc_summary(situation, run, data):
         "resume_call_max_us": client.get("resume_call_us", {}).get("max"),
         "wrong_requests": client.get("wrong_requests"),
         "samples_us": data.get("samples_us") or [],
+        # Phase by phase: the slowest requests and the median one.
+        "slowest": client.get("slowest") or [],
+        "median_request": client.get("median_request"),
     })
     be = data.get("be")
     if be:
@@ -473,6 +480,11 @@ def add_round(row, later):
     for key in ("be_check", "be_setup"):
         if later.get(key) not in (None, "ok") and row.get(key) in (None, "ok"):
             row[key] = later[key]
+    # The slowest requests' phases: the round with the worst p99.
+    if (later.get("p99_us") or 0) > max(v or 0 for v in row["p99_rounds_us"][:-1]):
+        row["slowest"] = later.get("slowest") or []
+        row["median_request"] = later.get("median_request")
+        row["slowest_round"] = len(row["p99_rounds_us"])
     # The host time in gpreempt's calls: the worst round, where a tail shows.
     for key in ("preempt_call_p99_us", "preempt_call_max_us", "resume_call_p99_us",
                 "resume_call_max_us"):

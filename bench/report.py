@@ -189,6 +189,39 @@ def _tail(text):
     return " ".join((text or "").split())[-160:]
 
 
+# A request's phases (lc_latency.cu, RequestTiming): host calls, then GPU spans.
+LC_PHASES = [("preempt_call_us", "gp_preempt"), ("copy_wait_us", "copy-in wait"),
+             ("launch_calls_us", "launch calls"), ("resume_call_us", "gp_resume_after"),
+             ("finish_us", "copy-out wait"), ("copy_in_us", "GPU copy-in"),
+             ("kernels_us", "GPU kernels"), ("copy_out_us", "GPU copy-out"),
+             ("gpu_span_us", "GPU span")]
+
+
+def _lc_phases(situations):
+    """Where the slowest requests' time went, beside the median request."""
+    rows = []
+    for s in situations:
+        slow, med = s.get("slowest") or [], s.get("median_request")
+        if not slow or not med:
+            continue
+        worst = slow[:max(1, len(slow) // 2)]
+        mean = {k: statistics.mean(r.get(k) or 0 for r in worst) for k, _ in LC_PHASES}
+        mean["latency_us"] = statistics.mean(r.get("latency_us") or 0 for r in worst)
+        label = "%s, round %s" % (s["situation"], s.get("slowest_round", 1))
+        rows.append([label + ": median request", _fmt(med.get("latency_us"))] +
+                    [_fmt(med.get(k)) for k, _ in LC_PHASES] + ["-"])
+        rows.append([label + ": slowest %d (mean)" % len(worst), _fmt(mean["latency_us"])] +
+                    [_fmt(mean[k]) for k, _ in LC_PHASES] +
+                    [", ".join(str(r.get("index")) for r in slow)])
+    if not rows:
+        return []
+    return ["", "Where the time of the slowest requests went (the round with the worst p99; "
+            "host phases, then GPU spans from CUDA events; 'latency - GPU span' is time the GPU "
+            "did not see: host calls and the wait before the copy-in started):", ""] + \
+        _table(["requests", "latency us"] + [name + " us" for _, name in LC_PHASES] +
+               ["slowest requests' indices"], rows)
+
+
 def markdown(results):
     dev = results.get("device", {})
     build = results.get("build", {})
@@ -255,9 +288,14 @@ def markdown(results):
         if r.get("samples") is not None and r["samples"] < 100:
             notes.append("few samples: p99 is rough")
         rows.append([r["program"], _fmt(r.get("preemptions")), _fmt(r.get("samples")),
-                     _fmt(r.get("p50_us")), _fmt(p99), _fmt(r.get("max_us")), verdict, "; ".join(notes)])
-    lines += _table(["program", "preemptions", "samples", "p50 us", "p99 us", "max us", "p99 <= 15 us",
-                     "note"], rows)
+                     _fmt(r.get("p50_us")), _fmt(p99), _fmt(r.get("max_us")),
+                     "%s / %s" % (_fmt(r.get("raise_p50_us")), _fmt(r.get("raise_p99_us"))),
+                     verdict, "; ".join(notes)])
+    lines += _table(["program", "preemptions", "samples", "p50 us", "p99 us", "max us",
+                     "raise seen p50 / p99 us", "p99 <= 15 us", "note"], rows)
+    lines += ["", "'Raise seen': from `gp_preempt()` until `gp_wait_drained()` first saw the flag's "
+              "raise complete on the GPU (an upper bound: it looks between its checks). The rest "
+              "of a drain is the kernels' way out."]
 
     lc = results.get("lc_latency", {})
     shape = lc.get("request") or {}
@@ -300,6 +338,7 @@ def markdown(results):
                      "p99 vs alone (median of rounds)", "LC kernels p50 us", "preemptions", "BE check",
                      "note"], rows)
     lines += ["", "![LC latency](lc_latency.png)"]
+    lines += _lc_phases(lc.get("situations", []))
 
     tp = results.get("be_throughput", {})
     lines += ["", "## 4. BE throughput kept", "",

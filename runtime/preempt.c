@@ -411,12 +411,22 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
   pthread_mutex_lock(&d->lock);
   uint64_t before_seq = d->next_seq; /* launched before this call */
   pthread_mutex_unlock(&d->lock);
+  uint64_t landed_ns = 0, landed_raise = 0; /* when the raise was seen */
   for (;;) {
     pthread_mutex_lock(&d->lock);
     bool done = first_busy(d, before_seq) == NULL;
     uint64_t now = gp__now_ns(); /* the drain ends here, not after reaping */
     unsigned depth = d->depth;
     uint64_t raised = d->raised_ns;
+    if (depth > 0 && landed_raise != raised && !d->raise_untracked) {
+      cudaError_t q = cudaEventQuery(d->ev_raise);
+      if (q == cudaSuccess) {
+        landed_ns = now;
+        landed_raise = raised;
+      } else if (q != cudaErrorNotReady) {
+        (void)cudaGetLastError();
+      }
+    }
     if (done)
       gp__rec_reap(d, SIZE_MAX);
     pthread_mutex_unlock(&d->lock);
@@ -425,6 +435,8 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
       uint64_t us = depth > 0 && now > raised ? (now - raised) / 1000 : 0;
       if (depth > 0)
         gp__stats_drain(us);
+      if (depth > 0 && landed_raise == raised && landed_ns > raised)
+        gp__stats_raise_landed((landed_ns - raised) / 1000);
       if (drain_us != NULL)
         *drain_us = us;
       gp__relaxed_end(relaxed, mode);

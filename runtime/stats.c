@@ -23,13 +23,19 @@ static atomic_uint_least64_t unpreempted[GP__WHY_COUNT];
 static atomic_uint_least64_t refused[GP_REFUSAL_COUNT + 1]; /* last: unknown */
 static atomic_uint_least64_t preemptions, resumes, relaunches;
 
-/* Drain samples: a ring of the latest GP__DRAIN_WINDOW, plus the all-time
- * count and maximum. Percentiles sort a copy, so reading them never blocks
- * a writer for long. Static storage: gp_get_stats must not fail on malloc. */
-static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t drain_ring[GP__DRAIN_WINDOW];
-static uint32_t drain_sorted[GP__DRAIN_WINDOW];
-static uint64_t drain_count, drain_max;
+/* Latency samples (drains; raises seen landed): a ring of the latest
+ * GP__DRAIN_WINDOW each, plus the all-time count and maximum. Percentiles
+ * sort a copy, so reading them never blocks a writer for long. Static
+ * storage: gp_get_stats must not fail on malloc. */
+struct sample_ring {
+  pthread_mutex_t lock;
+  uint32_t ring[GP__DRAIN_WINDOW];
+  uint64_t count, max;
+};
+static struct sample_ring drains = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct sample_ring raises = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static pthread_mutex_t sorted_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t sorted[GP__DRAIN_WINDOW]; /* guarded by sorted_lock */
 
 #define BUMP(counter) atomic_fetch_add_explicit(&(counter), 1, memory_order_relaxed)
 #define READ(counter) atomic_load_explicit(&(counter), memory_order_relaxed)
@@ -66,15 +72,18 @@ void gp__stats_preemption(void) { BUMP(preemptions); }
 void gp__stats_resume(void) { BUMP(resumes); }
 void gp__stats_relaunch(void) { BUMP(relaunches); }
 
-void gp__stats_drain(uint64_t drain_us) {
-  uint32_t sample = drain_us > UINT32_MAX ? UINT32_MAX : (uint32_t)drain_us;
-  pthread_mutex_lock(&drain_lock);
-  drain_ring[drain_count % GP__DRAIN_WINDOW] = sample;
-  drain_count++;
-  if (drain_us > drain_max)
-    drain_max = drain_us;
-  pthread_mutex_unlock(&drain_lock);
+static void add_sample(struct sample_ring *r, uint64_t us) {
+  uint32_t sample = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+  pthread_mutex_lock(&r->lock);
+  r->ring[r->count % GP__DRAIN_WINDOW] = sample;
+  r->count++;
+  if (us > r->max)
+    r->max = us;
+  pthread_mutex_unlock(&r->lock);
 }
+
+void gp__stats_drain(uint64_t drain_us) { add_sample(&drains, drain_us); }
+void gp__stats_raise_landed(uint64_t raise_us) { add_sample(&raises, raise_us); }
 
 static int compare_u32(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -90,17 +99,31 @@ static uint64_t percentile(const uint32_t *sorted, size_t n, unsigned percent) {
   return sorted[rank - 1];
 }
 
+struct percentiles {
+  uint64_t count, p50, p99, max;
+};
+
+static struct percentiles summarize(struct sample_ring *r) {
+  pthread_mutex_lock(&sorted_lock);
+  pthread_mutex_lock(&r->lock);
+  size_t n = r->count < GP__DRAIN_WINDOW ? (size_t)r->count
+                                         : (size_t)GP__DRAIN_WINDOW;
+  memcpy(sorted, r->ring, n * sizeof r->ring[0]);
+  struct percentiles p = {.count = r->count, .max = r->max};
+  pthread_mutex_unlock(&r->lock);
+  qsort(sorted, n, sizeof sorted[0], compare_u32);
+  p.p50 = percentile(sorted, n, 50);
+  p.p99 = percentile(sorted, n, 99);
+  pthread_mutex_unlock(&sorted_lock);
+  return p;
+}
+
 static void drain_summary(gp_stats *out) {
-  pthread_mutex_lock(&drain_lock);
-  size_t n = drain_count < GP__DRAIN_WINDOW ? (size_t)drain_count
-                                            : (size_t)GP__DRAIN_WINDOW;
-  memcpy(drain_sorted, drain_ring, n * sizeof drain_ring[0]);
-  qsort(drain_sorted, n, sizeof drain_sorted[0], compare_u32);
-  out->drain_samples = drain_count;
-  out->drain_p50_us = percentile(drain_sorted, n, 50);
-  out->drain_p99_us = percentile(drain_sorted, n, 99);
-  out->drain_max_us = drain_max;
-  pthread_mutex_unlock(&drain_lock);
+  struct percentiles p = summarize(&drains);
+  out->drain_samples = p.count;
+  out->drain_p50_us = p.p50;
+  out->drain_p99_us = p.p99;
+  out->drain_max_us = p.max;
 }
 
 gp_status gp_get_stats(gp_stats *out) {
@@ -178,4 +201,8 @@ void gp__stats_print_summary(void) {
   fprintf(stderr, "gpreempt: drain_us p50 %" PRIu64 " p99 %" PRIu64
                   " max %" PRIu64 " (n=%" PRIu64 ")\n",
           s.drain_p50_us, s.drain_p99_us, s.drain_max_us, s.drain_samples);
+  struct percentiles r = summarize(&raises);
+  fprintf(stderr, "gpreempt: raise_us p50 %" PRIu64 " p99 %" PRIu64
+                  " max %" PRIu64 " (n=%" PRIu64 ")\n",
+          r.p50, r.p99, r.max, r.count);
 }

@@ -35,6 +35,11 @@ void gp__stats_relaunch(void);
 /* One gp_wait_drained() success; the last GP__DRAIN_WINDOW are kept. */
 void gp__stats_drain(uint64_t drain_us);
 #define GP__DRAIN_WINDOW 65536u
+/* How long after gp_preempt() gp_wait_drained() first saw the raise landed
+ * on the GPU (an upper bound: it looks between its checks). Splits a slow
+ * drain into the signal's way to the GPU and the kernels' way out; only in
+ * the GPREEMPT_STATS summary. */
+void gp__stats_raise_landed(uint64_t raise_us);
 
 /* atexit handler for GPREEMPT_STATS=1: the summary on stderr. */
 void gp__stats_print_summary(void);
