@@ -26,7 +26,10 @@
  *   preempt-at-launch   gp_preempt() just before the first LC kernel,
  *                       gp_resume_after(lc_stream) after the last;
  *   preempt-at-arrival  gp_preempt() when the request arrives, before the
- *                       copy-in (GPreempt's hint), gp_resume_after as above.
+ *                       copy-in (GPreempt's hint), gp_resume_after as above;
+ *                       with --hint-after-copy, just after the copy-in is
+ *                       enqueued, so that gp_preempt's driver call (~10 us
+ *                       of host time) overlaps the copy.
  * --throughput instead measures BE throughput: a fixed amount of BE work
  * alone (before and after), then with an LC request (preempting at
  * arrival) every --period-us, and the LC kernels' GPU time alone.
@@ -184,23 +187,31 @@ static void prepare_request(LcContext &lc, uint32_t id) {
 
 /* Serves one request that arrives now; returns its timing and whether its
  * result matched the CPU. */
-static RequestTiming serve_request(LcContext &lc, Situation sit) {
+static RequestTiming serve_request(LcContext &lc, Situation sit,
+                                   bool hint_after_copy = false) {
   const size_t bytes = kLcElems * sizeof(uint32_t);
   const bool preempts = sit == Situation::PreemptAtLaunch ||
                         sit == Situation::PreemptAtArrival;
   const double t_arrival = now_us();
   RequestTiming t;
   double t_call = t_arrival;
-  if (sit == Situation::PreemptAtArrival) {
+  auto hint = [&] {
+    t_call = now_us();
     CHECK_GP(gp_preempt(0));
     t.preempt_call_us = now_us() - t_call;
-  }
+  };
+  if (sit == Situation::PreemptAtArrival && !hint_after_copy)
+    hint();
   t_call = now_us();
+  const double t_copy = t_call;
   CHECK_CUDA(cudaEventRecord(lc.ev_start, lc.stream));
   CHECK_CUDA(cudaMemcpyAsync(lc.d_buf[0], lc.h_in[lc.current], bytes,
                              cudaMemcpyHostToDevice, lc.stream));
   CHECK_CUDA(cudaEventRecord(lc.ev_copied, lc.stream));
+  if (sit == Situation::PreemptAtArrival && hint_after_copy)
+    hint(); /* its driver call overlaps the copy */
   CHECK_CUDA(cudaEventSynchronize(lc.ev_copied)); /* the input has landed */
+  t_call = t_copy;
   t.copy_wait_us = now_us() - t_call;
   if (sit == Situation::PreemptAtLaunch) {
     t_call = now_us();
@@ -247,6 +258,8 @@ struct ClientConfig {
   double gap_lo_us = 200, gap_hi_us = 1000; /* after each result */
   double period_us = 0; /* > 0: arrivals on a fixed period instead */
   const std::atomic<bool> *stop = nullptr; /* e.g. the BE work is done */
+  /* preempt-at-arrival: enqueue the copy-in first, then gp_preempt(). */
+  bool hint_after_copy = false;
   uint64_t seed = 1;
 };
 
@@ -278,7 +291,7 @@ static void run_client(LcContext *lc, ClientConfig cfg, ClientResult *out) {
     if (cfg.period_us > 0 && now_us() > arrival)
       ++out->late;
     sleep_us(arrival - now_us());
-    RequestTiming t = serve_request(*lc, cfg.situation);
+    RequestTiming t = serve_request(*lc, cfg.situation, cfg.hint_after_copy);
     out->latency_us.push_back(t.latency_us);
     out->copy_in_us.push_back(t.copy_in_us);
     out->kernels_us.push_back(t.kernels_us);
@@ -439,6 +452,7 @@ struct Options {
   double be_seconds = 1.5;
   uint32_t lc_iters[kLcKernels] = {0, 0, 0};
   unsigned timeout_s = 300;
+  bool hint_after_copy = false;
 };
 
 static void usage(const char *argv0) {
@@ -447,7 +461,7 @@ static void usage(const char *argv0) {
           "preempt-at-arrival [--requests N] [--max-seconds S] [--gap-us LO "
           "HI]\n"
           "       %s --throughput [--periods-us P1,P2,...] [--be-seconds S]\n"
-          "common: [--lc-iters I1,I2,I3] [--timeout S]\n",
+          "common: [--lc-iters I1,I2,I3] [--hint-after-copy] [--timeout S]\n",
           argv0, argv0);
   die_now(2);
 }
@@ -515,6 +529,8 @@ static Options parse_options(int argc, char **argv) {
       for (int k = 0; k < kLcKernels; ++k)
         o.lc_iters[k] = n[k];
       ++i;
+    } else if (!strcmp(a, "--hint-after-copy")) {
+      o.hint_after_copy = true;
     } else if (!strcmp(a, "--timeout") && v) {
       o.timeout_s = (unsigned)parse_u64_arg(v, a);
       ++i;
@@ -599,9 +615,11 @@ int main(int argc, char **argv) {
     cfg.gap_lo_us = opt.gap_lo_us;
     cfg.gap_hi_us = opt.gap_hi_us;
     cfg.seed = 0x5EED0000u + (uint64_t)opt.situation;
+    cfg.hint_after_copy = opt.hint_after_copy;
     Feeder feeder(be, gemm_stream, stream_stream);
     ClientResult r = run_with_be(lc, with_be ? &feeder : nullptr, cfg);
     out.str("mode", "latency").str("situation", situation_name(opt.situation));
+    out.boolean("hint_after_copy", opt.hint_after_copy);
     out.integer("requested", opt.requests).num("max_seconds", opt.max_seconds);
     out.num("gap_lo_us", opt.gap_lo_us).num("gap_hi_us", opt.gap_hi_us);
     out.object("client", client_json(r));
@@ -649,6 +667,7 @@ int main(int argc, char **argv) {
       std::atomic<bool> be_done{false};
       ClientConfig cfg;
       cfg.situation = Situation::PreemptAtArrival;
+      cfg.hint_after_copy = opt.hint_after_copy;
       cfg.max_requests = UINT32_MAX;
       cfg.max_seconds = 1e9;
       cfg.period_us = period_us;

@@ -42,7 +42,7 @@
  *
  * From the first time it sets up a device, gpreempt runs one thread of its
  * own: it relaunches kernels that were still leaving the GPU when
- * gp_resume() returned.
+ * gp_resume() returned, and the kernels that gp_resume_after() resumes.
  *
  * All functions are thread-safe and may be called from any host thread.
  * Nothing here prints, except GPREEMPT_STATS=1 at exit and GPREEMPT_LOG=1
@@ -112,7 +112,10 @@ gp_status gp_resume(int device);
 /* Like gp_resume(), but the kernels resume on the GPU only once the work
  * enqueued so far on `lc_stream` has finished: "resume when my
  * latency-critical work is done", without waiting for it on the host.
- * `lc_stream` must belong to `device` and not be capturing. Returns as
+ * `lc_stream` must belong to `device` and not be capturing. It only
+ * enqueues the flag's clear; gpreempt's thread makes the relaunches, which
+ * wait for that clear (a relaunch that fails is logged, GPREEMPT_LOG=1, as
+ * for gp_resume() a relaunch that its thread makes). Returns as
  * gp_resume(), or GP_ERROR_INVALID_STREAM. */
 gp_status gp_resume_after(int device, struct CUstream_st *lc_stream);
 

@@ -259,6 +259,7 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
     return GP_ERROR_OUT_OF_MEMORY;
   }
 
+  pthread_mutex_init(&d->signal_lock, NULL);
   pthread_mutex_init(&d->lock, NULL);
   pthread_mutex_init(&d->pool.lock, NULL);
   GP__LOG("device %d: ready (%d SMs)", ordinal, d->sm_count);

@@ -3,8 +3,8 @@
  * One flag word in device memory, polled by every preemptible kernel of the
  * device; a signal stream that raises and lowers it; the streams relaunches
  * run on; the list of launches that may still need a relaunch; the buffer
- * and event pools. Everything that changes after initialization is guarded
- * by `lock`. Every stream and event that gp_preempt/gp_resume use exists
+ * and event pools. What changes after initialization is guarded by `lock`,
+ * except the flag's state (signal_lock). Every stream and event that gp_preempt/gp_resume use exists
  * from initialization on or was taken by a launch (see resume_streams.h).
  */
 #ifndef GP_RUNTIME_DEVICE_H
@@ -49,17 +49,30 @@ struct gp__device {
   cudaEvent_t ev_clear;   /* recorded right after the latest clear */
   cudaEvent_t ev_lc;      /* gp_resume_after: end of the LC work so far */
 
+  /* Taken before `lock` where both are needed. gp_preempt() takes only this
+   * one: raising must not wait for whoever holds `lock` (a launch reaping
+   * records, a gp_wait_drained() querying them: measured, the raise's wait
+   * for `lock` reached 300 us at p99 in launch-heavy programs). */
+  pthread_mutex_t signal_lock;
+  /* Written under signal_lock (and, in gp_resume, lock too); atomic so that
+   * the launch path and gp_wait_drained can read them under `lock` alone.
+   * Such a reader may see a raise that happens meanwhile, or not: each use
+   * says why either is fine. */
+  atomic_uint depth;          /* nesting of gp_preempt() */
+  atomic_uint_least64_t raised_ns; /* when the raising gp_preempt() ran */
+  atomic_bool raise_untracked; /* ev_raise failed to record for the last raise */
+
   pthread_mutex_t lock;
   /* Guarded by lock. */
-  unsigned depth;          /* nesting of gp_preempt() */
-  uint64_t raised_ns;      /* when the gp_preempt() that raised the flag ran */
-  bool raise_untracked;    /* ev_raise failed to record for the last raise */
   bool clear_pending;      /* ev_clear may not have run yet on the GPU */
   uint64_t resume_gen;     /* counts flag clears */
   struct gp__launch_rec *head, *tail; /* launches, in launch order */
   uint64_t next_seq;       /* seq of the next record appended */
   atomic_size_t n_active;  /* length of that list (read without the lock) */
   atomic_size_t n_owed;    /* records with a relaunch owed (resumer.h);
+                              changed under lock, read without it */
+  atomic_bool walk_owed;   /* gp_resume_after left the look at every
+                              unfinished launch to the resumer thread;
                               changed under lock, read without it */
   struct gp__resume_streams resume; /* streams made at init; `next` is
                                        guarded by lock */

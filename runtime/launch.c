@@ -221,7 +221,7 @@ enum rec_fate {
 static void append(struct gp__device *d, struct gp__launch_rec *rec,
                    uint64_t gen_at_start) {
   gp__rec_append(d, rec);
-  if (d->resume_gen != gen_at_start && d->depth == 0)
+  if (d->resume_gen != gen_at_start && atomic_load(&d->depth) == 0)
     (void)gp__relaunch(d, rec); /* logged; the launch itself happened */
   size_t active = atomic_load_explicit(&d->n_active, memory_order_relaxed);
   gp__rec_reap(d, active > GP__REAP_ALL_ABOVE ? active : GP__REAP_PER_LAUNCH);
@@ -244,7 +244,7 @@ static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
   pthread_mutex_lock(&d->lock);
   uint64_t gen = d->resume_gen;
   bool after_clear = false;
-  if (d->depth == 0 && d->clear_pending) {
+  if (atomic_load(&d->depth) == 0 && d->clear_pending) {
     cudaError_t q = cudaEventQuery(d->ev_clear);
     if (q == cudaSuccess) {
       d->clear_pending = false;

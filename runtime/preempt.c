@@ -72,6 +72,8 @@ static bool exposed(struct gp__device *d, struct gp__launch_rec *rec) {
   return true;
 }
 
+static gp_status relaunch_unfinished(struct gp__device *d);
+
 gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec) {
   if (gp__rec_done(rec)) {
     gp__rec_set_owed(d, rec, false);
@@ -140,14 +142,23 @@ bool gp__relaunch_owed(struct gp__device *d) {
   pthread_mutex_lock(&d->lock);
   /* Preempted again: the relaunch would yield at once. The gp_resume() that
    * ends this preemption looks at every unfinished launch again. */
-  bool look_again = d->depth == 0 &&
-      atomic_load_explicit(&d->n_owed, memory_order_relaxed) > 0;
+  /* A gp_preempt() that raises meanwhile makes these relaunches yield at
+   * once; its gp_resume() looks at them again. */
+  bool preempted = atomic_load(&d->depth) != 0;
+  bool walk = atomic_exchange(&d->walk_owed, false) && !preempted;
+  bool look_again = !preempted &&
+      (walk || atomic_load_explicit(&d->n_owed, memory_order_relaxed) > 0);
   if (look_again) {
     bool pushed;
     if (gp__device_enter(d, &pushed) == GP_SUCCESS) {
-      for (struct gp__launch_rec *rec = d->head; rec != NULL; rec = rec->next)
-        if (rec->owed)
-          (void)gp__relaunch(d, rec); /* logged; the others still go */
+      if (walk) {
+        (void)relaunch_unfinished(d); /* logged */
+      } else {
+        for (struct gp__launch_rec *rec = d->head; rec != NULL;
+             rec = rec->next)
+          if (rec->owed)
+            (void)gp__relaunch(d, rec); /* logged; the others still go */
+      }
       gp__device_leave(pushed);
     }
     look_again = atomic_load_explicit(&d->n_owed, memory_order_relaxed) > 0;
@@ -169,8 +180,9 @@ gp_status gp_preempt(int device) {
    * must not invalidate a graph another thread is capturing. */
   enum cudaStreamCaptureMode mode;
   bool relaxed = gp__relaxed_begin(&mode);
-  pthread_mutex_lock(&d->lock);
-  if (d->depth == 0) {
+  pthread_mutex_lock(&d->signal_lock);
+  if (atomic_load(&d->depth) == 0) {
+    uint64_t locked = gp__now_ns();
     bool pushed;
     st = gp__device_enter(d, &pushed);
     if (st == GP_SUCCESS) {
@@ -178,23 +190,24 @@ gp_status gp_preempt(int device) {
       if (r != CUDA_SUCCESS) {
         st = gp__cuda_failure((int)r);
       } else {
-        d->raise_untracked = cudaEventRecord(d->ev_raise, d->signal) !=
-                             cudaSuccess;
-        if (d->raise_untracked)
+        bool untracked = cudaEventRecord(d->ev_raise, d->signal) != cudaSuccess;
+        if (untracked)
           (void)cudaGetLastError(); /* costs relaunches, not correctness */
+        atomic_store(&d->raise_untracked, untracked);
       }
       gp__device_leave(pushed);
     }
     if (st != GP_SUCCESS) {
-      pthread_mutex_unlock(&d->lock);
+      pthread_mutex_unlock(&d->signal_lock);
       gp__relaxed_end(relaxed, mode);
       return st;
     }
-    d->raised_ns = called;
+    atomic_store(&d->raised_ns, called);
     gp__stats_preemption();
+    gp__stats_raise_call(locked - called, gp__now_ns() - locked);
   }
-  d->depth++;
-  pthread_mutex_unlock(&d->lock);
+  atomic_fetch_add(&d->depth, 1);
+  pthread_mutex_unlock(&d->signal_lock);
   gp__relaxed_end(relaxed, mode);
   return GP_SUCCESS;
 }
@@ -264,19 +277,22 @@ static gp_status resume(int device, cudaStream_t lc, bool after_lc) {
 
   enum cudaStreamCaptureMode mode;
   bool relaxed = gp__relaxed_begin(&mode); /* as in gp_preempt */
+  pthread_mutex_lock(&d->signal_lock);
   pthread_mutex_lock(&d->lock);
   st = resume_locked(d, lc, after_lc);
   pthread_mutex_unlock(&d->lock);
+  pthread_mutex_unlock(&d->signal_lock);
   gp__relaxed_end(relaxed, mode);
   return st;
 }
 
 static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
                                bool after_lc) {
-  if (d->depth == 0)
+  unsigned depth = atomic_load(&d->depth);
+  if (depth == 0)
     return GP_ERROR_NOT_PREEMPTED;
-  if (d->depth > 1) {
-    d->depth--;
+  if (depth > 1) {
+    atomic_store(&d->depth, depth - 1);
     return GP_SUCCESS;
   }
   bool pushed;
@@ -284,43 +300,62 @@ static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
   if (st == GP_SUCCESS) {
     st = lower_flag(d, lc, after_lc);
     if (st == GP_SUCCESS) {
-      d->depth = 0;
+      atomic_store(&d->depth, 0);
       d->clear_pending = true;
       d->resume_gen++;
       gp__stats_resume();
-      /* Before the records are looked at: if the raise has landed now, any
-       * launch found unfinished below starts its next part with it up. */
-      cudaError_t q = cudaEventQuery(d->ev_raise);
-      if (q != cudaSuccess && q != cudaErrorNotReady)
-        (void)cudaGetLastError();
-      bool raise_landed = q == cudaSuccess && !d->raise_untracked;
-      /* A failed relaunch does not stop the others. Launches of a stream
-       * with two unfinished ones before them are skipped unqueried. */
-      struct gp__stream_set unfinished;
-      gp__stream_set_init(&unfinished);
-      for (struct gp__launch_rec *rec = d->head; rec != NULL; rec = rec->next) {
-        if (raise_landed) {
-          int before = gp__stream_set_unfinished(&unfinished, rec);
-          bool skip = before < 0 ? !exposed(d, rec) : before >= 2;
-          if (skip || gp__rec_done(rec)) {
-            if (!rec->done)
-              gp__stream_set_add(&unfinished, rec);
-            continue;
-          }
-          gp__stream_set_add(&unfinished, rec);
-        }
-        gp_status one = gp__relaunch(d, rec);
-        if (one != GP_SUCCESS && st == GP_SUCCESS)
-          st = one;
-      }
-      gp__rec_reap(d, SIZE_MAX);
-      /* Also for relaunches owed before: the resumer stops looking while the
-       * device is preempted. */
-      if (atomic_load_explicit(&d->n_owed, memory_order_relaxed) > 0)
+      if (after_lc) {
+        /* The relaunches wait for the clear, which waits for the LC work:
+         * making them later costs nothing, making them here costs the LC
+         * thread tens of microseconds of CUDA calls (measured: 60 us
+         * median on an H100 host). The resumer thread makes them. */
+        atomic_store(&d->walk_owed, true);
         gp__resumer_wake();
+      } else {
+        st = relaunch_unfinished(d);
+      }
     }
     gp__device_leave(pushed);
   }
+  return st;
+}
+
+static gp_status relaunch_unfinished(struct gp__device *d) {
+  gp_status st = GP_SUCCESS;
+  /* Before the records are looked at: if the raise has landed now, any
+   * launch found unfinished below starts its next part with it up. (A
+   * raise made since the clear, which the resumer's look may meet, can
+   * only have landed if the cleared one did: one stream carries both.) */
+  cudaError_t q = cudaEventQuery(d->ev_raise);
+  if (q != cudaSuccess && q != cudaErrorNotReady)
+    (void)cudaGetLastError();
+  bool raise_landed = q == cudaSuccess && !atomic_load(&d->raise_untracked);
+  /* A failed relaunch does not stop the others. Launches of a stream with
+   * two unfinished ones before them are skipped unqueried: unfinished
+   * launches only leave a stream's front, so one that yielded is still
+   * among its first two. */
+  struct gp__stream_set unfinished;
+  gp__stream_set_init(&unfinished);
+  for (struct gp__launch_rec *rec = d->head; rec != NULL; rec = rec->next) {
+    if (raise_landed) {
+      int before = gp__stream_set_unfinished(&unfinished, rec);
+      bool skip = before < 0 ? !exposed(d, rec) : before >= 2;
+      if (skip || gp__rec_done(rec)) {
+        if (!rec->done)
+          gp__stream_set_add(&unfinished, rec);
+        continue;
+      }
+      gp__stream_set_add(&unfinished, rec);
+    }
+    gp_status one = gp__relaunch(d, rec);
+    if (one != GP_SUCCESS && st == GP_SUCCESS)
+      st = one;
+  }
+  gp__rec_reap(d, SIZE_MAX);
+  /* Also for relaunches owed before: the resumer stops looking while the
+   * device is preempted. */
+  if (atomic_load_explicit(&d->n_owed, memory_order_relaxed) > 0)
+    gp__resumer_wake();
   return st;
 }
 
@@ -416,9 +451,12 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
     pthread_mutex_lock(&d->lock);
     bool done = first_busy(d, before_seq) == NULL;
     uint64_t now = gp__now_ns(); /* the drain ends here, not after reaping */
-    unsigned depth = d->depth;
-    uint64_t raised = d->raised_ns;
-    if (depth > 0 && landed_raise != raised && !d->raise_untracked) {
+    /* A raise or clear by another thread meanwhile: the sample is of one or
+     * the other, never wrong about the launches. */
+    unsigned depth = atomic_load(&d->depth);
+    uint64_t raised = atomic_load(&d->raised_ns);
+    if (depth > 0 && landed_raise != raised &&
+        !atomic_load(&d->raise_untracked)) {
       cudaError_t q = cudaEventQuery(d->ev_raise);
       if (q == cudaSuccess) {
         landed_ns = now;

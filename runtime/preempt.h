@@ -16,9 +16,10 @@ struct gp__launch_rec;
  * device's context current. */
 gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec);
 
-/* The resumer thread's look at `d`: unless it is preempted, make the owed
- * relaunches whose instance has left. True if some are still owed and the
- * device is not preempted (look again later). Takes d->lock. */
+/* The resumer thread's look at `d`: unless it is preempted, make the
+ * relaunches a gp_resume_after() left to it, and the owed relaunches whose
+ * instance has left. True if some are still owed and the device is not
+ * preempted (look again later). Takes d->lock. */
 bool gp__relaunch_owed(struct gp__device *d);
 
 #endif /* GP_RUNTIME_PREEMPT_H */

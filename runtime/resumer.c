@@ -1,6 +1,7 @@
 /* resumer.c - the thread that makes owed relaunches (see resumer.h).
  *
- * It sleeps until gp__resumer_wake(). Then, while some relaunch is owed on a
+ * It sleeps until gp__resumer_wake(). Then it makes the relaunches that a
+ * gp_resume_after() left to it, and, while some relaunch is owed on a
  * device that is not preempted, it looks again after a pause that starts
  * short (an instance that was draining at the gp_resume() leaves within
  * tens of microseconds) and doubles up to GP__RESUMER_MAX_PAUSE_NS (a launch
@@ -44,7 +45,8 @@ static bool relaunch_owed_everywhere(void) {
   for (int dev = 0; dev < count && dev < GP__MAX_DEVICES; dev++) {
     struct gp__device *d;
     if (gp__device_peek(dev, &d) != GP_SUCCESS || d == NULL ||
-        atomic_load_explicit(&d->n_owed, memory_order_relaxed) == 0)
+        (atomic_load_explicit(&d->n_owed, memory_order_relaxed) == 0 &&
+         !atomic_load(&d->walk_owed)))
       continue;
     left |= gp__relaunch_owed(d);
   }

@@ -1,5 +1,9 @@
 /* resumer.h - the thread that makes relaunches gp_resume() could not make yet.
  *
+ * gp_resume_after() leaves all its relaunches to it: they wait for the
+ * latency-critical work anyway, and the CUDA calls would cost that work's
+ * host thread tens of microseconds.
+ *
  * gp_resume() relaunches a launch only once its previous instance has left
  * the GPU, so that the relaunch waits for nothing on the shared resume
  * streams (resume_streams.h). A launch whose previous instance is still

@@ -34,6 +34,8 @@ struct sample_ring {
 };
 static struct sample_ring drains = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct sample_ring raises = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct sample_ring raise_waits = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct sample_ring raise_calls = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static pthread_mutex_t sorted_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t sorted[GP__DRAIN_WINDOW]; /* guarded by sorted_lock */
 
@@ -84,6 +86,10 @@ static void add_sample(struct sample_ring *r, uint64_t us) {
 
 void gp__stats_drain(uint64_t drain_us) { add_sample(&drains, drain_us); }
 void gp__stats_raise_landed(uint64_t raise_us) { add_sample(&raises, raise_us); }
+void gp__stats_raise_call(uint64_t lock_wait_ns, uint64_t driver_ns) {
+  add_sample(&raise_waits, lock_wait_ns / 1000);
+  add_sample(&raise_calls, driver_ns / 1000);
+}
 
 static int compare_u32(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -165,6 +171,13 @@ gp_status gp_get_stats(gp_stats *out) {
   return GP_SUCCESS;
 }
 
+static void print_samples(const char *what, struct sample_ring *ring) {
+  struct percentiles r = summarize(ring);
+  fprintf(stderr, "gpreempt: %s p50 %" PRIu64 " p99 %" PRIu64 " max %" PRIu64
+                  " (n=%" PRIu64 ")\n",
+          what, r.p50, r.p99, r.max, r.count);
+}
+
 void gp__stats_print_summary(void) {
   gp_stats s;
   (void)gp_get_stats(&s);
@@ -201,8 +214,7 @@ void gp__stats_print_summary(void) {
   fprintf(stderr, "gpreempt: drain_us p50 %" PRIu64 " p99 %" PRIu64
                   " max %" PRIu64 " (n=%" PRIu64 ")\n",
           s.drain_p50_us, s.drain_p99_us, s.drain_max_us, s.drain_samples);
-  struct percentiles r = summarize(&raises);
-  fprintf(stderr, "gpreempt: raise_us p50 %" PRIu64 " p99 %" PRIu64
-                  " max %" PRIu64 " (n=%" PRIu64 ")\n",
-          r.p50, r.p99, r.max, r.count);
+  print_samples("raise_us", &raises);
+  print_samples("raise_lock_wait_us", &raise_waits);
+  print_samples("raise_driver_us", &raise_calls);
 }

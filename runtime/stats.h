@@ -40,6 +40,10 @@ void gp__stats_drain(uint64_t drain_us);
  * drain into the signal's way to the GPU and the kernels' way out; only in
  * the GPREEMPT_STATS summary. */
 void gp__stats_raise_landed(uint64_t raise_us);
+/* A gp_preempt() that raised the flag: how long it waited for the device
+ * lock, and how long its CUDA calls took (a driver lock held by another
+ * thread's calls shows here). Also only in the summary. */
+void gp__stats_raise_call(uint64_t lock_wait_ns, uint64_t driver_ns);
 
 /* atexit handler for GPREEMPT_STATS=1: the summary on stderr. */
 void gp__stats_print_summary(void);
