@@ -135,7 +135,10 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
            << ore::NV("StateBytes", RK.StateWords * 4)
            << " bytes saved per thread (" << ore::NV("LocalBytes", RK.AllocaBytes)
            << " of local memory); decisions per "
-           << (RK.BlockCollective ? "block" : "thread") << "; "
+           << (RK.BlockCollective  ? "block"
+               : RK.WarpCollective ? "warp"
+                                   : "thread")
+           << "; "
            << ore::NV("SharedBytes", RK.SharedWords * 4)
            << " shared bytes saved per block"
            << (RK.SavesDynamicShared ? " plus the launch's dynamic shared memory"
@@ -206,6 +209,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.Rematerialize = Rematerialize;
       Options.FuseVotes = FuseVotes;
       Options.BlockCollective = Traits.BlockCollective;
+      Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;
       if (Traits.BlockCollective) {
         BlockUniformity Uniform(*F, FAM, Traits.BarrierCallees);

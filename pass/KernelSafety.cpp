@@ -200,6 +200,7 @@ std::optional<Refusal> KernelSafety::checkInstruction(const Instruction &I,
                     Twine("uses shared memory") + Where, &I);
     if (auto R = checkCollective(I, GP_REFUSAL_SHARED_MEMORY))
       return R;
+    Found.Shared = true;
   }
   if (auto *AI = dyn_cast<AllocaInst>(&I)) {
     if (!InCallee && (!AI->isStaticAlloca() ||
@@ -289,6 +290,7 @@ std::optional<Refusal> KernelSafety::checkCallee(const Function &Callee) {
   const CalleeVerdict &V = Cached->second;
   Found.Collective |= V.Found.Collective;
   Found.Barrier |= V.Found.Barrier;
+  Found.Shared |= V.Found.Shared;
   if (V.Found.Barrier)
     Traits.BarrierCallees.insert(&Callee);
   return V.Problem;
@@ -301,7 +303,8 @@ std::optional<Refusal> KernelSafety::check(Function &Kernel,
   Found = Needs();
   Traits = KernelTraits();
   auto Result = checkBody(Kernel);
-  Traits.BlockCollective = Found.Collective;
+  Traits.BlockCollective = Found.Barrier || Found.Shared;
+  Traits.WarpCollective = Found.Collective && !Traits.BlockCollective;
   Out = Traits;
   return Result;
 }

@@ -6,9 +6,10 @@
 // async copies into shared memory, code that reads the physical block index
 // where the rewritten kernel hands out logical ones (non-inlined calls,
 // inline asm), device-side launches, recursion, or control flow whose cycles
-// are not natural loops. Whole-block barriers, shared memory and
-// warp-synchronous operations, in the kernel or in functions it calls, make
-// its yields block-collective instead (or are refused without that mode).
+// are not natural loops. Whole-block barriers and shared memory, in the
+// kernel or in functions it calls, make its yields block-collective instead,
+// warp-synchronous operations alone warp-collective (or are refused without
+// -gpreempt-block-collective).
 //
 //===----------------------------------------------------------------------===//
 #ifndef GPREEMPT_KERNELSAFETY_H
@@ -37,10 +38,14 @@ const char *refusalName(gp_refusal Code);
 
 /// What the rewrite must know about a kernel it may make preemptible.
 struct KernelTraits {
-  /// The kernel (or a function it calls) uses barriers, shared memory or
-  /// warp-synchronous operations: its threads may only yield all together,
-  /// at points all of them reach, and the block saves its shared memory.
+  /// The kernel (or a function it calls) uses barriers or shared memory:
+  /// its threads may only yield all together, at points all of them reach,
+  /// and the block saves its shared memory.
   bool BlockCollective = false;
+  /// Warp-synchronous operations but no barrier and no shared memory: a
+  /// lane may only yield with its whole warp (every lane of it at the same
+  /// back-edge), but warps yield on their own.
+  bool WarpCollective = false;
   /// Functions the kernel calls, directly or not, that contain a block-wide
   /// barrier: a call to one is a barrier for the kernel.
   llvm::SmallPtrSet<const llvm::Function *, 4> BarrierCallees;
@@ -60,6 +65,7 @@ private:
   struct Needs {
     bool Collective = false; // barriers, shared memory, warp operations
     bool Barrier = false;    // a block-wide barrier
+    bool Shared = false;     // shared memory
   };
   struct CalleeVerdict {
     std::optional<Refusal> Problem;

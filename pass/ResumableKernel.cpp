@@ -566,6 +566,7 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   Result.SharedWords = SharedWords;
   Result.SavesDynamicShared = DynamicShared != nullptr;
   Result.BlockCollective = Options.BlockCollective;
+  Result.WarpCollective = Options.WarpCollective;
   Result.YieldPoints = Plan.yieldPoints();
   unsigned AllocaWords = 0;
   for (AllocaInst *AI : Plan.Allocas)

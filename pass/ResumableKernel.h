@@ -47,6 +47,7 @@ struct ResumableKernel {
   unsigned YieldPoints = 0; // polls on back-edges
   unsigned AllocaBytes = 0; // local memory saved per thread
   bool BlockCollective = false;
+  bool WarpCollective = false;
   std::vector<LoopReport> Loops;
   std::vector<SkippedLoop> SkippedLoops; // loops without a yield point
 };
@@ -65,6 +66,9 @@ struct RewriteOptions {
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;
+  /// Yields are decided by a whole warp at once (vote.any.sync), at a
+  /// back-edge where all its lanes are; see KernelTraits.
+  bool WarpCollective = false;
   /// With BlockCollective: the loop headers (of Kernel) where every thread
   /// of the block arrives together. Only those loops get yield points.
   const llvm::SmallPtrSetImpl<const llvm::BasicBlock *> *UniformHeaders =

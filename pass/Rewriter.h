@@ -81,6 +81,9 @@ private:
                         Name);
   }
   llvm::Value *wordAddress(llvm::IRBuilder<> &B, unsigned Word);
+  llvm::Value *warpLanes(llvm::IRBuilder<> &B);
+  llvm::Value *warpVote(llvm::BasicBlock *Check, llvm::Value *Raised,
+                        llvm::BasicBlock *&Back);
   void storeValue(llvm::IRBuilder<> &B, llvm::Value *V, unsigned FirstWord);
   llvm::Value *loadValue(llvm::IRBuilder<> &B, llvm::Type *Ty,
                          unsigned FirstWord, const llvm::Twine &Name);

@@ -88,6 +88,11 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
                                 &M, Intrinsic::nvvm_barrier_cta_red_or_all),
                             {B.getInt32(0), Raised}, "gp.block.preempted");
   }
+  if (Options.WarpCollective && !Fused) {
+    Raised = warpVote(Check, Raised, Back);
+    Br = cast<PHINode>(Raised)->getParent()->getTerminator();
+    B.SetInsertPoint(Br);
+  }
   B.CreateCondBr(Raised, Save, Continue, Unlikely);
   Br->eraseFromParent();
 
@@ -101,6 +106,68 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   copySharedMemory(S, /*ToSaveArea=*/true);
   S.CreateBr(BlockTail);
   MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
+}
+
+/// The lanes of this thread's warp (linear thread index / 32 in a block of
+/// any shape): all 32, or the low ones of a last, partial warp. Read from
+/// the special registers where it is needed, on the rare checks, rather
+/// than kept in a register across the kernel.
+Value *Rewriter::warpLanes(IRBuilder<> &B) {
+  Value *T = B.CreateAdd(
+      readRegister(B, Intrinsic::nvvm_read_ptx_sreg_tid_x),
+      B.CreateMul(readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ntid_x),
+                  B.CreateAdd(readRegister(B, Intrinsic::nvvm_read_ptx_sreg_tid_y),
+                              B.CreateMul(readRegister(
+                                              B, Intrinsic::nvvm_read_ptx_sreg_ntid_y),
+                                          readRegister(
+                                              B, Intrinsic::nvvm_read_ptx_sreg_tid_z)))));
+  Value *N = B.CreateMul(
+      B.CreateMul(readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ntid_x),
+                  readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ntid_y)),
+      readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ntid_z));
+  Value *Left = B.CreateSub(N, B.CreateAnd(T, B.getInt32(~31u)), "gp.warp.left");
+  Value *Partial = B.CreateSub(
+      B.CreateShl(B.getInt32(1), B.CreateAnd(Left, B.getInt32(31))),
+      B.getInt32(1));
+  return B.CreateSelect(B.CreateICmpUGE(Left, B.getInt32(32)),
+                        B.getInt32(~0u), Partial, "gp.warp.lanes");
+}
+
+/// Warp-collective kernels (KernelTraits): the thread yields only with its
+/// whole warp. Check's terminator moves to a new block, Join, which gets
+/// the decision: yes only if every lane of the warp is at this check
+/// (activemask: none is elsewhere, where it could still wait for the others
+/// at a shuffle) and one of them saw the flag raised (vote.any.sync, made
+/// only when all lanes are here). A warp that is split here checks again
+/// at a later back-edge. Back becomes Join where it was Check, since Join
+/// is now the block whose edge enters the loop.
+Value *Rewriter::warpVote(BasicBlock *Check, Value *Raised, BasicBlock *&Back) {
+  Instruction *Br = Check->getTerminator();
+  BasicBlock *Join = SplitBlock(Check, Br);
+  Join->setName(Check->getName() + ".gp.warp");
+  if (Back == Check)
+    Back = Join;
+  BasicBlock *Vote = newBlock(Check->getName() + ".gp.warp.vote", Join);
+  IRBuilder<> B(Check->getTerminator());
+  B.SetCurrentDebugLocation(Br->getDebugLoc());
+  Value *Lanes = warpLanes(B);
+  Value *Active = B.CreateCall(
+      Intrinsic::getOrInsertDeclaration(&M, Intrinsic::nvvm_activemask), {},
+      "gp.warp.active");
+  Value *Whole = B.CreateICmpEQ(Active, Lanes, "gp.warp.whole");
+  B.CreateCondBr(Whole, Vote, Join);
+  Check->getTerminator()->eraseFromParent();
+  IRBuilder<> V(Vote);
+  V.SetCurrentDebugLocation(Br->getDebugLoc());
+  Value *Any = V.CreateCall(
+      Intrinsic::getOrInsertDeclaration(&M, Intrinsic::nvvm_vote_any_sync),
+      {Lanes, Raised}, "gp.warp.preempted");
+  V.CreateBr(Join);
+  IRBuilder<> J(Join, Join->begin());
+  PHINode *Decision = J.CreatePHI(J.getInt1Ty(), 2, "gp.warp.decision");
+  Decision->addIncoming(J.getFalse(), Check);
+  Decision->addIncoming(Any, Vote);
+  return Decision;
 }
 
 /// LY's own __syncthreads becomes its yield vote, before the back-edges

@@ -145,8 +145,8 @@ struct gp_launch_ctl {
  * dynamic shared memory. Word 0 of a thread
  * is its resume point: 0 = it had finished its logical block, k >= 1 = it
  * yielded at a back-edge of loop k (numbered by the pass in loop-tree
- * preorder). Kernels whose yields are block-collective (they use barriers,
- * shared memory or warp-synchronous operations) save shared memory. */
+ * preorder). Kernels whose yields are block-collective (they use barriers
+ * or shared memory) save shared memory. */
 #define GP_RESUME_DONE 0u
 
 #endif /* GPREEMPT_ABI_H */
