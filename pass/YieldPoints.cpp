@@ -139,33 +139,46 @@ Value *Rewriter::warpLanes(IRBuilder<> &B) {
 /// (activemask: none is elsewhere, where it could still wait for the others
 /// at a shuffle) and one of them saw the flag raised (vote.any.sync, made
 /// only when all lanes are here). A warp that is split here checks again
-/// at a later back-edge. Back becomes Join where it was Check, since Join
-/// is now the block whose edge enters the loop.
+/// at a later back-edge. A full warp is the common case: the lanes of a
+/// partial last warp are worked out only when the mask is not all ones.
+/// Back becomes Join where it was Check, since Join is now the block whose
+/// edge enters the loop.
 Value *Rewriter::warpVote(BasicBlock *Check, Value *Raised, BasicBlock *&Back) {
   Instruction *Br = Check->getTerminator();
   BasicBlock *Join = SplitBlock(Check, Br);
   Join->setName(Check->getName() + ".gp.warp");
   if (Back == Check)
     Back = Join;
+  BasicBlock *Partial = newBlock(Check->getName() + ".gp.warp.partial", Join);
   BasicBlock *Vote = newBlock(Check->getName() + ".gp.warp.vote", Join);
+  Type *I32 = Type::getInt32Ty(Ctx);
   IRBuilder<> B(Check->getTerminator());
   B.SetCurrentDebugLocation(Br->getDebugLoc());
-  Value *Lanes = warpLanes(B);
   Value *Active = B.CreateCall(
       Intrinsic::getOrInsertDeclaration(&M, Intrinsic::nvvm_activemask), {},
       "gp.warp.active");
-  Value *Whole = B.CreateICmpEQ(Active, Lanes, "gp.warp.whole");
-  B.CreateCondBr(Whole, Vote, Join);
+  B.CreateCondBr(B.CreateICmpEQ(Active, B.getInt32(~0u), "gp.warp.full"),
+                 Vote, Partial);
   Check->getTerminator()->eraseFromParent();
+
+  IRBuilder<> P(Partial);
+  P.SetCurrentDebugLocation(Br->getDebugLoc());
+  Value *Lanes = warpLanes(P);
+  P.CreateCondBr(P.CreateICmpEQ(Active, Lanes, "gp.warp.whole"), Vote, Join);
+
   IRBuilder<> V(Vote);
   V.SetCurrentDebugLocation(Br->getDebugLoc());
+  PHINode *Mask = V.CreatePHI(I32, 2, "gp.warp.mask");
+  Mask->addIncoming(V.getInt32(~0u), Check);
+  Mask->addIncoming(Lanes, Partial);
   Value *Any = V.CreateCall(
       Intrinsic::getOrInsertDeclaration(&M, Intrinsic::nvvm_vote_any_sync),
-      {Lanes, Raised}, "gp.warp.preempted");
+      {Mask, Raised}, "gp.warp.preempted");
   V.CreateBr(Join);
+
   IRBuilder<> J(Join, Join->begin());
   PHINode *Decision = J.CreatePHI(J.getInt1Ty(), 2, "gp.warp.decision");
-  Decision->addIncoming(J.getFalse(), Check);
+  Decision->addIncoming(J.getFalse(), Partial);
   Decision->addIncoming(Any, Vote);
   return Decision;
 }

@@ -98,21 +98,25 @@ declare float @llvm.nvvm.shfl.sync.bfly.f32(i32, float, i32, i32)
 ; REMARK-SAME: decisions per block
 ; REMARK: kernel 'row_sums_shared': loop gets no yield point: the threads of a block do not run it together
 
-; The warp's lanes (all 32, or the low ones of a partial last warp), all of
-; them here, then the vote; a split warp does not vote and goes on.
+; All 32 lanes here (the common case), or, in a partial last warp, all the
+; lanes it has: then the vote; a split warp does not vote and goes on.
 ; CHECK-LABEL: define ptx_kernel void @row_sums__gp(
 ; CHECK:       row.gp.check:
 ; CHECK:         %gp.preempted = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK-NEXT:    %gp.warp.active = call i32 @llvm.nvvm.activemask()
+; CHECK-NEXT:    %gp.warp.full = icmp eq i32 %gp.warp.active, -1
+; CHECK-NEXT:    br i1 %gp.warp.full, label %row.gp.check.gp.warp.vote, label %row.gp.check.gp.warp.partial
+; CHECK:       row.gp.check.gp.warp.partial:
 ; CHECK:         %gp.warp.left = sub i32
 ; CHECK:         %gp.warp.lanes = select i1 %{{.*}}, i32 -1, i32 %{{.*}}
-; CHECK-NEXT:    %gp.warp.active = call i32 @llvm.nvvm.activemask()
 ; CHECK-NEXT:    %gp.warp.whole = icmp eq i32 %gp.warp.active, %gp.warp.lanes
 ; CHECK-NEXT:    br i1 %gp.warp.whole, label %row.gp.check.gp.warp.vote, label %row.gp.check.gp.warp
 ; CHECK:       row.gp.check.gp.warp.vote:
-; CHECK-NEXT:    %gp.warp.preempted = call i1 @llvm.nvvm.vote.any.sync(i32 %gp.warp.lanes, i1 %gp.preempted)
+; CHECK-NEXT:    %gp.warp.mask = phi i32 [ -1, %row.gp.check ], [ %gp.warp.lanes, %row.gp.check.gp.warp.partial ]
+; CHECK-NEXT:    %gp.warp.preempted = call i1 @llvm.nvvm.vote.any.sync(i32 %gp.warp.mask, i1 %gp.preempted)
 ; CHECK-NEXT:    br label %row.gp.check.gp.warp
 ; CHECK:       row.gp.check.gp.warp:
-; CHECK-NEXT:    %gp.warp.decision = phi i1 [ false, %row.gp.check ], [ %gp.warp.preempted, %row.gp.check.gp.warp.vote ]
+; CHECK-NEXT:    %gp.warp.decision = phi i1 [ false, %row.gp.check.gp.warp.partial ], [ %gp.warp.preempted, %row.gp.check.gp.warp.vote ]
 ; CHECK-NEXT:    br i1 %gp.warp.decision, label %row.gp.yield, label %row.gp.back
 ; No block-wide vote in a warp-collective kernel.
 ; CHECK-NOT:     gp.block.preempted
