@@ -167,9 +167,10 @@ struct RequestTiming {
   /* Host time inside gp_preempt and gp_resume_after (0 where the situation
    * makes no such call): a tail there is the runtime's, not the GPU's. */
   double preempt_call_us = 0, resume_call_us = 0;
-  /* Host: from arrival (after any gp_preempt) until the input has landed;
-   * the LC launch calls (events and kernels); from after gp_resume_after
-   * until the result is on the host. */
+  /* Host: from the copy-in's enqueue until the input has landed (with
+   * --hint-after-copy, gp_preempt included); the LC launch calls (events
+   * and kernels); from after gp_resume_after until the result is on the
+   * host. */
   double copy_wait_us = 0, launch_calls_us = 0, finish_us = 0;
   /* GPU: the copy-out (after the kernels), and the whole request's span in
    * its stream (copy-in start to copy-out end). latency - span is what the
@@ -194,30 +195,25 @@ static RequestTiming serve_request(LcContext &lc, Situation sit,
                         sit == Situation::PreemptAtArrival;
   const double t_arrival = now_us();
   RequestTiming t;
-  double t_call = t_arrival;
-  auto hint = [&] {
-    t_call = now_us();
+  auto preempt = [&] {
+    const double t0 = now_us();
     CHECK_GP(gp_preempt(0));
-    t.preempt_call_us = now_us() - t_call;
+    t.preempt_call_us = now_us() - t0;
   };
-  if (sit == Situation::PreemptAtArrival && !hint_after_copy)
-    hint();
-  t_call = now_us();
-  const double t_copy = t_call;
+  const bool at_arrival = sit == Situation::PreemptAtArrival;
+  if (at_arrival && !hint_after_copy)
+    preempt();
+  double t_call = now_us();
   CHECK_CUDA(cudaEventRecord(lc.ev_start, lc.stream));
   CHECK_CUDA(cudaMemcpyAsync(lc.d_buf[0], lc.h_in[lc.current], bytes,
                              cudaMemcpyHostToDevice, lc.stream));
   CHECK_CUDA(cudaEventRecord(lc.ev_copied, lc.stream));
-  if (sit == Situation::PreemptAtArrival && hint_after_copy)
-    hint(); /* its driver call overlaps the copy */
+  if (at_arrival && hint_after_copy)
+    preempt(); /* its driver call overlaps the copy */
   CHECK_CUDA(cudaEventSynchronize(lc.ev_copied)); /* the input has landed */
-  t_call = t_copy;
   t.copy_wait_us = now_us() - t_call;
-  if (sit == Situation::PreemptAtLaunch) {
-    t_call = now_us();
-    CHECK_GP(gp_preempt(0));
-    t.preempt_call_us = now_us() - t_call;
-  }
+  if (sit == Situation::PreemptAtLaunch)
+    preempt();
   t_call = now_us();
   CHECK_CUDA(cudaEventRecord(lc.ev_launch, lc.stream));
   for (int k = 0; k < kLcKernels; ++k)

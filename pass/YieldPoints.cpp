@@ -88,7 +88,7 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
                                 &M, Intrinsic::nvvm_barrier_cta_red_or_all),
                             {B.getInt32(0), Raised}, "gp.block.preempted");
   }
-  if (Options.WarpCollective && !Fused) {
+  if (Options.WarpCollective) { // no barriers, so never Fused
     Raised = warpVote(Check, Raised, Back);
     Br = cast<PHINode>(Raised)->getParent()->getTerminator();
     B.SetInsertPoint(Br);
@@ -110,21 +110,20 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
 
 /// The lanes of this thread's warp (linear thread index / 32 in a block of
 /// any shape): all 32, or the low ones of a last, partial warp. Read from
-/// the special registers where it is needed, on the rare checks, rather
-/// than kept in a register across the kernel.
+/// the special registers where it is needed (a check whose warp is not
+/// full), rather than kept in a register across the kernel.
 Value *Rewriter::warpLanes(IRBuilder<> &B) {
+  auto Read = [&](Intrinsic::ID ID) { return readRegister(B, ID); };
+  Value *Tid[3] = {Read(Intrinsic::nvvm_read_ptx_sreg_tid_x),
+                   Read(Intrinsic::nvvm_read_ptx_sreg_tid_y),
+                   Read(Intrinsic::nvvm_read_ptx_sreg_tid_z)};
+  Value *NTid[3] = {Read(Intrinsic::nvvm_read_ptx_sreg_ntid_x),
+                    Read(Intrinsic::nvvm_read_ptx_sreg_ntid_y),
+                    Read(Intrinsic::nvvm_read_ptx_sreg_ntid_z)};
   Value *T = B.CreateAdd(
-      readRegister(B, Intrinsic::nvvm_read_ptx_sreg_tid_x),
-      B.CreateMul(readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ntid_x),
-                  B.CreateAdd(readRegister(B, Intrinsic::nvvm_read_ptx_sreg_tid_y),
-                              B.CreateMul(readRegister(
-                                              B, Intrinsic::nvvm_read_ptx_sreg_ntid_y),
-                                          readRegister(
-                                              B, Intrinsic::nvvm_read_ptx_sreg_tid_z)))));
-  Value *N = B.CreateMul(
-      B.CreateMul(readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ntid_x),
-                  readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ntid_y)),
-      readRegister(B, Intrinsic::nvvm_read_ptx_sreg_ntid_z));
+      Tid[0],
+      B.CreateMul(NTid[0], B.CreateAdd(Tid[1], B.CreateMul(NTid[1], Tid[2]))));
+  Value *N = B.CreateMul(B.CreateMul(NTid[0], NTid[1]), NTid[2]);
   Value *Left = B.CreateSub(N, B.CreateAnd(T, B.getInt32(~31u)), "gp.warp.left");
   Value *Partial = B.CreateSub(
       B.CreateShl(B.getInt32(1), B.CreateAnd(Left, B.getInt32(31))),

@@ -140,10 +140,10 @@ bool gp__relaunch_owed(struct gp__device *d) {
   enum cudaStreamCaptureMode mode;
   bool relaxed = gp__relaxed_begin(&mode); /* as in gp_preempt */
   pthread_mutex_lock(&d->lock);
-  /* Preempted again: the relaunch would yield at once. The gp_resume() that
-   * ends this preemption looks at every unfinished launch again. */
-  /* A gp_preempt() that raises meanwhile makes these relaunches yield at
-   * once; its gp_resume() looks at them again. */
+  /* Preempted again: a relaunch would yield at once, and the gp_resume()
+   * that ends this preemption looks at every unfinished launch again. The
+   * same holds for a gp_preempt() that raises during this look (it takes
+   * only signal_lock). */
   bool preempted = atomic_load(&d->depth) != 0;
   bool walk = atomic_exchange(&d->walk_owed, false) && !preempted;
   bool look_again = !preempted &&

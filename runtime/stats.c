@@ -23,7 +23,8 @@ static atomic_uint_least64_t unpreempted[GP__WHY_COUNT];
 static atomic_uint_least64_t refused[GP_REFUSAL_COUNT + 1]; /* last: unknown */
 static atomic_uint_least64_t preemptions, resumes, relaunches;
 
-/* Latency samples (drains; raises seen landed): a ring of the latest
+/* Latency samples (drains, and their parts: raises seen landed, the raising
+ * call's lock wait and CUDA time): a ring of the latest
  * GP__DRAIN_WINDOW each, plus the all-time count and maximum. Percentiles
  * sort a copy, so reading them never blocks a writer for long. Static
  * storage: gp_get_stats must not fail on malloc. */
@@ -211,9 +212,7 @@ void gp__stats_print_summary(void) {
   fprintf(stderr, "gpreempt: preemptions %" PRIu64 "\n", s.preemptions);
   fprintf(stderr, "gpreempt: resumes %" PRIu64 "\n", s.resumes);
   fprintf(stderr, "gpreempt: relaunches %" PRIu64 "\n", s.relaunches);
-  fprintf(stderr, "gpreempt: drain_us p50 %" PRIu64 " p99 %" PRIu64
-                  " max %" PRIu64 " (n=%" PRIu64 ")\n",
-          s.drain_p50_us, s.drain_p99_us, s.drain_max_us, s.drain_samples);
+  print_samples("drain_us", &drains);
   print_samples("raise_us", &raises);
   print_samples("raise_lock_wait_us", &raise_waits);
   print_samples("raise_driver_us", &raise_calls);
