@@ -4,8 +4,9 @@
  * device; a signal stream that raises and lowers it; the streams relaunches
  * run on; the list of launches that may still need a relaunch; the buffer
  * and event pools. What changes after initialization is guarded by `lock`,
- * except the flag's state (signal_lock). Every stream and event that gp_preempt/gp_resume use exists
- * from initialization on or was taken by a launch (see resume_streams.h).
+ * except the flag's state (signal_lock). Every stream and event that
+ * gp_preempt/gp_resume use exists from initialization on or was taken by a
+ * launch (see resume_streams.h).
  */
 #ifndef GP_RUNTIME_DEVICE_H
 #define GP_RUNTIME_DEVICE_H
@@ -56,8 +57,9 @@ struct gp__device {
   pthread_mutex_t signal_lock;
   /* Written under signal_lock (and, in gp_resume, lock too); atomic so that
    * the launch path and gp_wait_drained can read them under `lock` alone.
-   * Such a reader may see a raise that happens meanwhile, or not: each use
-   * says why either is fine. */
+   * Such a reader may see a raise that happens meanwhile, or not: either is
+   * fine, as a launch or relaunch that starts under the new raise yields at
+   * once and the gp_resume() that ends it looks at every unfinished launch. */
   atomic_uint depth;          /* nesting of gp_preempt() */
   atomic_uint_least64_t raised_ns; /* when the raising gp_preempt() ran */
   atomic_bool raise_untracked; /* ev_raise failed to record for the last raise */
