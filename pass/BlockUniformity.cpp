@@ -82,7 +82,8 @@ private:
 BlockUniformity::BlockUniformity(
     Function &F, FunctionAnalysisManager &FAM,
     const SmallPtrSetImpl<const Function *> &BarrierCallees)
-    : F(F), PDT(FAM.getResult<PostDominatorTreeAnalysis>(F)),
+    : F(F), DT(FAM.getResult<DominatorTreeAnalysis>(F)),
+      PDT(FAM.getResult<PostDominatorTreeAnalysis>(F)),
       LI(FAM.getResult<LoopAnalysis>(F)), BarrierCallees(BarrierCallees) {
   // LLVM's own uniformity analysis, in an analysis manager of our own whose
   // target information is the block-level one.
@@ -117,20 +118,116 @@ SmallPtrSet<const BasicBlock *, 8> BlockUniformity::uniformLoopHeaders() {
   return Out;
 }
 
+bool BlockUniformity::isBarrier(const Instruction &I) const {
+  auto *Call = dyn_cast<CallBase>(&I);
+  const Function *Callee = Call ? Call->getCalledFunction() : nullptr;
+  if (!Callee)
+    return false;
+  return Callee->getName().starts_with("llvm.nvvm.barrier.cta.") ||
+         BarrierCallees.contains(Callee);
+}
+
 const Instruction *BlockUniformity::divergentBarrier() {
-  auto IsBarrier = [&](const Instruction &I) {
-    auto *Call = dyn_cast<CallBase>(&I);
-    const Function *Callee = Call ? Call->getCalledFunction() : nullptr;
-    if (!Callee)
-      return false;
-    return Callee->getName().starts_with("llvm.nvvm.barrier.cta.") ||
-           BarrierCallees.contains(Callee);
-  };
   for (BasicBlock &BB : F)
     for (Instruction &I : BB)
-      if (IsBarrier(I) && inDivergentRegion(&BB))
+      if (isBarrier(I) && inDivergentRegion(&BB))
         return &I;
   return nullptr;
+}
+
+/// Whether I may read what another thread of the block writes in a way
+/// meant to see it change (a spin-wait, a lock): a converged loop's rounds
+/// would make such a wait hang, since the thread it waits for can be
+/// waiting at Join. Plain loads cannot wait for another thread without a
+/// barrier between (a data race); opaque code (inline asm, calls that were
+/// not inlined) might.
+static bool mayWaitForAnotherThread(const Instruction &I) {
+  if (auto *Load = dyn_cast<LoadInst>(&I))
+    return Load->isVolatile() || Load->isAtomic();
+  if (isa<AtomicCmpXchgInst>(I))
+    return true;
+  if (isa<AtomicRMWInst>(I))
+    return !I.use_empty(); // atomicAdd for its effect alone cannot wait
+  auto *Call = dyn_cast<CallBase>(&I);
+  if (!Call)
+    return false;
+  const Function *Callee = Call->getCalledFunction();
+  if (!Callee || !Callee->isIntrinsic())
+    return true;
+  StringRef Name = Callee->getName();
+  return Call->mayReadFromMemory() && !isa<MemIntrinsic>(Call) &&
+         (Name.contains("atomic") || Name.contains("volatile"));
+}
+
+/// L (not uniform) can be converged if every thread reaches the same Entry
+/// and Join around it and meets nothing on the way that another thread
+/// could wait for, or that could make a thread take the way twice:
+///   - Join: the nearest post-dominator of L's header outside L that every
+///     thread reaches (not in a divergent region), at L's own loop depth;
+///   - Entry: where the ways into L and to Join branch apart (the nearest
+///     common dominator of Join and L's entering blocks), reached by every
+///     thread, and post-dominated by Join (no thread returns or traps on
+///     the way);
+///   - the way (blocks reachable from Entry without passing Join): no
+///     barrier (the threads are at different iterations of L there; the
+///     only barriers may be the rounds the rewrite adds), no loop but L
+///     and its inner loops (another loop could hold yield points of its
+///     own), no edge back to the enclosing loop's header (a thread would
+///     take the way twice before Join), and nothing that waits for another
+///     thread (mayWaitForAnotherThread).
+ConvergibleLoop BlockUniformity::convergible(const Loop &L) {
+  auto No = [](const char *Why) { return ConvergibleLoop{nullptr, nullptr, Why}; };
+  const DomTreeNode *N = PDT.getNode(L.getHeader());
+  for (N = N ? N->getIDom() : nullptr; N && N->getBlock();
+       N = N->getIDom())
+    if (!L.contains(N->getBlock()) && !inDivergentRegion(N->getBlock()))
+      break;
+  const Loop *Parent = L.getParentLoop();
+  if (!N || !N->getBlock() || LI.getLoopFor(N->getBlock()) != Parent)
+    return No("no block after it that every thread reaches on every way "
+              "out of it (a thread may return or trap)");
+  BasicBlock *Join = N->getBlock();
+  BasicBlock *Entry = Join;
+  for (BasicBlock *Pred : predecessors(L.getHeader()))
+    if (!L.contains(Pred)) // where threads enter L: often the guard itself
+      Entry = DT.findNearestCommonDominator(Entry, Pred);
+  if (!Entry || inDivergentRegion(Entry) || !PDT.dominates(Join, Entry))
+    return No("not every thread comes to it from the same place, or some "
+              "return on the way");
+
+  SmallPtrSet<const BasicBlock *, 16> Way;
+  SmallVector<const BasicBlock *, 16> Work(succ_begin(Entry), succ_end(Entry));
+  while (!Work.empty()) {
+    const BasicBlock *BB = Work.pop_back_val();
+    if (BB == Join || !Way.insert(BB).second)
+      continue;
+    const Loop *In = LI.getLoopFor(BB);
+    if (BB == Entry || (Parent && BB == Parent->getHeader()) ||
+        (In != Parent && !L.contains(In)))
+      return No("another loop lies between where its threads part and "
+                "where they meet again");
+    for (const Instruction &I : *BB) {
+      if (isBarrier(I))
+        return No("a barrier lies between where its threads part and where "
+                  "they meet again");
+      if (mayWaitForAnotherThread(I))
+        return No("a thread in it may wait for another (a volatile or "
+                  "atomic read, inline asm or a call that was not inlined), "
+                  "which could be waiting after it");
+    }
+    append_range(Work, successors(BB));
+  }
+  return ConvergibleLoop{Entry, Join, nullptr};
+}
+
+DenseMap<const BasicBlock *, ConvergibleLoop>
+BlockUniformity::convergibleLoops() {
+  DenseMap<const BasicBlock *, ConvergibleLoop> Out;
+  auto Uniform = uniformLoopHeaders();
+  for (Loop *L : LI.getLoopsInPreorder())
+    if (!Uniform.contains(L->getHeader()))
+      Out[L->getHeader()] = convergible(*L);
+  return Out;
 }
 
 bool BlockUniformity::controlDependsOn(const BasicBlock *X,

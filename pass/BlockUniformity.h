@@ -27,11 +27,26 @@
 #include "llvm/IR/PassManager.h"
 
 namespace llvm {
+class DominatorTree;
 class LoopInfo;
 class PostDominatorTree;
 } // namespace llvm
 
 namespace gpreempt {
+
+/// A loop whose threads leave it at different iterations, in code that
+/// every thread of the block runs (ResumableKernel.h: converged loops).
+/// Entry: the last block before the loop that every thread runs (the
+/// loop's guard, or its preheader); Join: the first block after it that
+/// every thread runs. Every thread goes from Entry to Join without a
+/// barrier on the way, through the loop or past it. Why, if set, says
+/// why the loop cannot be converged (for remarks); Entry and Join are then
+/// not meaningful.
+struct ConvergibleLoop {
+  const llvm::BasicBlock *Entry = nullptr;
+  const llvm::BasicBlock *Join = nullptr;
+  const char *Why = nullptr;
+};
 
 class BlockUniformity {
 public:
@@ -49,6 +64,13 @@ public:
   /// exits and back-edges. Only these can hold a block-collective yield.
   llvm::SmallPtrSet<const llvm::BasicBlock *, 8> uniformLoopHeaders();
 
+  /// Every loop, by header, that is not uniform: whether its threads can be
+  /// made to wait for each other at the loop's exit (the loop and its way
+  /// to Join hold no barrier, no other loop but the loop's own inner ones,
+  /// nothing that waits for another thread, and no way back to Entry that
+  /// misses Join), or why not.
+  llvm::DenseMap<const llvm::BasicBlock *, ConvergibleLoop> convergibleLoops();
+
   /// A barrier (or a call to a function with one) that only some threads
   /// reach: the kernel relies on the others having exited
   /// (`if (i >= n) return;` before it), but in the preemptible kernel they
@@ -58,10 +80,13 @@ public:
 private:
   bool controlDependsOn(const llvm::BasicBlock *X, const llvm::BasicBlock *BB);
   bool inDivergentRegion(const llvm::BasicBlock *X);
+  bool isBarrier(const llvm::Instruction &I) const;
+  ConvergibleLoop convergible(const llvm::Loop &L);
 
   llvm::Function &F;
   llvm::FunctionAnalysisManager Local;
   llvm::UniformityInfo *UI = nullptr;
+  llvm::DominatorTree &DT;
   llvm::PostDominatorTree &PDT;
   llvm::LoopInfo &LI;
   const llvm::SmallPtrSetImpl<const llvm::Function *> &BarrierCallees;

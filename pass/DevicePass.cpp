@@ -54,6 +54,13 @@ static cl::opt<bool> FuseVotes(
     cl::desc("Let a block-collective loop vote at its own __syncthreads "
              "instead of at an added barrier"));
 
+// For measurements: divergent block-collective loops left without yield
+// points, as before they could be converged.
+static cl::opt<bool> ConvergeLoops(
+    "gpreempt-converge-loops", cl::init(true), cl::Hidden,
+    cl::desc("Let a block-collective loop whose trip count differs between "
+             "threads yield, its threads waiting for each other at its exit"));
+
 // Kernels with barriers, shared memory or warp-synchronous operations are
 // refused without it (-gpreempt-block-collective=false: for comparison, and
 // for the refusal tests of that mode).
@@ -150,6 +157,10 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
                                    &F.getEntryBlock());
       Rem << "kernel '" << kernelName(F) << "': loop gets no yield point: ";
       switch (SL.Why) {
+      case SkipReason::InsideConverged:
+        Rem << "it is inside a loop whose threads wait for each other at its "
+               "exit, which yields";
+        break;
       case SkipReason::InsideSkipped:
         Rem << "it is inside a loop without one (a resume enters through the "
                "outer loop's header)";
@@ -162,6 +173,8 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
         Rem << "the threads of a block do not run it together (its exit or "
                "back-edge differs between threads), so a block-wide vote "
                "there could wait for threads that already left it";
+        if (SL.Detail)
+          Rem << "; they cannot wait for each other after it: " << SL.Detail;
         break;
       }
       return Rem;
@@ -177,6 +190,9 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
       if (LR.PollInterval > 1)
         Rem << "; checks the flag every "
             << ore::NV("PollInterval", LR.PollInterval) << " iterations";
+      if (LR.Converged)
+        Rem << "; its threads leave it at different iterations and wait for "
+               "each other after it";
       return Rem;
     });
 }
@@ -211,6 +227,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;
+      DenseMap<const BasicBlock *, ConvergibleLoop> Convergible;
       if (Traits.BlockCollective) {
         BlockUniformity Uniform(*F, FAM, Traits.BarrierCallees);
         if (const Instruction *At = Uniform.divergentBarrier())
@@ -220,6 +237,9 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
                       At};
         UniformHeaders = Uniform.uniformLoopHeaders();
         Options.UniformHeaders = &UniformHeaders;
+        if (ConvergeLoops)
+          Convergible = Uniform.convergibleLoops();
+        Options.ConvergibleLoops = &Convergible;
       }
       if (!R) {
         auto Built = buildResumableKernel(*F, Options);

@@ -373,6 +373,46 @@ static CallInst *voteBarrierOf(const Loop &L, const DominatorTree &DT,
   return Best;
 }
 
+Rewriter::CollectiveLoops Rewriter::collectiveLoops(const DominatorTree &DT,
+                                                    const LoopInfo &LI) {
+  CollectiveLoops C;
+  if (!Options.BlockCollective)
+    return C;
+  for (const BasicBlock *H : *Options.UniformHeaders)
+    if (Value *Mapped = VMap.lookup(H))
+      C.UniformHeaders.insert(cast<BasicBlock>(Mapped));
+  if (Options.FuseVotes)
+    for (Loop *L : LI.getLoopsInPreorder())
+      if (C.UniformHeaders.contains(L->getHeader()))
+        if (CallInst *B = voteBarrierOf(*L, DT, LI))
+          C.Votes[L] = B;
+  return C;
+}
+
+/// Block-collective kernels: collective yields only where all threads of
+/// the block arrive together, or in loops converged to make them so.
+std::optional<SkipReason>
+Rewriter::whyNoYield(const Loop &L, const CollectiveLoops &C) {
+  if (!Options.BlockCollective)
+    return std::nullopt;
+  const BasicBlock *H = L.getHeader();
+  if (ConvergedHeaders.contains(H) || WaitVote.count(H))
+    return std::nullopt;
+  bool OuterVotes = false;
+  for (const Loop *P = L.getParentLoop(); P; P = P->getParentLoop()) {
+    if (ConvergedHeaders.contains(P->getHeader()))
+      return SkipReason::InsideConverged;
+    OuterVotes |= C.Votes.count(P) != 0;
+  }
+  if (!C.UniformHeaders.contains(H))
+    return OuterVotes && ConvergibleHeaders.contains(H)
+               ? SkipReason::OuterVotes
+               : SkipReason::Divergent;
+  if (OuterVotes && !C.Votes.count(&L))
+    return SkipReason::OuterVotes;
+  return std::nullopt;
+}
+
 std::optional<Refusal> Rewriter::plan() {
   removeUnreachableBlocks(*G);
   Plan = YieldPlan();
@@ -382,37 +422,36 @@ std::optional<Refusal> Rewriter::plan() {
       Body.insert(&BB);
   DominatorTree DT(*G);
   LoopInfo LI(DT);
-  // Collective yields only where all threads of the block arrive together.
-  SmallPtrSet<const BasicBlock *, 8> Uniform;
-  if (Options.BlockCollective)
-    for (const BasicBlock *H : *Options.UniformHeaders)
-      if (Value *Mapped = VMap.lookup(H))
-        Uniform.insert(cast<BasicBlock>(Mapped));
-  DenseMap<const Loop *, CallInst *> Votes;
-  if (Options.BlockCollective && Options.FuseVotes)
-    for (Loop *L : LI.getLoopsInPreorder())
-      if (Uniform.contains(L->getHeader()))
-        if (CallInst *B = voteBarrierOf(*L, DT, LI))
-          Votes[L] = B;
-  auto WhyNot = [&](const Loop &L) -> std::optional<SkipReason> {
-    if (!Options.BlockCollective)
-      return std::nullopt;
-    if (!Uniform.contains(L.getHeader()))
-      return SkipReason::Divergent;
-    if (!Votes.count(&L))
-      for (const Loop *P = L.getParentLoop(); P; P = P->getParentLoop())
-        if (Votes.count(P))
-          return SkipReason::OuterVotes;
-    return std::nullopt;
-  };
+  CollectiveLoops C = collectiveLoops(DT, LI);
+  auto WhyNot = [&](const Loop &L) { return whyNoYield(L, C); };
   if (auto R = planYields(*G, LI, Body, WhyNot, Allocas, Options.MaxStateBytes,
                           Plan))
     return R;
+  for (SkippedLoop &SL : Plan.Skipped)
+    if (SL.Why == SkipReason::Divergent)
+      SL.Detail = NotConvergible.lookup(SL.Header);
+  unsigned ConvergedParts = 0;
   for (LoopYield &LY : Plan.Loops) {
     const Loop *L = LI.getLoopFor(LY.Header);
-    LY.VoteBarrier = Votes.lookup(L);
+    LY.VoteBarrier = C.Votes.lookup(L);
     LY.PollInterval = pollInterval(*L, Options.PollBudget);
+    if (ConvergedHeaders.contains(LY.Header)) {
+      LY.Role = LoopYield::Converge::Rounds;
+      ++ConvergedParts;
+    } else if (WaitVote.count(LY.Header)) {
+      LY.Role = LoopYield::Converge::Wait;
+      LY.PollInterval = 1; // each time round the wait is a round
+      ++ConvergedParts;
+    }
   }
+  // The rounds of a converged loop and of its wait only meet if both have
+  // their yield point (convergeLoops chose loops whose enclosing loops all
+  // have theirs): a half would hang the block, so check.
+  if (ConvergedParts != ConvergedHeaders.size() * 2)
+    return Refusal{GP_REFUSAL_INTERNAL,
+                   "could not be rewritten (internal error: a converged loop "
+                   "lost its yield point)",
+                   nullptr};
   if (Options.BlockCollective)
     collectSharedMemory();
   return std::nullopt;
@@ -506,6 +545,7 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   cloneWithExtraParams();
   buildPrologue();
   replaceSpecialRegisters();
+  convergeLoops();
   std::optional<Refusal> Problem = plan();
   if (!Problem && hoistRecomputable())
     Problem = plan();
@@ -574,9 +614,12 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
   Result.AllocaBytes = AllocaWords * 4;
   Result.SkippedLoops = Plan.Skipped;
   for (const LoopYield &LY : Plan.Loops)
-    Result.Loops.push_back({LY.Loc, LY.Id,
-                            static_cast<unsigned>(LY.Latches.size()),
-                            (1 + LY.Words + AllocaWords) * 4, LY.PollInterval});
+    if (LY.Role != LoopYield::Converge::Wait) // reported with its loop
+      Result.Loops.push_back({LY.Loc, LY.Id,
+                              static_cast<unsigned>(LY.Latches.size()),
+                              (1 + LY.Words + AllocaWords) * 4,
+                              LY.PollInterval,
+                              LY.Role == LoopYield::Converge::Rounds});
   return Result;
 }
 

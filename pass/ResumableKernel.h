@@ -20,6 +20,7 @@
 #ifndef GPREEMPT_RESUMABLEKERNEL_H
 #define GPREEMPT_RESUMABLEKERNEL_H
 
+#include "BlockUniformity.h"
 #include "KernelSafety.h"
 #include "YieldPlan.h"
 
@@ -37,6 +38,7 @@ struct LoopReport {
   unsigned YieldPoints; // back-edges of this loop
   unsigned SavedBytes;  // bytes per thread a yield in this loop saves
   unsigned PollInterval; // back-edges per flag check
+  bool Converged;        // its threads wait for each other at its exit
 };
 
 struct ResumableKernel {
@@ -73,6 +75,11 @@ struct RewriteOptions {
   /// of the block arrives together. Only those loops get yield points.
   const llvm::SmallPtrSetImpl<const llvm::BasicBlock *> *UniformHeaders =
       nullptr;
+  /// With BlockCollective: the loop headers (of Kernel) of the loops that
+  /// are not uniform but can be converged (ConvergeLoops.cpp); null or
+  /// empty: none is.
+  const llvm::DenseMap<const llvm::BasicBlock *, ConvergibleLoop>
+      *ConvergibleLoops = nullptr;
 };
 
 /// Build Kernel's preemptible clone, or say why not (nothing is left behind

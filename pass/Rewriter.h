@@ -3,8 +3,9 @@
 // Private to the pass (ResumableKernel.h is the interface). The Rewriter
 // builds the preemptible clone of one kernel; its steps live in files of
 // their own: ResumableKernel.cpp (clone, prologue, plan, run), Dispatch.cpp
-// (the loop over logical blocks), YieldPoints.cpp (polls, votes, routes
-// back into loops), SaveRestore.cpp (state to and from the save area),
+// (the loop over logical blocks), ConvergeLoops.cpp (divergent loops whose
+// threads wait for each other at the exit), YieldPoints.cpp (polls, votes,
+// routes back into loops), SaveRestore.cpp (state to and from the save area),
 // Rematerialize.cpp (prologue values recomputed outside the body).
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +19,8 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
@@ -59,6 +62,7 @@ private:
   void cloneWithExtraParams();
   void buildPrologue();
   void replaceSpecialRegisters();
+  void convergeLoops();
   bool hoistRecomputable();
   std::optional<Refusal> plan();
   void collectSharedMemory();
@@ -95,6 +99,18 @@ private:
       llvm::function_ref<void(llvm::IRBuilder<> &, llvm::Value *)> Body);
   void copyAlloca(llvm::IRBuilder<> &B, llvm::AllocaInst *AI,
                   unsigned FirstWord, bool ToSaveArea);
+  /// Block-collective kernels: which loops of G are uniform, and which of
+  /// those vote at a __syncthreads of their own (voteBarrierOf).
+  struct CollectiveLoops {
+    llvm::SmallPtrSet<const llvm::BasicBlock *, 8> UniformHeaders;
+    llvm::DenseMap<const llvm::Loop *, llvm::CallInst *> Votes;
+  };
+  CollectiveLoops collectiveLoops(const llvm::DominatorTree &DT,
+                                  const llvm::LoopInfo &LI);
+  std::optional<SkipReason> whyNoYield(const llvm::Loop &L,
+                                       const CollectiveLoops &C);
+  void convergeLoop(llvm::BasicBlock *Header, llvm::BasicBlock *Entry,
+                    llvm::BasicBlock *Join);
   llvm::BasicBlock *newBlock(const llvm::Twine &Name,
                              llvm::BasicBlock *Before = nullptr);
   llvm::GlobalVariable *sharedWord(llvm::StringRef Name);
@@ -148,6 +164,14 @@ private:
       PollCounter; // loops with an interval > 1
   llvm::DenseMap<LoopYield *, llvm::Value *>
       FusedVote; // loops voting at a barrier
+  // Converged loops (ConvergeLoops.cpp): their headers, the headers of the
+  // loops where their threads wait (with the wait's decision, the
+  // barrier.red.or of each round), and the headers of the loops that could
+  // be converged or, with the reason, cannot (for remarks).
+  llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedHeaders;
+  llvm::DenseMap<const llvm::BasicBlock *, llvm::Value *> WaitVote;
+  llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergibleHeaders;
+  llvm::DenseMap<const llvm::BasicBlock *, const char *> NotConvergible;
   // Blocks inside the kernel's loops that read the flag: the flag's address
   // stays in a register there rather than being recomputed every time.
   llvm::SmallPtrSet<llvm::BasicBlock *, 8> FlagReaders;

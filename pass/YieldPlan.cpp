@@ -90,7 +90,7 @@ planYields(Function &F, LoopInfo &LI, const SmallPtrSetImpl<BasicBlock *> &Body,
     if (!Why && P && !ByLoop.count(P))
       Why = SkipReason::InsideSkipped;
     if (Why) {
-      Plan.Skipped.push_back({L->getStartLoc(), *Why});
+      Plan.Skipped.push_back({L->getStartLoc(), *Why, L->getHeader()});
       continue;
     }
     LoopYield &LY = Plan.Loops.emplace_back();

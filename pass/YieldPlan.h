@@ -48,6 +48,10 @@ struct LoopYield {
   /// (barrier.red.or) instead of a barrier of its own; null if none. Once
   /// the vote replaces it, only its being non-null means anything.
   llvm::CallInst *VoteBarrier = nullptr;
+  /// Converged loops (ConvergeLoops.cpp): Rounds for the loop itself (its
+  /// threads leave it at different iterations), Wait for the loop where
+  /// they wait for each other after it.
+  enum class Converge { None, Rounds, Wait } Role = Converge::None;
 };
 
 /// Why a loop gets no yield point (for -Rpass-missed).
@@ -55,11 +59,16 @@ enum class SkipReason {
   Divergent,     // block-collective kernel, threads do not run it together
   OuterVotes,    // an enclosing loop votes at its own barrier (cheaper)
   InsideSkipped, // acceptable itself, but inside a loop without a yield point
+  InsideConverged, // inside a converged loop, whose rounds bound the wait
 };
 
 struct SkippedLoop {
   llvm::DebugLoc Loc;
   SkipReason Why = SkipReason::Divergent;
+  const llvm::BasicBlock *Header = nullptr;
+  /// Divergent: why its threads cannot be made to wait for each other at
+  /// its exit (BlockUniformity::convergibleLoops), if known.
+  const char *Detail = nullptr;
 };
 
 struct YieldPlan {

@@ -35,7 +35,10 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   // Back: the block whose edge enters the header, where the header's phis
   // take their back-edge values; Check: where the flag is read.
   BasicBlock *Back = Poll, *Check = Poll, *Continue = Header;
-  Value *Fused = FusedVote.lookup(&LY); // voteAtBarrier ran: just branch
+  // voteAtBarrier ran, or the wait of a converged loop: just branch.
+  Value *Fused = FusedVote.lookup(&LY);
+  if (!Fused)
+    Fused = WaitVote.lookup(Header);
   if (LY.PollInterval > 1 && !Fused) {
     Back = SplitBlock(Poll, Poll->getTerminator());
     Back->setName(Header->getName() + ".gp.back");
@@ -78,11 +81,18 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   B.SetCurrentDebugLocation(Br->getDebugLoc());
   Value *Raised = Fused;
   if (!Raised) {
+    // A converged loop's round (ConvergeLoops.cpp): first the count the
+    // waiting threads take, then the vote.
+    if (LY.Role == LoopYield::Converge::Rounds)
+      B.CreateCall(Intrinsic::getOrInsertDeclaration(
+                       &M, Intrinsic::nvvm_barrier_cta_red_popc_all),
+                   {B.getInt32(0), B.getTrue()}, "gp.round.in.loop");
     Raised = B.CreateICmpNE(
         B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
         B.getInt32(0), "gp.preempted");
     // Block-collective: every thread of the block is at this back-edge (the
-    // loop is uniform), and all of them must leave or stay together.
+    // loop is uniform) or at the round in its wait (converged), and all of
+    // them must leave or stay together.
     if (Options.BlockCollective)
       Raised = B.CreateCall(Intrinsic::getOrInsertDeclaration(
                                 &M, Intrinsic::nvvm_barrier_cta_red_or_all),

@@ -4,8 +4,8 @@
 ; the warp has, so none is elsewhere, waiting for the others at a shuffle)
 ; and one of them saw the flag (vote.any.sync, made only then). Its loop is
 ; divergent across the block (a warp per row) and still yields. The same
-; loop with shared memory stays block-collective, and its divergent loop
-; gets no yield point.
+; loop with shared memory stays block-collective: its divergent loop is
+; converged (collective-converge-grid-stride.ll), with no per-warp vote.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
@@ -94,9 +94,10 @@ declare float @llvm.nvvm.shfl.sync.bfly.f32(i32, float, i32, i32)
 ; REMARK: kernel 'row_sums' is preemptible: 1 yield point(s)
 ; REMARK-SAME: decisions per warp; 0 shared bytes saved per block
 ; REMARK: kernel 'row_sums': loop 1 yields on 1 back-edge(s)
-; REMARK: kernel 'row_sums_shared' is preemptible: 0 yield point(s)
+; REMARK: kernel 'row_sums_shared' is preemptible: 2 yield point(s)
 ; REMARK-SAME: decisions per block
-; REMARK: kernel 'row_sums_shared': loop gets no yield point: the threads of a block do not run it together
+; REMARK: kernel 'row_sums_shared': loop 1 yields on 1 back-edge(s)
+; REMARK-SAME: its threads leave it at different iterations and wait for each other after it
 
 ; All 32 lanes here (the common case), or, in a partial last warp, all the
 ; lanes it has: then the vote; a split warp does not vote and goes on.

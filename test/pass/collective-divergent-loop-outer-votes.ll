@@ -1,7 +1,8 @@
-; A loop whose trip count differs between threads of a block cannot hold a
-; block-collective yield point (the vote would wait for threads that already
-; left the loop): it polls nowhere, and the block yields only between logical
-; blocks. A uniform loop in the same kernel still yields.
+; A loop whose trip count differs between threads of a block, inside a
+; uniform loop that votes at its own __syncthreads: it could be converged
+; (collective-converge-grid-stride.ll), but its rounds would add barriers
+; where the outer loop's vote already bounds the wait, so it polls nowhere
+; and the outer loop yields at its barrier.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
@@ -50,11 +51,12 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
 ; REMARK: kernel 'mixed_loops' is preemptible: 1 yield point(s)
 ; REMARK-SAME: decisions per block; 1024 shared bytes saved per block
-; REMARK: kernel 'mixed_loops': loop gets no yield point: the threads of a block do not run it together
+; REMARK: kernel 'mixed_loops': loop gets no yield point: an enclosing loop yields at its own __syncthreads
 ; REMARK-NOT: loop 2
 
 ; CHECK-LABEL: define ptx_kernel void @mixed_loops__gp(
 ; CHECK:       uniform.gp.poll:
 ; CHECK:         call i1 @llvm.nvvm.barrier.cta.red.or.all
 ; CHECK-NOT:   per.thread.gp.poll
+; CHECK-NOT:   gp.wait
 ; CHECK:       }

@@ -1,0 +1,187 @@
+; A block-collective kernel (shared memory, __syncthreads) with a
+; grid-stride loop: its threads leave it at different iterations, so a
+; plain block-wide vote there would wait for threads that already left.
+; The loop is converged: threads that leave it (or skip it) wait before its
+; join in a loop of their own, and the block meets in rounds, each a
+; barrier.red.popc of "still in the loop" and, unless that is 0, a
+; barrier.red.or of the flag. In the loop a round comes every
+; PollInterval-th back-edge; in the wait, every time round. Both yield,
+; each with its own resume point. Inside a uniform loop (no barrier of its
+; own) the same, and the resume routes through the outer loop's header.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: FileCheck %s < %t.ll
+; RUN: %opt -passes=verify -disable-output %t.ll
+; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o - | FileCheck %s --check-prefix=PTX
+; Without convergence (for measurements) the loop has no yield point.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-converge-loops=false -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=OFF
+
+target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
+target triple = "nvptx64-nvidia-cuda"
+
+@bins = internal addrspace(3) global [64 x i32] undef, align 4
+
+define ptx_kernel void @histogram(i32 %n, ptr %in, ptr %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %ntid = call i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
+  %ctaid = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+  %nctaid = call i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
+  %own = and i32 %tid, 63
+  %slot = getelementptr inbounds [64 x i32], ptr addrspace(3) @bins, i32 0, i32 %own
+  store i32 0, ptr addrspace(3) %slot, align 4
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %base = mul i32 %ctaid, %ntid
+  %start = add i32 %base, %tid
+  %stride = mul i32 %ntid, %nctaid
+  %any = icmp ult i32 %start, %n
+  br i1 %any, label %loop, label %done
+
+loop:
+  %i = phi i32 [ %start, %entry ], [ %i.next, %loop ]
+  %p = getelementptr inbounds i32, ptr %in, i32 %i
+  %w = load i32, ptr %p, align 4
+  %b = and i32 %w, 63
+  %bin = getelementptr inbounds [64 x i32], ptr addrspace(3) @bins, i32 0, i32 %b
+  %old = atomicrmw add ptr addrspace(3) %bin, i32 1 monotonic, align 4
+  %i.next = add i32 %i, %stride
+  %more = icmp ult i32 %i.next, %n
+  br i1 %more, label %loop, label %done
+
+done:
+  %last = phi i32 [ -1, %entry ], [ %i, %loop ]
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %v = load i32, ptr addrspace(3) %slot, align 4
+  %r = add i32 %v, %last
+  %o = getelementptr inbounds i32, ptr %out, i32 %start
+  store i32 %r, ptr %o, align 4
+  ret void
+}
+
+; The same loop once per pass of a uniform outer loop without a barrier.
+define ptx_kernel void @passes(i32 %passes, i32 %n, ptr %in, ptr %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %ntid = call i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
+  %own = and i32 %tid, 63
+  %slot = getelementptr inbounds [64 x i32], ptr addrspace(3) @bins, i32 0, i32 %own
+  store i32 0, ptr addrspace(3) %slot, align 4
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  br label %pass
+
+pass:
+  %k = phi i32 [ 0, %entry ], [ %k.next, %pass.end ]
+  %any = icmp ult i32 %tid, %n
+  br i1 %any, label %elem, label %pass.end
+
+elem:
+  %i = phi i32 [ %tid, %pass ], [ %i.next, %elem ]
+  %p = getelementptr inbounds i32, ptr %in, i32 %i
+  %w = load i32, ptr %p, align 4
+  %x = xor i32 %w, %k
+  %b = and i32 %x, 63
+  %bin = getelementptr inbounds [64 x i32], ptr addrspace(3) @bins, i32 0, i32 %b
+  %old = atomicrmw add ptr addrspace(3) %bin, i32 1 monotonic, align 4
+  %i.next = add i32 %i, %ntid
+  %more = icmp ult i32 %i.next, %n
+  br i1 %more, label %elem, label %pass.end
+
+pass.end:
+  %k.next = add i32 %k, 1
+  %again = icmp ult i32 %k.next, %passes
+  br i1 %again, label %pass, label %exit
+
+exit:
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %v = load i32, ptr addrspace(3) %slot, align 4
+  %o = getelementptr inbounds i32, ptr %out, i32 %tid
+  store i32 %v, ptr %o, align 4
+  ret void
+}
+
+declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+declare i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
+declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+declare i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
+declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
+
+; REMARK: kernel 'histogram' is preemptible: 2 yield point(s)
+; REMARK-SAME: decisions per block
+; REMARK: kernel 'histogram': loop 1 yields on 1 back-edge(s)
+; REMARK-SAME: its threads leave it at different iterations and wait for each other after it
+; REMARK-NOT: loop gets no yield point
+; REMARK: kernel 'passes' is preemptible: 3 yield point(s)
+; REMARK: kernel 'passes': loop 1 yields
+; REMARK-NOT: wait for each other
+; REMARK: kernel 'passes': loop 2 yields
+; REMARK-SAME: wait for each other after it
+
+; OFF: kernel 'histogram': loop gets no yield point: the threads of a block do not run it together
+; OFF: kernel 'passes': loop gets no yield point: the threads of a block do not run it together
+
+; Threads skipping the loop and threads leaving it both arrive at the wait.
+; CHECK-LABEL: define ptx_kernel void @histogram__gp(
+; CHECK:       entry:
+; CHECK:         br i1 %any, label %loop, label %loop.gp.arrive
+; The loop's round: the count first (its threads are in the loop), then
+; the vote.
+; CHECK:       loop.gp.check:
+; CHECK-NEXT:    call i32 @llvm.nvvm.barrier.cta.red.popc.all(i32 0, i1 true)
+; CHECK-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32
+; CHECK-NEXT:    %gp.preempted{{[0-9]*}} = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK-NEXT:    %[[LOOPVOTE:.*]] = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 %gp.preempted{{[0-9]*}})
+; CHECK-NEXT:    br i1 %[[LOOPVOTE]], label %loop.gp.yield, label %loop.gp.back
+; CHECK:       loop:
+; CHECK:         br i1 %more, label %loop.gp.poll, label %loop.gp.arrive
+; CHECK:       loop.gp.arrive:
+; CHECK-NEXT:    %last.ph = phi i32 [ %i, %loop ], [ -1, %entry ]
+; CHECK-NEXT:    br label %loop.gp.wait
+; CHECK:       loop.gp.wait.gp.poll:
+; CHECK-NEXT:    br i1 %gp.block.preempted, label %loop.gp.wait.gp.yield, label %loop.gp.wait
+; CHECK:       loop.gp.wait.gp.restore:
+; CHECK:         %last.ph.gp.restored = load i32
+; CHECK:         br label %loop.gp.wait
+; The wait's round: the count (it is not in the loop); everyone out: go on
+; together; else the vote, and round again or yield.
+; CHECK:       loop.gp.wait:
+; CHECK-NEXT:    %[[LAST:.*]] = phi i32 [ %last.ph.gp.restored, %loop.gp.wait.gp.restore ], [ %[[LAST]], %loop.gp.wait.gp.poll ], [ %last.ph, %loop.gp.arrive ]
+; CHECK-NEXT:    %gp.round.in.loop = call i32 @llvm.nvvm.barrier.cta.red.popc.all(i32 0, i1 false)
+; CHECK-NEXT:    %gp.round.all.out = icmp eq i32 %gp.round.in.loop, 0
+; CHECK-NEXT:    br i1 %gp.round.all.out, label %done, label %loop.gp.wait.vote
+; CHECK:       loop.gp.wait.vote:
+; CHECK-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32
+; CHECK-NEXT:    %gp.preempted = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK-NEXT:    %gp.block.preempted = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 %gp.preempted)
+; CHECK-NEXT:    br label %loop.gp.wait.gp.poll
+; CHECK:       done:
+; CHECK-NEXT:    %last = phi i32 [ %[[LAST]], %loop.gp.wait ]
+; Each resume point: 1 the loop, 2 the wait; the wait saves its own values.
+; CHECK:       switch i32 %gp.resume.point, label %gp.trap [
+; CHECK-NEXT:    i32 1, label %loop.gp.restore
+; CHECK-NEXT:    i32 2, label %loop.gp.wait.gp.restore
+; CHECK:       loop.gp.yield:
+; CHECK:         store i32 1, ptr addrspace(1)
+; CHECK:       loop.gp.wait.gp.yield:
+; CHECK:         store i32 2, ptr addrspace(1)
+; CHECK:         store i32 %[[LAST]], ptr addrspace(1)
+; CHECK:       }
+
+; The outer loop votes on its back-edge; the wait sits inside it, and a
+; resume into the inner loop or the wait passes the outer loop's header.
+; CHECK-LABEL: define ptx_kernel void @passes__gp(
+; CHECK:       pass.gp.route:
+; CHECK-NEXT:    switch i32 %pass.gp.route.key, label %gp.trap [
+; CHECK-NEXT:      i32 2, label %elem.gp.restore
+; CHECK-NEXT:      i32 3, label %elem.gp.wait.gp.restore
+; CHECK:       elem.gp.check:
+; CHECK-NEXT:    call i32 @llvm.nvvm.barrier.cta.red.popc.all(i32 0, i1 true)
+; CHECK:       elem.gp.wait:
+; CHECK:         call i32 @llvm.nvvm.barrier.cta.red.popc.all(i32 0, i1 false)
+; CHECK:         br i1 %gp.round.all.out, label %pass.end, label %elem.gp.wait.vote
+; CHECK:       }
+
+; The non-aligned forms: the lanes of one warp may be at different rounds'
+; instructions (in the loop, or waiting).
+; PTX-LABEL: .entry histogram__gp(
+; PTX:         barrier.red.popc.u32
+; PTX:         barrier.red.or.pred
+; PTX:       }
