@@ -1,5 +1,6 @@
 //===- BlockUniformity.cpp - what all threads of a block do together -------===//
 #include "BlockUniformity.h"
+#include "KernelSafety.h"
 
 #include "llvm/Analysis/CycleAnalysis.h"
 #include "llvm/Analysis/LoopInfo.h"
@@ -195,6 +196,7 @@ ConvergibleLoop BlockUniformity::convergible(const Loop &L) {
     return No("not every thread comes to it from the same place, or some "
               "return on the way");
 
+  bool WarpOps = false;
   SmallPtrSet<const BasicBlock *, 16> Way;
   SmallVector<const BasicBlock *, 16> Work(succ_begin(Entry), succ_end(Entry));
   while (!Work.empty()) {
@@ -214,10 +216,13 @@ ConvergibleLoop BlockUniformity::convergible(const Loop &L) {
         return No("a thread in it may wait for another (a volatile or "
                   "atomic read, inline asm or a call that was not inlined), "
                   "which could be waiting after it");
+      if (auto *Call = dyn_cast<CallBase>(&I))
+        if (const Function *Callee = Call->getCalledFunction())
+          WarpOps |= isWarpSynchronousIntrinsic(Callee->getName());
     }
     append_range(Work, successors(BB));
   }
-  return ConvergibleLoop{Entry, Join, nullptr};
+  return ConvergibleLoop{Entry, Join, nullptr, WarpOps};
 }
 
 DenseMap<const BasicBlock *, ConvergibleLoop>

@@ -46,6 +46,9 @@ struct ConvergibleLoop {
   const llvm::BasicBlock *Entry = nullptr;
   const llvm::BasicBlock *Join = nullptr;
   const char *Why = nullptr;
+  /// Warp-synchronous operations on the way: a lane may only stop with
+  /// the lanes it runs with.
+  bool WarpOps = false;
 };
 
 class BlockUniformity {

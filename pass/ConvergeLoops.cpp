@@ -1,30 +1,38 @@
-//===- ConvergeLoops.cpp - divergent loops whose threads meet in rounds ---===//
+//===- ConvergeLoops.cpp - divergent loops whose threads wait at the join -===//
 //
 // In a block-collective kernel a loop whose trip count differs between the
 // threads of a block (a grid-stride loop: `for (i = tid; i < n; i += ...)`)
 // cannot vote like a uniform one: the threads that already left it would
 // never reach the vote. Such a loop, when BlockUniformity finds it
 // convergible (every thread goes from one Entry to one Join around it, with
-// no barrier on the way), is converged: the threads that leave it, or pass
-// it by, wait before Join in a loop of their own, and the block meets in
-// rounds:
-//   - a thread in the loop takes a round on every PollInterval-th
-//     back-edge (YieldPoints.cpp), a waiting thread one round after another;
-//   - a round is barrier.red.popc of "I am in the loop": 0 means that every
-//     thread is waiting, and all leave the wait together; else a
-//     barrier.red.or of the flag, and if it is raised every thread yields,
-//     those in the loop at the loop's yield point and the waiting ones at
-//     the wait's, each with its own resume point.
-// A barrier completes only when every thread of the block has arrived, so
-// at each round every thread is in the loop's round or in the wait's, and
-// all take the same barriers in the same order (both use the non-aligned
-// forms: the threads of one warp may be at either). After a resume the
-// rounds go on the same way: a round needs no count of rounds taken.
+// no barrier on the way), is converged:
+//   - in the loop each thread checks, on its own, every PollInterval-th
+//     back-edge, whether the flag is raised or another thread of the block
+//     has decided to yield (a word in shared memory); either way it sets
+//     that word and yields: it waits at a barrier for the whole block, then
+//     saves its state;
+//   - a thread that leaves the loop, or passes it by, counts itself in at
+//     the join and waits there until every thread of the block has (then
+//     all go on) or the block has decided to yield (then it yields, with a
+//     resume point of its own, and waits at the same barrier).
+// No check costs a barrier: the only one is the yield's, which every
+// thread reaches (the ones in the loop at their next check, the waiting
+// ones at once), so shared memory is saved only once every thread has
+// stopped writing it. The count and the release can never both happen: a
+// thread that decides to yield never counts itself in. A thread yields at
+// its own iteration; it saves its own values, as in a barrier-free kernel.
 //
-//   <header>.gp.arrive     the way's edges into Join (Join's phis move here)
-//   <header>.gp.wait       n = barrier.red.popc(false); n == 0 -> Join
-//   <header>.gp.wait.vote  barrier.red.or(flag) -> back to gp.wait, where
-//                          insertYieldPoint puts the yield
+// Shared words: the count and a generation (gpreempt_converge_wait, saved
+// and restored with the block's shared memory, so that a resumed block
+// knows who is already waiting), and the decision (reset by the dispatch
+// for every logical block, new or resumed).
+//
+//   <header>.gp.arrive   the way's edges into Join (Join's phis move here);
+//                        read the generation, count in; the last one in:
+//   <header>.gp.release  reset the count, bump the generation -> Join
+//   <header>.gp.wait     generation moved on -> Join
+//   <header>.gp.wait.vote  the block decided to yield? -> back to gp.wait,
+//                        where insertYieldPoint puts the yield
 //
 //===----------------------------------------------------------------------===//
 #include "Rewriter.h"
@@ -59,6 +67,8 @@ void Rewriter::convergeLoops() {
     else if (H && Entry && Join) {
       Around[H] = {Entry, Join};
       ConvergibleHeaders.insert(H);
+      if (Loop.WarpOps)
+        ConvergedWarpOps.insert(H);
     }
   }
   DominatorTree DT(*G);
@@ -83,6 +93,30 @@ void Rewriter::convergeLoops() {
     convergeLoop(Header, Entry, Join);
 }
 
+GlobalVariable *Rewriter::convergeWaitWords() {
+  // Not named __gp_*: those are the dispatch's words, which are not saved.
+  StringRef Name = "gpreempt_converge_wait";
+  if (auto *GV = M.getGlobalVariable(Name, /*AllowInternal=*/true))
+    return GV;
+  auto *Ty = ArrayType::get(Type::getInt32Ty(Ctx), 2); // count, generation
+  auto *GV = new GlobalVariable(M, Ty, false, GlobalValue::InternalLinkage,
+                                UndefValue::get(Ty), Name, nullptr,
+                                GlobalValue::NotThreadLocal, SharedAS);
+  GV->setAlignment(Align(8));
+  return GV;
+}
+
+/// The dispatch's part (leader only, before its barrier): no decision yet
+/// for the logical block; a new one also starts with nobody counted in (a
+/// resumed one gets its count back with its shared memory).
+void Rewriter::resetConvergeWords(IRBuilder<> &B, bool NewBlock) {
+  if (ConvergedHeaders.empty())
+    return;
+  B.CreateStore(B.getInt32(0), sharedWord("__gp_shared_decision"));
+  if (NewBlock)
+    B.CreateStore(B.getInt32(0), convergeWaitWords());
+}
+
 void Rewriter::convergeLoop(BasicBlock *Header, BasicBlock *Entry,
                             BasicBlock *Join) {
   // The way: Entry and what is reachable from it before Join.
@@ -102,29 +136,64 @@ void Rewriter::convergeLoop(BasicBlock *Header, BasicBlock *Entry,
     return; // an edge that cannot be split: the loop stays divergent
   Arrive->setName(Header->getName() + ".gp.arrive");
 
+  BasicBlock *Release = newBlock(Header->getName() + ".gp.release", Join);
   BasicBlock *Wait = newBlock(Header->getName() + ".gp.wait", Join);
   BasicBlock *Vote = newBlock(Header->getName() + ".gp.wait.vote", Join);
-  Arrive->getTerminator()->replaceSuccessorWith(Join, Wait);
-  Join->replacePhiUsesWith(Arrive, Wait);
+  Type *I32 = Type::getInt32Ty(Ctx);
+  SyncScope::ID Block = Ctx.getOrInsertSyncScopeID("block");
+  GlobalVariable *Words = convergeWaitWords();
+  Value *Count = Words;
+  Value *Generation = ConstantExpr::getInBoundsGetElementPtr(
+      Words->getValueType(), Words,
+      ArrayRef<Constant *>{ConstantInt::get(I32, 0), ConstantInt::get(I32, 1)});
+
+  Arrive->getTerminator()->eraseFromParent();
+  KernelBuilder A = at(Arrive);
+  // Read before counting in: the generation cannot move on before this
+  // thread is counted.
+  Value *Mine = A.CreateAlignedLoad(I32, Generation, Align(4),
+                                    /*isVolatile=*/true, "gp.wait.generation");
+  Value *Threads = A.CreateMul(
+      A.CreateMul(readRegister(A, Intrinsic::nvvm_read_ptx_sreg_ntid_x),
+                  readRegister(A, Intrinsic::nvvm_read_ptx_sreg_ntid_y)),
+      readRegister(A, Intrinsic::nvvm_read_ptx_sreg_ntid_z), "gp.wait.threads");
+  Value *Before =
+      A.CreateAtomicRMW(AtomicRMWInst::Add, Count, A.getInt32(1), Align(4),
+                        AtomicOrdering::Monotonic, Block);
+  A.CreateCondBr(
+      A.CreateICmpEQ(A.CreateAdd(Before, A.getInt32(1)), Threads, "gp.wait.last"),
+      Release, Wait);
+
+  // The count is reset before the generation moves on (the fence), so a
+  // thread that sees the new generation and reaches the next converged
+  // loop's join counts itself into a fresh count.
+  KernelBuilder R = at(Release);
+  R.CreateAlignedStore(R.getInt32(0), Count, Align(4), /*isVolatile=*/true);
+  R.CreateFence(AtomicOrdering::Release, Block);
+  R.CreateAtomicRMW(AtomicRMWInst::Add, Generation, R.getInt32(1), Align(4),
+                    AtomicOrdering::Monotonic, Block);
+  R.CreateBr(Join);
 
   KernelBuilder W = at(Wait);
-  Value *InLoop = W.CreateCall(
-      Intrinsic::getOrInsertDeclaration(&M,
-                                        Intrinsic::nvvm_barrier_cta_red_popc_all),
-      {W.getInt32(0), W.getFalse()}, "gp.round.in.loop");
-  W.CreateCondBr(W.CreateICmpEQ(InLoop, W.getInt32(0), "gp.round.all.out"),
-                 Join, Vote);
+  LoadInst *Now =
+      W.CreateAlignedLoad(I32, Generation, Align(4), "gp.wait.now");
+  Now->setAtomic(AtomicOrdering::Acquire, Block);
+  W.CreateCondBr(W.CreateICmpNE(Now, Mine, "gp.wait.released"), Join, Vote);
 
   KernelBuilder V = at(Vote);
-  Value *Mine =
-      V.CreateICmpNE(V.CreateLoad(V.getInt32Ty(), Flag, /*isVolatile=*/true,
-                                  "gp.flag"),
-                     V.getInt32(0), "gp.preempted");
-  WaitVote[Wait] = V.CreateCall(
-      Intrinsic::getOrInsertDeclaration(&M,
-                                        Intrinsic::nvvm_barrier_cta_red_or_all),
-      {V.getInt32(0), Mine}, "gp.block.preempted");
+  WaitVote[Wait] = V.CreateICmpNE(
+      V.CreateAlignedLoad(I32, sharedWord("__gp_shared_decision"), Align(4),
+                          /*isVolatile=*/true, "gp.decision"),
+      V.getInt32(0), "gp.block.yields");
   V.CreateBr(Wait);
+
+  // Join's phis took their values from Arrive; they come from Release and
+  // Wait now, the same values.
+  for (PHINode &Phi : Join->phis()) {
+    Value *V = Phi.getIncomingValueForBlock(Arrive);
+    Phi.setIncomingBlock(Phi.getBasicBlockIndex(Arrive), Wait);
+    Phi.addIncoming(V, Release);
+  }
   ConvergedHeaders.insert(Header);
 }
 

@@ -82,6 +82,10 @@ static std::optional<gp_refusal> classifyIntrinsic(StringRef Name) {
   return std::nullopt;
 }
 
+bool isWarpSynchronousIntrinsic(StringRef Name) {
+  return classifyIntrinsic(Name) == GP_REFUSAL_WARP_SYNC;
+}
+
 static bool readsGridPosition(StringRef IntrinsicName) {
   return IntrinsicName.starts_with("llvm.nvvm.read.ptx.sreg.ctaid") ||
          IntrinsicName.starts_with("llvm.nvvm.read.ptx.sreg.nctaid");

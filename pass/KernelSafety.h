@@ -36,6 +36,10 @@ struct Refusal {
 /// Short stable name of a refusal code, for remarks and tests.
 const char *refusalName(gp_refusal Code);
 
+/// Whether an intrinsic (by name) is warp-synchronous: shuffles, votes,
+/// match, redux, __syncwarp, wmma/mma, ldmatrix and the like.
+bool isWarpSynchronousIntrinsic(llvm::StringRef Name);
+
 /// What the rewrite must know about a kernel it may make preemptible.
 struct KernelTraits {
   /// The kernel (or a function it calls) uses barriers or shared memory:

@@ -436,7 +436,7 @@ std::optional<Refusal> Rewriter::plan() {
     LY.VoteBarrier = C.Votes.lookup(L);
     LY.PollInterval = pollInterval(*L, Options.PollBudget);
     if (ConvergedHeaders.contains(LY.Header)) {
-      LY.Role = LoopYield::Converge::Rounds;
+      LY.Role = LoopYield::Converge::Loop;
       ++ConvergedParts;
     } else if (WaitVote.count(LY.Header)) {
       LY.Role = LoopYield::Converge::Wait;
@@ -619,7 +619,7 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
                               static_cast<unsigned>(LY.Latches.size()),
                               (1 + LY.Words + AllocaWords) * 4,
                               LY.PollInterval,
-                              LY.Role == LoopYield::Converge::Rounds});
+                              LY.Role == LoopYield::Converge::Loop});
   return Result;
 }
 

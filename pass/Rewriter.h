@@ -111,6 +111,8 @@ private:
                                        const CollectiveLoops &C);
   void convergeLoop(llvm::BasicBlock *Header, llvm::BasicBlock *Entry,
                     llvm::BasicBlock *Join);
+  llvm::GlobalVariable *convergeWaitWords();
+  void resetConvergeWords(llvm::IRBuilder<> &B, bool NewBlock);
   llvm::BasicBlock *newBlock(const llvm::Twine &Name,
                              llvm::BasicBlock *Before = nullptr);
   llvm::GlobalVariable *sharedWord(llvm::StringRef Name);
@@ -165,13 +167,15 @@ private:
   llvm::DenseMap<LoopYield *, llvm::Value *>
       FusedVote; // loops voting at a barrier
   // Converged loops (ConvergeLoops.cpp): their headers, the headers of the
-  // loops where their threads wait (with the wait's decision, the
-  // barrier.red.or of each round), and the headers of the loops that could
-  // be converged or, with the reason, cannot (for remarks).
+  // loops where their threads wait (with "the block decided to yield" read
+  // there), and the headers of the loops that could be converged or, with
+  // the reason, cannot (for remarks).
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedHeaders;
   llvm::DenseMap<const llvm::BasicBlock *, llvm::Value *> WaitVote;
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergibleHeaders;
   llvm::DenseMap<const llvm::BasicBlock *, const char *> NotConvergible;
+  // ... of which these have warp-synchronous operations on their way.
+  llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedWarpOps;
   // Blocks inside the kernel's loops that read the flag: the flag's address
   // stays in a register there rather than being recomputed every time.
   llvm::SmallPtrSet<llvm::BasicBlock *, 8> FlagReaders;

@@ -48,10 +48,10 @@ struct LoopYield {
   /// (barrier.red.or) instead of a barrier of its own; null if none. Once
   /// the vote replaces it, only its being non-null means anything.
   llvm::CallInst *VoteBarrier = nullptr;
-  /// Converged loops (ConvergeLoops.cpp): Rounds for the loop itself (its
+  /// Converged loops (ConvergeLoops.cpp): Loop for the loop itself (its
   /// threads leave it at different iterations), Wait for the loop where
   /// they wait for each other after it.
-  enum class Converge { None, Rounds, Wait } Role = Converge::None;
+  enum class Converge { None, Loop, Wait } Role = Converge::None;
 };
 
 /// Why a loop gets no yield point (for -Rpass-missed).

@@ -79,26 +79,33 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   Instruction *Br = Check->getTerminator();
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
+  bool Converged = LY.Role != LoopYield::Converge::None;
   Value *Raised = Fused;
   if (!Raised) {
-    // A converged loop's round (ConvergeLoops.cpp): first the count the
-    // waiting threads take, then the vote.
-    if (LY.Role == LoopYield::Converge::Rounds)
-      B.CreateCall(Intrinsic::getOrInsertDeclaration(
-                       &M, Intrinsic::nvvm_barrier_cta_red_popc_all),
-                   {B.getInt32(0), B.getTrue()}, "gp.round.in.loop");
     Raised = B.CreateICmpNE(
         B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
         B.getInt32(0), "gp.preempted");
-    // Block-collective: every thread of the block is at this back-edge (the
-    // loop is uniform) or at the round in its wait (converged), and all of
-    // them must leave or stay together.
-    if (Options.BlockCollective)
+    if (Converged) {
+      // Each thread on its own (ConvergeLoops.cpp): the flag, or another
+      // thread of the block that decided to yield.
+      Value *Decided = B.CreateICmpNE(
+          B.CreateAlignedLoad(B.getInt32Ty(), sharedWord("__gp_shared_decision"),
+                              Align(4), /*isVolatile=*/true, "gp.decision"),
+          B.getInt32(0), "gp.block.yields");
+      Raised = B.CreateOr(Raised, Decided, "gp.yields");
+    } else if (Options.BlockCollective) {
+      // Every thread of the block is at this back-edge (the loop is
+      // uniform), and all of them must leave or stay together.
       Raised = B.CreateCall(Intrinsic::getOrInsertDeclaration(
                                 &M, Intrinsic::nvvm_barrier_cta_red_or_all),
                             {B.getInt32(0), Raised}, "gp.block.preempted");
+    }
   }
-  if (Options.WarpCollective) { // no barriers, so never Fused
+  // No barriers in either, so never Fused: warp-collective kernels, and
+  // converged loops with warp operations, whose lanes stop only together.
+  if (Options.WarpCollective ||
+      (LY.Role == LoopYield::Converge::Loop &&
+       ConvergedWarpOps.contains(Header))) {
     Raised = warpVote(Check, Raised, Back);
     Br = cast<PHINode>(Raised)->getParent()->getTerminator();
     B.SetInsertPoint(Br);
@@ -107,6 +114,17 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   Br->eraseFromParent();
 
   KernelBuilder S(Save, ArtificialLoc);
+  if (Converged) {
+    // Tell the block (the waiting threads, and the others in the loop at
+    // their next check), then wait until every thread has stopped: only
+    // then is shared memory whole.
+    if (LY.Role == LoopYield::Converge::Loop)
+      S.CreateAlignedStore(S.getInt32(1), sharedWord("__gp_shared_decision"),
+                           Align(4), /*isVolatile=*/true);
+    S.CreateCall(Intrinsic::getOrInsertDeclaration(
+                     &M, Intrinsic::nvvm_barrier_cta_sync_all),
+                 {S.getInt32(0)});
+  }
   S.CreateAlignedStore(S.getInt32(LY.Id), SaveBase, Align(4));
   for (PHINode *Phi : LY.CarriedPhis)
     storeValue(S, Phi->getIncomingValueForBlock(Back), LY.FirstWord[Phi]);

@@ -5,7 +5,8 @@
 ; and one of them saw the flag (vote.any.sync, made only then). Its loop is
 ; divergent across the block (a warp per row) and still yields. The same
 ; loop with shared memory stays block-collective: its divergent loop is
-; converged (collective-converge-grid-stride.ll), with no per-warp vote.
+; converged (collective-converge-grid-stride.ll), and since it shuffles,
+; the lanes of a warp decide there together, as here.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-block-collective -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
@@ -124,7 +125,13 @@ declare float @llvm.nvvm.shfl.sync.bfly.f32(i32, float, i32, i32)
 ; CHECK:       }
 
 ; CHECK-LABEL: define ptx_kernel void @row_sums_shared__gp(
-; CHECK-NOT:     vote.any.sync
+; CHECK:       row.gp.check:
+; CHECK:         %gp.yields = or i1 %gp.preempted, %{{.*}}
+; CHECK:         %gp.warp.active = call i32 @llvm.nvvm.activemask()
+; CHECK:       row.gp.check.gp.warp.vote:
+; CHECK:         call i1 @llvm.nvvm.vote.any.sync(i32 %gp.warp.mask, i1 %gp.yields)
+; CHECK:       row.gp.yield:
+; CHECK:         store volatile i32 1, ptr addrspace(3) @__gp_shared_decision
 ; CHECK:       }
 
 ; PTX-LABEL: .entry row_sums__gp(
