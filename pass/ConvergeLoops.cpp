@@ -8,31 +8,24 @@
 // no barrier on the way), is converged:
 //   - in the loop each thread checks, on its own, every PollInterval-th
 //     back-edge, whether the flag is raised or another thread of the block
-//     has decided to yield (a word in shared memory); either way it sets
-//     that word and yields: it waits at a barrier for the whole block, then
-//     saves its state;
-//   - a thread that leaves the loop, or passes it by, counts itself in at
-//     the join and waits there until every thread of the block has (then
-//     all go on) or the block has decided to yield (then it yields, with a
-//     resume point of its own, and waits at the same barrier).
-// No check costs a barrier: the only one is the yield's, which every
-// thread reaches (the ones in the loop at their next check, the waiting
-// ones at once), so shared memory is saved only once every thread has
-// stopped writing it. The count and the release can never both happen: a
-// thread that decides to yield never counts itself in. A thread yields at
-// its own iteration; it saves its own values, as in a barrier-free kernel.
+//     has decided to yield (a word in shared memory, reset by the dispatch
+//     for every logical block); either way it sets that word, arrives at
+//     the block's barrier with "yield", and saves its state;
+//   - a thread that leaves the loop, or passes it by, arrives at the same
+//     barrier before Join with "go on".
+// The barrier (barrier.red.or) completes once every thread has arrived:
+// all left the loop, or some decided to yield and the rest saw the word at
+// their next check or had left the loop. Its result tells the threads at
+// the join which: go on together, or yield too, from a resume point of
+// their own. No check costs a barrier; each execution of the loop costs
+// one. Both arrivals are barrier.red.or on barrier 0 (not mixed with
+// bar.sync, which PTX forbids) in their non-aligned form: the lanes of one
+// warp may arrive from either.
 //
-// Shared words: the count and a generation (gpreempt_converge_wait, saved
-// and restored with the block's shared memory, so that a resumed block
-// knows who is already waiting), and the decision (reset by the dispatch
-// for every logical block, new or resumed).
-//
-//   <header>.gp.arrive   the way's edges into Join (Join's phis move here);
-//                        read the generation, count in; the last one in:
-//   <header>.gp.release  reset the count, bump the generation -> Join
-//   <header>.gp.wait     generation moved on -> Join
-//   <header>.gp.wait.vote  the block decided to yield? -> back to gp.wait,
-//                        where insertYieldPoint puts the yield
+//   <header>.gp.arrive     the way's edges into Join (Join's phis move here)
+//   <header>.gp.wait       barrier.red.or(false): nobody yields -> Join
+//   <header>.gp.wait.vote  -> back to gp.wait, where insertYieldPoint puts
+//                          the yield (so a resume waits at the barrier again)
 //
 //===----------------------------------------------------------------------===//
 #include "Rewriter.h"
@@ -93,28 +86,11 @@ void Rewriter::convergeLoops() {
     convergeLoop(Header, Entry, Join);
 }
 
-GlobalVariable *Rewriter::convergeWaitWords() {
-  // Not named __gp_*: those are the dispatch's words, which are not saved.
-  StringRef Name = "gpreempt_converge_wait";
-  if (auto *GV = M.getGlobalVariable(Name, /*AllowInternal=*/true))
-    return GV;
-  auto *Ty = ArrayType::get(Type::getInt32Ty(Ctx), 2); // count, generation
-  auto *GV = new GlobalVariable(M, Ty, false, GlobalValue::InternalLinkage,
-                                UndefValue::get(Ty), Name, nullptr,
-                                GlobalValue::NotThreadLocal, SharedAS);
-  GV->setAlignment(Align(8));
-  return GV;
-}
-
 /// The dispatch's part (leader only, before its barrier): no decision yet
-/// for the logical block; a new one also starts with nobody counted in (a
-/// resumed one gets its count back with its shared memory).
-void Rewriter::resetConvergeWords(IRBuilder<> &B, bool NewBlock) {
-  if (ConvergedHeaders.empty())
-    return;
-  B.CreateStore(B.getInt32(0), sharedWord("__gp_shared_decision"));
-  if (NewBlock)
-    B.CreateStore(B.getInt32(0), convergeWaitWords());
+/// for the logical block, new or resumed.
+void Rewriter::resetConvergeDecision(IRBuilder<> &B) {
+  if (!ConvergedHeaders.empty())
+    B.CreateStore(B.getInt32(0), sharedWord("__gp_shared_decision"));
 }
 
 void Rewriter::convergeLoop(BasicBlock *Header, BasicBlock *Entry,
@@ -136,64 +112,19 @@ void Rewriter::convergeLoop(BasicBlock *Header, BasicBlock *Entry,
     return; // an edge that cannot be split: the loop stays divergent
   Arrive->setName(Header->getName() + ".gp.arrive");
 
-  BasicBlock *Release = newBlock(Header->getName() + ".gp.release", Join);
   BasicBlock *Wait = newBlock(Header->getName() + ".gp.wait", Join);
   BasicBlock *Vote = newBlock(Header->getName() + ".gp.wait.vote", Join);
-  Type *I32 = Type::getInt32Ty(Ctx);
-  SyncScope::ID Block = Ctx.getOrInsertSyncScopeID("block");
-  GlobalVariable *Words = convergeWaitWords();
-  Value *Count = Words;
-  Value *Generation = ConstantExpr::getInBoundsGetElementPtr(
-      Words->getValueType(), Words,
-      ArrayRef<Constant *>{ConstantInt::get(I32, 0), ConstantInt::get(I32, 1)});
-
-  Arrive->getTerminator()->eraseFromParent();
-  KernelBuilder A = at(Arrive);
-  // Read before counting in: the generation cannot move on before this
-  // thread is counted.
-  Value *Mine = A.CreateAlignedLoad(I32, Generation, Align(4),
-                                    /*isVolatile=*/true, "gp.wait.generation");
-  Value *Threads = A.CreateMul(
-      A.CreateMul(readRegister(A, Intrinsic::nvvm_read_ptx_sreg_ntid_x),
-                  readRegister(A, Intrinsic::nvvm_read_ptx_sreg_ntid_y)),
-      readRegister(A, Intrinsic::nvvm_read_ptx_sreg_ntid_z), "gp.wait.threads");
-  Value *Before =
-      A.CreateAtomicRMW(AtomicRMWInst::Add, Count, A.getInt32(1), Align(4),
-                        AtomicOrdering::Monotonic, Block);
-  A.CreateCondBr(
-      A.CreateICmpEQ(A.CreateAdd(Before, A.getInt32(1)), Threads, "gp.wait.last"),
-      Release, Wait);
-
-  // The count is reset before the generation moves on (the fence), so a
-  // thread that sees the new generation and reaches the next converged
-  // loop's join counts itself into a fresh count.
-  KernelBuilder R = at(Release);
-  R.CreateAlignedStore(R.getInt32(0), Count, Align(4), /*isVolatile=*/true);
-  R.CreateFence(AtomicOrdering::Release, Block);
-  R.CreateAtomicRMW(AtomicRMWInst::Add, Generation, R.getInt32(1), Align(4),
-                    AtomicOrdering::Monotonic, Block);
-  R.CreateBr(Join);
+  Arrive->getTerminator()->replaceSuccessorWith(Join, Wait);
+  Join->replacePhiUsesWith(Arrive, Wait);
 
   KernelBuilder W = at(Wait);
-  LoadInst *Now =
-      W.CreateAlignedLoad(I32, Generation, Align(4), "gp.wait.now");
-  Now->setAtomic(AtomicOrdering::Acquire, Block);
-  W.CreateCondBr(W.CreateICmpNE(Now, Mine, "gp.wait.released"), Join, Vote);
-
-  KernelBuilder V = at(Vote);
-  WaitVote[Wait] = V.CreateICmpNE(
-      V.CreateAlignedLoad(I32, sharedWord("__gp_shared_decision"), Align(4),
-                          /*isVolatile=*/true, "gp.decision"),
-      V.getInt32(0), "gp.block.yields");
-  V.CreateBr(Wait);
-
-  // Join's phis took their values from Arrive; they come from Release and
-  // Wait now, the same values.
-  for (PHINode &Phi : Join->phis()) {
-    Value *V = Phi.getIncomingValueForBlock(Arrive);
-    Phi.setIncomingBlock(Phi.getBasicBlockIndex(Arrive), Wait);
-    Phi.addIncoming(V, Release);
-  }
+  Value *Yields = W.CreateCall(
+      Intrinsic::getOrInsertDeclaration(&M,
+                                        Intrinsic::nvvm_barrier_cta_red_or_all),
+      {W.getInt32(0), W.getFalse()}, "gp.block.yields");
+  W.CreateCondBr(Yields, Vote, Join);
+  at(Vote).CreateBr(Wait);
+  WaitVote[Wait] = Yields;
   ConvergedHeaders.insert(Header);
 }
 

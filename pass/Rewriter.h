@@ -111,8 +111,7 @@ private:
                                        const CollectiveLoops &C);
   void convergeLoop(llvm::BasicBlock *Header, llvm::BasicBlock *Entry,
                     llvm::BasicBlock *Join);
-  llvm::GlobalVariable *convergeWaitWords();
-  void resetConvergeWords(llvm::IRBuilder<> &B, bool NewBlock);
+  void resetConvergeDecision(llvm::IRBuilder<> &B);
   llvm::BasicBlock *newBlock(const llvm::Twine &Name,
                              llvm::BasicBlock *Before = nullptr);
   llvm::GlobalVariable *sharedWord(llvm::StringRef Name);
@@ -167,8 +166,8 @@ private:
   llvm::DenseMap<LoopYield *, llvm::Value *>
       FusedVote; // loops voting at a barrier
   // Converged loops (ConvergeLoops.cpp): their headers, the headers of the
-  // loops where their threads wait (with "the block decided to yield" read
-  // there), and the headers of the loops that could be converged or, with
+  // loops where their threads wait (with the barrier's "some thread
+  // yields"), and the headers of the loops that could be converged or, with
   // the reason, cannot (for remarks).
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedHeaders;
   llvm::DenseMap<const llvm::BasicBlock *, llvm::Value *> WaitVote;

@@ -114,16 +114,16 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   Br->eraseFromParent();
 
   KernelBuilder S(Save, ArtificialLoc);
-  if (Converged) {
-    // Tell the block (the waiting threads, and the others in the loop at
-    // their next check), then wait until every thread has stopped: only
-    // then is shared memory whole.
-    if (LY.Role == LoopYield::Converge::Loop)
-      S.CreateAlignedStore(S.getInt32(1), sharedWord("__gp_shared_decision"),
-                           Align(4), /*isVolatile=*/true);
+  if (LY.Role == LoopYield::Converge::Loop) {
+    // Tell the block (the others in the loop see it at their next check),
+    // then arrive at the barrier the threads past the loop wait at
+    // (ConvergeLoops.cpp): once it completes every thread has stopped, and
+    // shared memory is whole. The waiting ones arrived there already.
+    S.CreateAlignedStore(S.getInt32(1), sharedWord("__gp_shared_decision"),
+                         Align(4), /*isVolatile=*/true);
     S.CreateCall(Intrinsic::getOrInsertDeclaration(
-                     &M, Intrinsic::nvvm_barrier_cta_sync_all),
-                 {S.getInt32(0)});
+                     &M, Intrinsic::nvvm_barrier_cta_red_or_all),
+                 {S.getInt32(0), S.getTrue()});
   }
   S.CreateAlignedStore(S.getInt32(LY.Id), SaveBase, Align(4));
   for (PHINode *Phi : LY.CarriedPhis)

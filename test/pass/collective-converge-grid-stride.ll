@@ -2,16 +2,13 @@
 ; grid-stride loop: its threads leave it at different iterations, so a
 ; block-wide vote there would wait for threads that already left. The loop
 ; is converged: each thread checks on its own, at every PollInterval-th
-; back-edge, the flag and the block's decision word in shared memory; one
-; that sees either sets the word, waits at a barrier for the whole block
-; and saves its state. Threads that leave the loop (or skip it) count
-; themselves in at the join and wait there: for all (the last one in
-; resets the count and moves the generation on), or for the decision (then
-; they yield too, from a resume point of their own). The dispatch resets
-; the decision for each logical block and the count for new ones; the
-; count and generation are saved with the block's shared memory. Inside a
-; uniform loop (no barrier of its own) the same, and the resume routes
-; through the outer loop's header.
+; back-edge, the flag and the block's decision word in shared memory (reset
+; by the dispatch for each logical block); one that sees either sets the
+; word, arrives at the block's barrier with "yield" and saves its state.
+; Threads that leave the loop (or skip it) arrive at the same barrier
+; before the join with "go on", and yield too if any thread yields, from a
+; resume point of their own. Inside a uniform loop (no barrier of its own)
+; the same, and the resume routes through the outer loop's header.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
@@ -126,10 +123,8 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK-LABEL: define ptx_kernel void @histogram__gp(
 ; CHECK:       gp.first.publish:
 ; CHECK:         store i32 0, ptr addrspace(3) @__gp_shared_decision
-; CHECK-NOT:     store i32 0, ptr addrspace(3) @gpreempt_converge_wait
 ; CHECK:       gp.take.publish:
 ; CHECK:         store i32 0, ptr addrspace(3) @__gp_shared_decision
-; CHECK-NEXT:    store i32 0, ptr addrspace(3) @gpreempt_converge_wait
 ; CHECK:       entry:
 ; CHECK:         br i1 %any, label %loop, label %loop.gp.arrive
 ; The loop's check: no barrier, the flag or the block's decision.
@@ -142,52 +137,36 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK-NEXT:    br i1 %gp.yields, label %loop.gp.yield, label %loop.gp.back
 ; CHECK:       loop:
 ; CHECK:         br i1 %more, label %loop.gp.poll, label %loop.gp.arrive
-; Count in; the last one in releases the others.
 ; CHECK:       loop.gp.arrive:
 ; CHECK-NEXT:    %last.ph = phi i32 [ %i, %loop ], [ -1, %entry ]
-; CHECK-NEXT:    %gp.wait.generation = load volatile i32, ptr addrspace(3) getelementptr inbounds ([2 x i32], ptr addrspace(3) @gpreempt_converge_wait, i32 0, i32 1)
-; CHECK:         %[[BEFORE:.*]] = atomicrmw add ptr addrspace(3) @gpreempt_converge_wait, i32 1 syncscope("block") monotonic
-; CHECK-NEXT:    %[[AFTER:.*]] = add i32 %[[BEFORE]], 1
-; CHECK-NEXT:    %gp.wait.last = icmp eq i32 %[[AFTER]], %gp.wait.threads
-; CHECK-NEXT:    br i1 %gp.wait.last, label %loop.gp.release, label %loop.gp.wait
-; CHECK:       loop.gp.release:
-; CHECK-NEXT:    store volatile i32 0, ptr addrspace(3) @gpreempt_converge_wait
-; CHECK-NEXT:    fence syncscope("block") release
-; CHECK-NEXT:    atomicrmw add ptr addrspace(3) getelementptr inbounds ([2 x i32], ptr addrspace(3) @gpreempt_converge_wait, i32 0, i32 1), i32 1 syncscope("block") monotonic
-; CHECK-NEXT:    br label %done
+; CHECK-NEXT:    br label %loop.gp.wait
 ; CHECK:       loop.gp.wait.gp.poll:
 ; CHECK-NEXT:    br i1 %gp.block.yields, label %loop.gp.wait.gp.yield, label %loop.gp.wait
-; A waiting thread saves its values and the generation it waits to move on.
 ; CHECK:       loop.gp.wait.gp.restore:
 ; CHECK:         %last.ph.gp.restored = load i32
-; CHECK:         %gp.wait.generation.gp.restored = load i32
 ; CHECK:         br label %loop.gp.wait
+; At the join: "go on"; the barrier completes once every thread is here or
+; yielding.
 ; CHECK:       loop.gp.wait:
-; CHECK-NEXT:    %[[MINE:.*]] = phi i32 [ %gp.wait.generation.gp.restored, %loop.gp.wait.gp.restore ], [ %[[MINE]], %loop.gp.wait.gp.poll ], [ %gp.wait.generation, %loop.gp.arrive ]
 ; CHECK-NEXT:    %[[LAST:.*]] = phi i32 [ %last.ph.gp.restored, %loop.gp.wait.gp.restore ], [ %[[LAST]], %loop.gp.wait.gp.poll ], [ %last.ph, %loop.gp.arrive ]
-; CHECK-NEXT:    %gp.wait.now = load atomic i32, ptr addrspace(3) getelementptr inbounds ([2 x i32], ptr addrspace(3) @gpreempt_converge_wait, i32 0, i32 1) syncscope("block") acquire
-; CHECK-NEXT:    %gp.wait.released = icmp ne i32 %gp.wait.now, %[[MINE]]
-; CHECK-NEXT:    br i1 %gp.wait.released, label %done, label %loop.gp.wait.vote
+; CHECK-NEXT:    %gp.block.yields = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 false)
+; CHECK-NEXT:    br i1 %gp.block.yields, label %loop.gp.wait.vote, label %done
 ; CHECK:       loop.gp.wait.vote:
-; CHECK-NEXT:    %gp.decision = load volatile i32, ptr addrspace(3) @__gp_shared_decision
-; CHECK-NEXT:    %gp.block.yields = icmp ne i32 %gp.decision, 0
 ; CHECK-NEXT:    br label %loop.gp.wait.gp.poll
 ; CHECK:       done:
-; CHECK-NEXT:    %last = phi i32 [ %[[LAST]], %loop.gp.wait ], [ %last.ph, %loop.gp.release ]
+; CHECK-NEXT:    %last = phi i32 [ %[[LAST]], %loop.gp.wait ]
 ; Each resume point: 1 the loop, 2 the wait.
 ; CHECK:       switch i32 %gp.resume.point, label %gp.trap [
 ; CHECK-NEXT:    i32 1, label %loop.gp.restore
 ; CHECK-NEXT:    i32 2, label %loop.gp.wait.gp.restore
-; The loop's yield tells the block, then waits for every thread: shared
-; memory (the count and generation too) is saved only then.
+; The loop's yield tells the block, then arrives at the join's barrier with
+; "yield": shared memory is saved only once every thread has stopped.
 ; CHECK:       loop.gp.yield:
 ; CHECK:         store volatile i32 1, ptr addrspace(3) @__gp_shared_decision
-; CHECK-NEXT:    call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
-; CHECK:         store i32 1, ptr addrspace(1)
-; CHECK:         getelementptr i8, ptr addrspace(3) @gpreempt_converge_wait
+; CHECK-NEXT:    call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 true)
+; CHECK-NEXT:    store i32 1, ptr addrspace(1)
 ; CHECK:       loop.gp.wait.gp.yield:
-; CHECK-NOT:     @__gp_shared_decision
-; CHECK:         call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
+; CHECK-NOT:     barrier
 ; CHECK:         store i32 2, ptr addrspace(1)
 ; CHECK:         store i32 %[[LAST]], ptr addrspace(1)
 ; CHECK:       }
@@ -205,13 +184,14 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK-NOT:     barrier
 ; CHECK:         %gp.yields = or i1
 ; CHECK:       elem.gp.wait:
-; CHECK:         br i1 %gp.wait.released, label %pass.end, label %elem.gp.wait.vote
+; CHECK:         br i1 %gp.block.yields, label %elem.gp.wait.vote, label %pass.end
 ; CHECK:       }
 
-; Only the yield's barrier, non-aligned: the lanes of one warp may reach it
-; from the loop or from the wait.
+; Both arrivals are the non-aligned barrier.red.or: the lanes of one warp
+; may arrive from the loop or from the join.
 ; PTX-LABEL: .entry histogram__gp(
-; PTX-NOT:     barrier.red.popc
-; PTX:         ld.acquire.cta.shared
-; PTX:         barrier.sync 0;
+; PTX-NOT:     bar.red
+; PTX:         st.volatile.shared.b32 [__gp_shared_decision], 1;
+; PTX-NEXT:    mov.pred [[YIELD:%p[0-9]+]], -1;
+; PTX-NEXT:    barrier.red.or.pred {{%p[0-9]+}}, 0, [[YIELD]];
 ; PTX:       }
