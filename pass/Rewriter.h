@@ -86,8 +86,6 @@ private:
   }
   llvm::Value *wordAddress(llvm::IRBuilder<> &B, unsigned Word);
   llvm::Value *warpLanes(llvm::IRBuilder<> &B);
-  llvm::Value *predicatedCheck(llvm::IRBuilder<> &B, llvm::Value *Due,
-                               bool WithDecision);
   llvm::Value *warpVote(llvm::BasicBlock *Check, llvm::Value *Raised,
                         llvm::BasicBlock *&Back);
   void storeValue(llvm::IRBuilder<> &B, llvm::Value *V, unsigned FirstWord);

@@ -8,7 +8,6 @@
 #include "Rewriter.h"
 #include "gpreempt/abi.h"
 
-#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/IntrinsicsNVPTX.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
@@ -40,22 +39,10 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   Value *Fused = FusedVote.lookup(&LY);
   if (!Fused)
     Fused = WaitVote.lookup(Header);
-  // A check each thread makes on its own (no barrier, no warp vote) is
-  // predicated rather than branched around (predicatedCheck).
-  bool WarpDecides =
-      Options.WarpCollective || (LY.Role == LoopYield::Converge::Loop &&
-                                 ConvergedWarpOps.contains(Header));
-  bool PerThread = !Fused && !WarpDecides &&
-                   (!Options.BlockCollective ||
-                    LY.Role == LoopYield::Converge::Loop);
-  bool Predicated = PerThread && LY.PollInterval > 1;
-  Value *Raised = Fused;
   if (LY.PollInterval > 1 && !Fused) {
-    if (!Predicated) {
-      Back = SplitBlock(Poll, Poll->getTerminator());
-      Back->setName(Header->getName() + ".gp.back");
-      Continue = Back;
-    }
+    Back = SplitBlock(Poll, Poll->getTerminator());
+    Back->setName(Header->getName() + ".gp.back");
+    Continue = Back;
     // One counter per loop, 0 on every entry (ordinary, restore, route):
     // the interval bounds the back-edges between checks within one run of
     // the loop; an enclosing loop checks between runs.
@@ -76,31 +63,29 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
     Value *Due =
         B.CreateICmpEQ(B.CreateAnd(Next, B.getInt32(LY.PollInterval - 1)),
                        B.getInt32(0), "gp.check.due");
+    Check = newBlock(Header->getName() + ".gp.check", Back);
+    B.CreateCondBr(Due, Check, Back, Unlikely);
+    Br->eraseFromParent();
     // A second latch of the loop: its edge came over from the header.
     if (Count->getBasicBlockIndex(Back) >= 0)
       Count->setIncomingValueForBlock(Back, Next);
     else
       Count->addIncoming(Next, Back);
-    if (Predicated) {
-      Raised = predicatedCheck(B, Due, LY.Role == LoopYield::Converge::Loop);
-    } else {
-      Check = newBlock(Header->getName() + ".gp.check", Back);
-      B.CreateCondBr(Due, Check, Back, Unlikely);
-      Br->eraseFromParent();
-      BranchInst::Create(Back, Check)
-          ->setDebugLoc(Back->getTerminator()->getDebugLoc());
-    }
+    BranchInst::Create(Back, Check)
+        ->setDebugLoc(Back->getTerminator()->getDebugLoc());
   }
 
   FlagReaders.insert(Check);
   Instruction *Br = Check->getTerminator();
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
+  bool Converged = LY.Role != LoopYield::Converge::None;
+  Value *Raised = Fused;
   if (!Raised) {
     Raised = B.CreateICmpNE(
         B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
         B.getInt32(0), "gp.preempted");
-    if (LY.Role == LoopYield::Converge::Loop) {
+    if (Converged) {
       // Each thread on its own (ConvergeLoops.cpp): the flag, or another
       // thread of the block that decided to yield.
       Value *Decided = B.CreateICmpNE(
@@ -118,7 +103,9 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   }
   // No barriers in either, so never Fused: warp-collective kernels, and
   // converged loops with warp operations, whose lanes stop only together.
-  if (WarpDecides) {
+  if (Options.WarpCollective ||
+      (LY.Role == LoopYield::Converge::Loop &&
+       ConvergedWarpOps.contains(Header))) {
     Raised = warpVote(Check, Raised, Back);
     Br = cast<PHINode>(Raised)->getParent()->getTerminator();
     B.SetInsertPoint(Br);
@@ -147,36 +134,6 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   copySharedMemory(S, /*ToSaveArea=*/true);
   S.CreateBr(BlockTail);
   MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
-}
-
-/// A check made every PollInterval-th back-edge, as one block of
-/// predicated PTX: the flag (and, in a converged loop, the block's
-/// decision word) is read only if Due, else the result is 0. Branching
-/// around the read instead puts an if-then inside the loop, and ptxas
-/// brackets it with a warp reconvergence (BSSY/BSYNC) on every iteration:
-/// in a histogram's grid-stride loop on the H100 that cost more than the
-/// reads. The only branch left is the loop's exit to the yield.
-Value *Rewriter::predicatedCheck(IRBuilder<> &B, Value *Due,
-                                 bool WithDecision) {
-  std::string Asm = "{\n\t.reg .pred due;\n\tsetp.ne.u32 due, $1, 0;\n\t"
-                    "mov.u32 $0, 0;\n\t@due ld.volatile.global.u32 $0, [$2];";
-  std::string Constraints = "=r,r,l";
-  SmallVector<Value *, 3> Args = {B.CreateZExt(Due, B.getInt32Ty()), Flag};
-  SmallVector<Type *, 3> Types = {B.getInt32Ty(), Flag->getType()};
-  if (WithDecision) {
-    Asm += "\n\t.reg .u32 decided;\n\tmov.u32 decided, 0;\n\t"
-           "@due ld.volatile.shared.u32 decided, [$3];\n\t"
-           "or.b32 $0, $0, decided;";
-    Constraints += ",l";
-    Value *Decision = sharedWord("__gp_shared_decision");
-    Args.push_back(Decision);
-    Types.push_back(Decision->getType());
-  }
-  Asm += "\n\t}";
-  auto *IA = InlineAsm::get(FunctionType::get(B.getInt32Ty(), Types, false),
-                            Asm, Constraints, /*hasSideEffects=*/true);
-  Value *Seen = B.CreateCall(IA, Args, "gp.check");
-  return B.CreateICmpNE(Seen, B.getInt32(0), "gp.yields");
 }
 
 /// The lanes of this thread's warp (linear thread index / 32 in a block of

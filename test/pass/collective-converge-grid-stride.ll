@@ -127,12 +127,14 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:         store i32 0, ptr addrspace(3) @__gp_shared_decision
 ; CHECK:       entry:
 ; CHECK:         br i1 %any, label %loop, label %loop.gp.arrive
-; The loop's check: no barrier; the flag or the block's decision, read on
-; every N-th back-edge in predicated PTX (backedge-poll-interval.ll).
-; CHECK:       loop.gp.poll:
-; CHECK:         %gp.check = call i32 asm sideeffect "{{.*}}@due ld.volatile.global.u32 $0, [$2];{{.*}}@due ld.volatile.shared.u32 decided, [$3];{{.*}}or.b32 $0, $0, decided;{{.*}}", "=r,r,l,l"(i32 %{{.*}}, ptr addrspace(1) %gp.flag.g, ptr addrspace(3) @__gp_shared_decision)
-; CHECK-NEXT:    %gp.yields = icmp ne i32 %gp.check, 0
-; CHECK-NEXT:    br i1 %gp.yields, label %loop.gp.yield, label %loop
+; The loop's check: no barrier, the flag or the block's decision.
+; CHECK:       loop.gp.check:
+; CHECK-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32, ptr addrspace(1)
+; CHECK-NEXT:    %gp.preempted = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK-NEXT:    %[[DEC:.*]] = load volatile i32, ptr addrspace(3) @__gp_shared_decision
+; CHECK-NEXT:    %[[DECIDED:.*]] = icmp ne i32 %[[DEC]], 0
+; CHECK-NEXT:    %gp.yields = or i1 %gp.preempted, %[[DECIDED]]
+; CHECK-NEXT:    br i1 %gp.yields, label %loop.gp.yield, label %loop.gp.back
 ; CHECK:       loop:
 ; CHECK:         br i1 %more, label %loop.gp.poll, label %loop.gp.arrive
 ; CHECK:       loop.gp.arrive:
@@ -178,9 +180,9 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK-NEXT:    switch i32 %pass.gp.route.key, label %gp.trap [
 ; CHECK-NEXT:      i32 2, label %elem.gp.restore
 ; CHECK-NEXT:      i32 3, label %elem.gp.wait.gp.restore
-; CHECK:       elem.gp.poll:
+; CHECK:       elem.gp.check:
 ; CHECK-NOT:     barrier
-; CHECK:         %gp.yields = icmp ne i32 %gp.check, 0
+; CHECK:         %gp.yields = or i1
 ; CHECK:       elem.gp.wait:
 ; CHECK:         br i1 %gp.block.yields, label %elem.gp.wait.vote, label %pass.end
 ; CHECK:       }
