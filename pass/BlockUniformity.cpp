@@ -137,11 +137,13 @@ const Instruction *BlockUniformity::divergentBarrier() {
 }
 
 /// Whether I may read what another thread of the block writes in a way
-/// meant to see it change (a spin-wait, a lock): a converged loop's rounds
-/// would make such a wait hang, since the thread it waits for can be
-/// waiting at Join. Plain loads cannot wait for another thread without a
-/// barrier between (a data race); opaque code (inline asm, calls that were
-/// not inlined) might.
+/// meant to see it change (a spin-wait, a lock): in a converged loop such a
+/// wait could hang, since the thread it waits for can be waiting at Join.
+/// Plain loads cannot wait for another thread without a barrier between (a
+/// data race); inline asm might, and so might a call, unless the callee
+/// only reads memory (LLVM counts volatile and atomic reads as writes) and
+/// is not convergent (no warp operations, which the lanes of a warp would
+/// wait for each other at).
 static bool mayWaitForAnotherThread(const Instruction &I) {
   if (auto *Load = dyn_cast<LoadInst>(&I))
     return Load->isVolatile() || Load->isAtomic();
@@ -153,8 +155,10 @@ static bool mayWaitForAnotherThread(const Instruction &I) {
   if (!Call)
     return false;
   const Function *Callee = Call->getCalledFunction();
-  if (!Callee || !Callee->isIntrinsic())
+  if (!Callee || Call->isInlineAsm())
     return true;
+  if (!Callee->isIntrinsic())
+    return !Call->onlyReadsMemory() || Call->isConvergent();
   StringRef Name = Callee->getName();
   return Call->mayReadFromMemory() && !isa<MemIntrinsic>(Call) &&
          (Name.contains("atomic") || Name.contains("volatile"));
@@ -171,7 +175,7 @@ static bool mayWaitForAnotherThread(const Instruction &I) {
 ///     the way);
 ///   - the way (blocks reachable from Entry without passing Join): no
 ///     barrier (the threads are at different iterations of L there; the
-///     only barriers may be the rounds the rewrite adds), no loop but L
+///     only barrier may be the one the rewrite adds at Join), no loop but L
 ///     and its inner loops (another loop could hold yield points of its
 ///     own), no edge back to the enclosing loop's header (a thread would
 ///     take the way twice before Join), and nothing that waits for another
@@ -214,8 +218,9 @@ ConvergibleLoop BlockUniformity::convergible(const Loop &L) {
                   "they meet again");
       if (mayWaitForAnotherThread(I))
         return No("a thread in it may wait for another (a volatile or "
-                  "atomic read, inline asm or a call that was not inlined), "
-                  "which could be waiting after it");
+                  "atomic read, inline asm, or a call that was not inlined "
+                  "and may write memory or synchronize), which could be "
+                  "waiting after it");
       if (auto *Call = dyn_cast<CallBase>(&I))
         if (const Function *Callee = Call->getCalledFunction())
           WarpOps |= isWarpSynchronousIntrinsic(Callee->getName());

@@ -35,7 +35,7 @@ class PostDominatorTree;
 namespace gpreempt {
 
 /// A loop whose threads leave it at different iterations, in code that
-/// every thread of the block runs (ResumableKernel.h: converged loops).
+/// every thread of the block runs (ConvergeLoops.cpp: converged loops).
 /// Entry: the last block before the loop that every thread runs (the
 /// loop's guard, or its preheader); Join: the first block after it that
 /// every thread runs. Every thread goes from Entry to Join without a

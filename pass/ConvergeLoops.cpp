@@ -41,10 +41,10 @@ using namespace llvm;
 namespace gpreempt {
 namespace rewrite {
 
-/// Converge the convergible loops whose enclosing loops all yield at votes
-/// of their own (no barrier of theirs, which would make the loop's rounds
-/// the costlier way: whyNoYield's OuterVotes), so that both halves of each
-/// get their yield points in plan().
+/// Converge the convergible loops whose enclosing loops are all uniform and
+/// none votes at a __syncthreads of its own (that vote already bounds the
+/// wait: whyNoYield's OuterVotes), so that both halves of each, the loop
+/// and its wait, get their yield points in plan().
 void Rewriter::convergeLoops() {
   if (!Options.BlockCollective || !Options.ConvergibleLoops)
     return;

@@ -24,9 +24,11 @@
 // gp.take and gp.tail once per logical block), and none leaves the kernel
 // elsewhere, so the barriers cannot deadlock in barrier-free kernels. In
 // kernels with barriers of their own (block-collective mode), polls are
-// block-wide votes at loops that all threads run together, and a barrier
-// that only some threads reach makes the kernel refused (DevicePass), so
-// every thread still meets the same sequence of barriers.
+// block-wide votes at loops that all threads run together, or checks in
+// converged loops whose threads all meet at one barrier after the loop
+// (ConvergeLoops.cpp), and a barrier that only some threads reach makes
+// the kernel refused (DevicePass), so every thread still meets the same
+// sequence of barriers.
 //
 // This file clones the kernel, builds the prologue, plans the yield points
 // and runs the steps (Rewriter.h lists them and the files they live in).
@@ -440,11 +442,11 @@ std::optional<Refusal> Rewriter::plan() {
       ++ConvergedParts;
     } else if (WaitVote.count(LY.Header)) {
       LY.Role = LoopYield::Converge::Wait;
-      LY.PollInterval = 1; // each time round the wait is a round
+      LY.PollInterval = 1; // the wait's one back-edge is its yield
       ++ConvergedParts;
     }
   }
-  // The rounds of a converged loop and of its wait only meet if both have
+  // A converged loop's yields and its wait only meet if both have
   // their yield point (convergeLoops chose loops whose enclosing loops all
   // have theirs): a half would hang the block, so check.
   if (ConvergedParts != ConvergedHeaders.size() * 2)

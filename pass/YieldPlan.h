@@ -59,7 +59,7 @@ enum class SkipReason {
   Divergent,     // block-collective kernel, threads do not run it together
   OuterVotes,    // an enclosing loop votes at its own barrier (cheaper)
   InsideSkipped, // acceptable itself, but inside a loop without a yield point
-  InsideConverged, // inside a converged loop, whose rounds bound the wait
+  InsideConverged, // inside a converged loop, whose checks bound the wait
 };
 
 struct SkippedLoop {

@@ -79,13 +79,12 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   Instruction *Br = Check->getTerminator();
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
-  bool Converged = LY.Role != LoopYield::Converge::None;
   Value *Raised = Fused;
   if (!Raised) {
     Raised = B.CreateICmpNE(
         B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
         B.getInt32(0), "gp.preempted");
-    if (Converged) {
+    if (LY.Role == LoopYield::Converge::Loop) {
       // Each thread on its own (ConvergeLoops.cpp): the flag, or another
       // thread of the block that decided to yield.
       Value *Decided = B.CreateICmpNE(

@@ -3,7 +3,9 @@
 ; remark says why its threads cannot wait for each other after it. A
 ; thread that may wait for another (a spin on a volatile load, a lock
 ; taken with compare-and-swap, a call that was not inlined) could wait for
-; one that is already waiting at the join: a hang. Another loop between
+; one that is already waiting at the join: a hang (a call to a function
+; that only reads memory and does not synchronize cannot, and that loop is
+; converged). Another loop between
 ; where the threads part and meet could hold yield points of its own; a
 ; return in the loop leaves no block that every thread reaches after it.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
@@ -159,12 +161,44 @@ define internal i32 @helper(i32 %x) noinline {
   ret i32 %y
 }
 
+; The same loop calling a function that computes only.
+define ptx_kernel void @calls_pure(i32 %n, ptr %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %slot = getelementptr inbounds [256 x i32], ptr addrspace(3) @sh, i32 0, i32 %tid
+  store i32 0, ptr addrspace(3) %slot, align 4
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %any = icmp ult i32 %tid, %n
+  br i1 %any, label %loop, label %done
+
+loop:
+  %i = phi i32 [ %tid, %entry ], [ %i.next, %loop ]
+  %s = phi i32 [ 0, %entry ], [ %s.next, %loop ]
+  %h = call i32 @pure_helper(i32 %i)
+  %s.next = add i32 %s, %h
+  %i.next = add i32 %i, 256
+  %more = icmp ult i32 %i.next, %n
+  br i1 %more, label %loop, label %done
+
+done:
+  %r = phi i32 [ 0, %entry ], [ %s.next, %loop ]
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %o = getelementptr inbounds i32, ptr %out, i32 %tid
+  store i32 %r, ptr %o, align 4
+  ret void
+}
+
+define internal i32 @pure_helper(i32 %x) noinline memory(none) {
+  %y = mul i32 %x, %x
+  ret i32 %y
+}
+
 declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
 ; REMARK: kernel 'spin' is preemptible: 0 yield point(s)
 ; REMARK: kernel 'spin': loop gets no yield point: the threads of a block do not run it together
-; REMARK-SAME: they cannot wait for each other after it: a thread in it may wait for another (a volatile or atomic read, inline asm or a call that was not inlined), which could be waiting after it
+; REMARK-SAME: they cannot wait for each other after it: a thread in it may wait for another (a volatile or atomic read, inline asm, or a call that was not inlined and may write memory or synchronize), which could be waiting after it
 ; REMARK: kernel 'locked' is preemptible: 0 yield point(s)
 ; REMARK: kernel 'locked': loop gets no yield point
 ; REMARK-SAME: a thread in it may wait for another
@@ -178,8 +212,12 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; REMARK-SAME: no block after it that every thread reaches on every way out of it (a thread may return or trap)
 ; REMARK: kernel 'calls' is preemptible: 0 yield point(s)
 ; REMARK: kernel 'calls': loop gets no yield point
-; REMARK-SAME: a thread in it may wait for another
+; REMARK-SAME: a call that was not inlined and may write memory or synchronize
+; REMARK: kernel 'calls_pure' is preemptible: 2 yield point(s)
+; REMARK: kernel 'calls_pure': loop 1 yields
+; REMARK-SAME: wait for each other after it
 
-; Nothing converged: no wait, no rounds.
+; Nothing converged but calls_pure's loop: no join anywhere else.
 ; CHECK-NOT: gp.wait
-; CHECK-NOT: barrier.cta.red.popc
+; CHECK-LABEL: define ptx_kernel void @calls_pure__gp(
+; CHECK:       loop.gp.wait:
