@@ -42,7 +42,10 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/PostOrderIterator.h"
 #include "llvm/Analysis/CFG.h"
+#include "llvm/Analysis/AssumptionCache.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
@@ -426,6 +429,15 @@ std::optional<Refusal> Rewriter::plan() {
   LoopInfo LI(DT);
   CollectiveLoops C = collectiveLoops(DT, LI);
   auto WhyNot = [&](const Loop &L) { return whyNoYield(L, C); };
+  // A converged loop's inner loops never yield (InsideConverged): the time
+  // between its checks includes every trip of them, so count them.
+  TargetLibraryInfoImpl TLII(M.getTargetTriple());
+  TargetLibraryInfo TLI(TLII);
+  AssumptionCache AC(*G);
+  ScalarEvolution SE(*G, TLI, AC, DT, LI);
+  auto ConstantTrips = [&SE](const Loop &Inner) {
+    return SE.getSmallConstantMaxTripCount(&Inner);
+  };
   if (auto R = planYields(*G, LI, Body, WhyNot, Allocas, Options.MaxStateBytes,
                           Plan))
     return R;
@@ -439,6 +451,7 @@ std::optional<Refusal> Rewriter::plan() {
     LY.PollInterval = pollInterval(*L, Options.PollBudget);
     if (ConvergedHeaders.contains(LY.Header)) {
       LY.Role = LoopYield::Converge::Loop;
+      LY.PollInterval = pollInterval(*L, Options.PollBudget, ConstantTrips);
       ++ConvergedParts;
     } else if (WaitVote.count(LY.Header)) {
       LY.Role = LoopYield::Converge::Wait;

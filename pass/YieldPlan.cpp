@@ -158,15 +158,29 @@ planYields(Function &F, LoopInfo &LI, const SmallPtrSetImpl<BasicBlock *> &Body,
   return std::nullopt;
 }
 
-unsigned pollInterval(const Loop &L, unsigned Budget) {
-  if (Budget == 0)
-    return 1;
-  unsigned Size = 0;
-  for (const BasicBlock *BB : L.blocks())
+/// Instructions of one iteration of L, an inner loop's InnerTrips times
+/// (saturating: only comparisons with a budget of hundreds matter).
+static uint64_t iterationSize(const Loop &L,
+                              function_ref<unsigned(const Loop &)> InnerTrips) {
+  uint64_t Size = 0;
+  for (const BasicBlock *BB : L.blocks()) {
+    if (any_of(L.getSubLoops(), [BB](const Loop *S) { return S->contains(BB); }))
+      continue;
     for (const Instruction &I : *BB)
       if (!isa<PHINode>(I) && !I.isDebugOrPseudoInst() &&
           !isa<BranchInst>(I))
         ++Size;
+  }
+  for (const Loop *S : L.getSubLoops())
+    Size += std::max(InnerTrips(*S), 1u) * iterationSize(*S, InnerTrips);
+  return std::min<uint64_t>(Size, 1u << 30);
+}
+
+unsigned pollInterval(const Loop &L, unsigned Budget,
+                      function_ref<unsigned(const Loop &)> InnerTrips) {
+  if (Budget == 0)
+    return 1;
+  unsigned Size = iterationSize(L, InnerTrips);
   unsigned Wanted = (Budget + std::max(Size, 1u) - 1) / std::max(Size, 1u);
   return std::min<unsigned>(PowerOf2Ceil(std::max(Wanted, 1u)), 1024);
 }

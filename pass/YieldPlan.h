@@ -97,13 +97,18 @@ planYields(llvm::Function &F, llvm::LoopInfo &LI,
 
 /// How many back-edges of L may pass between two flag checks so that about
 /// Budget instructions of work run per check: Budget / (instructions in L,
-/// inner loops counted once), rounded up to a power of two, at most 1024.
-/// 1 (check every back-edge) when Budget is 0. The static size stands for
-/// the cost of an iteration: cheap to know, and what matters is keeping the
-/// check (an L2 load, or a barrier in block-collective kernels) rare
-/// against the loop's own work while the time to the next check stays a few
-/// hundred instructions.
-unsigned pollInterval(const llvm::Loop &L, unsigned Budget);
+/// each inner loop's counted InnerTrips(inner) times), rounded up to a power
+/// of two, at most 1024. 1 (check every back-edge) when Budget is 0. The
+/// static size stands for the cost of an iteration: cheap to know, and what
+/// matters is keeping the check (an L2 load, or a barrier in
+/// block-collective kernels) rare against the loop's own work while the
+/// time to the next check stays a few hundred instructions. Inner loops
+/// count once unless InnerTrips says more: where they yield themselves,
+/// their own checks bound the time.
+unsigned pollInterval(
+    const llvm::Loop &L, unsigned Budget,
+    llvm::function_ref<unsigned(const llvm::Loop &)> InnerTrips =
+        [](const llvm::Loop &) { return 1u; });
 
 } // namespace gpreempt
 
