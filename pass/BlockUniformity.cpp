@@ -230,10 +230,9 @@ ConvergibleLoop BlockUniformity::convergible(const Loop &L) {
   return ConvergibleLoop{Entry, Join, nullptr, WarpOps};
 }
 
-DenseMap<const BasicBlock *, ConvergibleLoop>
-BlockUniformity::convergibleLoops() {
+DenseMap<const BasicBlock *, ConvergibleLoop> BlockUniformity::convergibleLoops(
+    const SmallPtrSetImpl<const BasicBlock *> &Uniform) {
   DenseMap<const BasicBlock *, ConvergibleLoop> Out;
-  auto Uniform = uniformLoopHeaders();
   for (Loop *L : LI.getLoopsInPreorder())
     if (!Uniform.contains(L->getHeader()))
       Out[L->getHeader()] = convergible(*L);

@@ -71,8 +71,9 @@ public:
   /// made to wait for each other at the loop's exit (the loop and its way
   /// to Join hold no barrier, no other loop but the loop's own inner ones,
   /// nothing that waits for another thread, and no way back to Entry that
-  /// misses Join), or why not.
-  llvm::DenseMap<const llvm::BasicBlock *, ConvergibleLoop> convergibleLoops();
+  /// misses Join), or why not. Uniform: uniformLoopHeaders()'s answer.
+  llvm::DenseMap<const llvm::BasicBlock *, ConvergibleLoop>
+  convergibleLoops(const llvm::SmallPtrSetImpl<const llvm::BasicBlock *> &Uniform);
 
   /// A barrier (or a call to a function with one) that only some threads
   /// reach: the kernel relies on the others having exited

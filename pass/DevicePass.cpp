@@ -238,7 +238,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
         UniformHeaders = Uniform.uniformLoopHeaders();
         Options.UniformHeaders = &UniformHeaders;
         if (ConvergeLoops)
-          Convergible = Uniform.convergibleLoops();
+          Convergible = Uniform.convergibleLoops(UniformHeaders);
         Options.ConvergibleLoops = &Convergible;
       }
       if (!R) {

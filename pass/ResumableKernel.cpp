@@ -430,13 +430,20 @@ std::optional<Refusal> Rewriter::plan() {
   CollectiveLoops C = collectiveLoops(DT, LI);
   auto WhyNot = [&](const Loop &L) { return whyNoYield(L, C); };
   // A converged loop's inner loops never yield (InsideConverged): the time
-  // between its checks includes every trip of them, so count them.
-  TargetLibraryInfoImpl TLII(M.getTargetTriple());
-  TargetLibraryInfo TLI(TLII);
-  AssumptionCache AC(*G);
-  ScalarEvolution SE(*G, TLI, AC, DT, LI);
+  // between its checks includes every trip of them, so count them. The
+  // analyses only where there is such a loop.
+  std::optional<TargetLibraryInfoImpl> TLII;
+  std::optional<TargetLibraryInfo> TLI;
+  std::optional<AssumptionCache> AC;
+  std::optional<ScalarEvolution> SE;
+  if (!ConvergedHeaders.empty()) {
+    TLII.emplace(M.getTargetTriple());
+    TLI.emplace(*TLII);
+    AC.emplace(*G);
+    SE.emplace(*G, *TLI, *AC, DT, LI);
+  }
   auto ConstantTrips = [&SE](const Loop &Inner) {
-    return SE.getSmallConstantMaxTripCount(&Inner);
+    return SE->getSmallConstantMaxTripCount(&Inner);
   };
   if (auto R = planYields(*G, LI, Body, WhyNot, Allocas, Options.MaxStateBytes,
                           Plan))
