@@ -9,29 +9,34 @@
 //   - in the loop each thread checks, on its own, every PollInterval-th
 //     back-edge, whether the flag is raised or another thread of the block
 //     has decided to yield (a word in shared memory, reset by the dispatch
-//     for every logical block); either way it sets that word, arrives at
-//     the block's barrier with "yield", and saves its state;
-//   - a thread that leaves the loop, or passes it by, arrives at the same
-//     barrier before Join with "go on".
-// The barrier (barrier.red.or) completes once every thread has arrived:
-// all left the loop, or some decided to yield and the rest saw the word at
-// their next check or had left the loop. Its result tells the threads at
-// the join which: go on together, or yield too, from a resume point of
-// their own. No check costs a barrier; each execution of the loop costs
-// one. Both arrivals are barrier.red.or on barrier 0 (not mixed with
-// bar.sync, which PTX forbids) in their non-aligned form: the lanes of one
-// warp may arrive from either.
+//     for every logical block); either way it sets that word, meets the
+//     others (below), and saves its state;
+//   - a thread that leaves the loop, or passes it by, meets them before
+//     Join, then reads the word: go on together, or yield too, from a
+//     resume point of its own.
+// The meeting completes once every thread has arrived: all left the loop,
+// or some decided to yield and the rest saw the word at their next check
+// or had left the loop. Then no thread writes shared memory any more, and
+// the yielders may save it. No check costs a meeting; each run of the loop
+// costs one.
+//
+// The threads meet through a count in shared memory (meetAtJoin), not a
+// hardware barrier: a non-aligned barrier.red at the loop's exits (the
+// lanes of one warp arrive from the loop and from the join) made ptxas
+// wrap every iteration's check in a BSSY/BSYNC warp reconvergence, which
+// cost histogram and reduction several points of overhead (docs/results.md,
+// session 6 and 7).
 //
 //   <header>.gp.arrive     the way's edges into Join (Join's phis move here)
-//   <header>.gp.wait       barrier.red.or(false): nobody yields -> Join
+//   <header>.gp.wait       meet; nobody decided to yield -> Join
 //   <header>.gp.wait.vote  -> back to gp.wait, where insertYieldPoint puts
-//                          the yield (so a resume waits at the barrier again)
+//                          the yield (so a resumed thread meets the others again)
 //
 //===----------------------------------------------------------------------===//
 #include "Rewriter.h"
 
 #include "llvm/IR/CFG.h"
-#include "llvm/IR/IntrinsicsNVPTX.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #define DEBUG_TYPE "gpreempt"
@@ -87,10 +92,79 @@ void Rewriter::convergeLoops() {
 }
 
 /// The dispatch's part (leader only, before its barrier): no decision yet
-/// for the logical block, new or resumed.
-void Rewriter::resetConvergeDecision(IRBuilder<> &B) {
-  if (!ConvergedHeaders.empty())
-    B.CreateStore(B.getInt32(0), sharedWord("__gp_shared_decision"));
+/// for the logical block, new or resumed; and, once per physical block,
+/// before any thread can arrive, a meeting count of 0. Between logical
+/// blocks the count is left alone: every meeting has ended with it at 0,
+/// but a thread may still be about to see the end of the last one.
+void Rewriter::resetConvergeDecision(IRBuilder<> &B, bool PhysicalBlockStarts) {
+  if (ConvergedHeaders.empty())
+    return;
+  B.CreateStore(B.getInt32(0), sharedWord("__gp_shared_decision"));
+  if (PhysicalBlockStarts)
+    B.CreateStore(B.getInt32(0), sharedWord("__gp_shared_meet"));
+}
+
+/// Every thread of the block arrives here once per run of a converged loop,
+/// from its join or from its yield, and waits for the others. One word in
+/// shared memory: bits 0-10 count this meeting's arrivals (a block has at
+/// most 1024 threads), bits 11-31 number the meeting. The lanes of a warp
+/// that arrive together add themselves with one atomic, by their lowest
+/// lane (one per warp, not 32 on one word). The lanes that complete the
+/// count clear it and bump the number in one add; every thread spins until
+/// the number moves. So the word needs no reset between meetings (a
+/// converged loop inside a uniform loop meets once per outer iteration),
+/// and a thread slow to see one meeting end is never caught by the next,
+/// which cannot end without it. Arrivals are acq_rel (after a warp barrier
+/// with the lanes they add) and the spin's loads acquire, at CTA scope:
+/// what a thread wrote to shared memory before it arrived, the decision
+/// word included, is seen by every thread after the meeting, as a barrier
+/// would have made it. A resumed block starts from 0
+/// (resetConvergeDecision) and every thread arrives again: those that
+/// waited are resumed at the wait, the others in the loop.
+void Rewriter::meetAtJoin(IRBuilder<> &B) {
+  Type *SharedPtr = PointerType::get(Ctx, SharedAS);
+  const char *Constraint =
+      DL.getPointerSizeInBits(SharedAS) == 64 ? "l,~{memory}" : "r,~{memory}";
+  static const char Meet[] =
+      "{\n"
+      ".reg .pred %gpp;\n"
+      ".reg .b32 %gpm<6>;\n"
+      "mov.u32 %gpm0, %ntid.x;\n"
+      "mov.u32 %gpm1, %ntid.y;\n"
+      "mul.lo.u32 %gpm0, %gpm0, %gpm1;\n"
+      "mov.u32 %gpm1, %ntid.z;\n"
+      "mul.lo.u32 %gpm0, %gpm0, %gpm1;\n"
+      // The lanes here together arrive as one: their lowest lane adds them,
+      // after a warp barrier, so that its release covers their writes.
+      "activemask.b32 %gpm4;\n"
+      "bar.warp.sync %gpm4;\n"
+      "popc.b32 %gpm2, %gpm4;\n"
+      "mov.u32 %gpm3, %lanemask_lt;\n"
+      "and.b32 %gpm3, %gpm3, %gpm4;\n"
+      "setp.eq.u32 %gpp, %gpm3, 0;\n"
+      "@%gpp atom.acq_rel.cta.shared.add.u32 %gpm1, [$0], %gpm2;\n"
+      "brev.b32 %gpm3, %gpm4;\n"
+      "bfind.shiftamt.u32 %gpm3, %gpm3;\n"
+      "shfl.sync.idx.b32 %gpm1, %gpm1, %gpm3, 31, %gpm4;\n"
+      // The lanes that complete the count end the meeting: count to 0,
+      // number + 1.
+      "and.b32 %gpm5, %gpm1, 2047;\n"
+      "add.u32 %gpm5, %gpm5, %gpm2;\n"
+      "setp.eq.and.u32 %gpp, %gpm5, %gpm0, %gpp;\n"
+      "mov.u32 %gpm5, 2048;\n"
+      "sub.u32 %gpm5, %gpm5, %gpm0;\n"
+      "@%gpp red.release.cta.shared.add.u32 [$0], %gpm5;\n"
+      "and.b32 %gpm3, %gpm1, -2048;\n"
+      "GP_MEET_WAIT:\n"
+      "ld.acquire.cta.shared.u32 %gpm1, [$0];\n"
+      "and.b32 %gpm1, %gpm1, -2048;\n"
+      "setp.eq.u32 %gpp, %gpm1, %gpm3;\n"
+      "@%gpp bra GP_MEET_WAIT;\n"
+      "}";
+  auto *Asm = InlineAsm::get(
+      FunctionType::get(B.getVoidTy(), {SharedPtr}, false), Meet, Constraint,
+      /*hasSideEffects=*/true);
+  B.CreateCall(Asm, {sharedWord("__gp_shared_meet")});
 }
 
 void Rewriter::convergeLoop(BasicBlock *Header, BasicBlock *Entry,
@@ -118,10 +192,11 @@ void Rewriter::convergeLoop(BasicBlock *Header, BasicBlock *Entry,
   Join->replacePhiUsesWith(Arrive, Wait);
 
   KernelBuilder W = at(Wait);
-  Value *Yields = W.CreateCall(
-      Intrinsic::getOrInsertDeclaration(&M,
-                                        Intrinsic::nvvm_barrier_cta_red_or_all),
-      {W.getInt32(0), W.getFalse()}, "gp.block.yields");
+  meetAtJoin(W);
+  Value *Yields = W.CreateICmpNE(
+      W.CreateAlignedLoad(W.getInt32Ty(), sharedWord("__gp_shared_decision"),
+                          Align(4), /*isVolatile=*/true, "gp.decision"),
+      W.getInt32(0), "gp.block.yields");
   W.CreateCondBr(Yields, Vote, Join);
   at(Vote).CreateBr(Wait);
   WaitVote[Wait] = Yields;

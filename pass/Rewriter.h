@@ -111,7 +111,8 @@ private:
                                        const CollectiveLoops &C);
   void convergeLoop(llvm::BasicBlock *Header, llvm::BasicBlock *Entry,
                     llvm::BasicBlock *Join);
-  void resetConvergeDecision(llvm::IRBuilder<> &B);
+  void resetConvergeDecision(llvm::IRBuilder<> &B, bool PhysicalBlockStarts);
+  void meetAtJoin(llvm::IRBuilder<> &B);
   llvm::BasicBlock *newBlock(const llvm::Twine &Name,
                              llvm::BasicBlock *Before = nullptr);
   llvm::GlobalVariable *sharedWord(llvm::StringRef Name);
@@ -166,9 +167,9 @@ private:
   llvm::DenseMap<LoopYield *, llvm::Value *>
       FusedVote; // loops voting at a barrier
   // Converged loops (ConvergeLoops.cpp): their headers, the headers of the
-  // loops where their threads wait (with the barrier's "some thread
-  // yields"), and the headers of the loops that could be converged or, with
-  // the reason, cannot (for remarks).
+  // loops where their threads wait (with the decision read after the
+  // meeting: "some thread yields"), and the headers of the loops that could
+  // be converged or, with the reason, cannot (for remarks).
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedHeaders;
   llvm::DenseMap<const llvm::BasicBlock *, llvm::Value *> WaitVote;
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergibleHeaders;

@@ -115,14 +115,12 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   KernelBuilder S(Save, ArtificialLoc);
   if (LY.Role == LoopYield::Converge::Loop) {
     // Tell the block (the others in the loop see it at their next check),
-    // then arrive at the barrier the threads past the loop wait at
-    // (ConvergeLoops.cpp): once it completes every thread has stopped, and
-    // shared memory is whole. The waiting ones arrived there already.
+    // then meet the threads past the loop, which wait at its join
+    // (ConvergeLoops.cpp): once all have arrived every thread has stopped,
+    // and shared memory is whole.
     S.CreateAlignedStore(S.getInt32(1), sharedWord("__gp_shared_decision"),
                          Align(4), /*isVolatile=*/true);
-    S.CreateCall(Intrinsic::getOrInsertDeclaration(
-                     &M, Intrinsic::nvvm_barrier_cta_red_or_all),
-                 {S.getInt32(0), S.getTrue()});
+    meetAtJoin(S);
   }
   S.CreateAlignedStore(S.getInt32(LY.Id), SaveBase, Align(4));
   for (PHINode *Phi : LY.CarriedPhis)

@@ -4,10 +4,10 @@
 ; is converged: each thread checks on its own, at every PollInterval-th
 ; back-edge, the flag and the block's decision word in shared memory (reset
 ; by the dispatch for each logical block); one that sees either sets the
-; word, arrives at the block's barrier with "yield" and saves its state.
-; Threads that leave the loop (or skip it) arrive at the same barrier
-; before the join with "go on", and yield too if any thread yields, from a
-; resume point of their own. Inside a uniform loop (no barrier of its own)
+; word, meets the others (a count in shared memory, no hardware barrier)
+; and saves its state. Threads that leave the loop (or skip it) meet them
+; before the join, then read the word, and yield too if any thread yields,
+; from a resume point of their own. Inside a uniform loop (no barrier of its own)
 ; the same, and the resume routes through the outer loop's header. A
 ; converged loop's inner loops never yield, so its interval counts their
 ; instructions as many times as they run, where that is a constant.
@@ -175,10 +175,15 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
 ; Threads skipping the loop and threads leaving it both arrive at the join.
 ; CHECK-LABEL: define ptx_kernel void @histogram__gp(
+; The meeting's count starts at 0 once per physical block; between logical
+; blocks it is 0 already, and a thread may still be reading it.
 ; CHECK:       gp.first.publish:
 ; CHECK:         store i32 0, ptr addrspace(3) @__gp_shared_decision
+; CHECK-NEXT:    store i32 0, ptr addrspace(3) @__gp_shared_meet
 ; CHECK:       gp.take.publish:
+; CHECK-NOT:     @__gp_shared_meet
 ; CHECK:         store i32 0, ptr addrspace(3) @__gp_shared_decision
+; CHECK-NEXT:    br label %gp.take.sync
 ; CHECK:       entry:
 ; CHECK:         br i1 %any, label %loop, label %loop.gp.arrive
 ; The loop's check: no barrier, the flag or the block's decision.
@@ -199,11 +204,13 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:       loop.gp.wait.gp.restore:
 ; CHECK:         %last.ph.gp.restored = load i32
 ; CHECK:         br label %loop.gp.wait
-; At the join: "go on"; the barrier completes once every thread is here or
-; yielding.
+; At the join: the meeting ends once every thread is here or yielding;
+; then the decision word says whether to go on.
 ; CHECK:       loop.gp.wait:
 ; CHECK-NEXT:    %[[LAST:.*]] = phi i32 [ %last.ph.gp.restored, %loop.gp.wait.gp.restore ], [ %[[LAST]], %loop.gp.wait.gp.poll ], [ %last.ph, %loop.gp.arrive ]
-; CHECK-NEXT:    %gp.block.yields = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 false)
+; CHECK-NEXT:    call void asm sideeffect "{{.*}}atom.acq_rel.cta.shared.add.u32 {{.*}}red.release.cta.shared.add.u32 {{.*}}ld.acquire.cta.shared.u32 {{.*}}", "l,~{memory}"(ptr addrspace(3) @__gp_shared_meet)
+; CHECK-NEXT:    %gp.decision{{[0-9]*}} = load volatile i32, ptr addrspace(3) @__gp_shared_decision
+; CHECK-NEXT:    %gp.block.yields = icmp ne i32 %gp.decision{{[0-9]*}}, 0
 ; CHECK-NEXT:    br i1 %gp.block.yields, label %loop.gp.wait.vote, label %done
 ; CHECK:       loop.gp.wait.vote:
 ; CHECK-NEXT:    br label %loop.gp.wait.gp.poll
@@ -213,14 +220,14 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:       switch i32 %gp.resume.point, label %gp.trap [
 ; CHECK-NEXT:    i32 1, label %loop.gp.restore
 ; CHECK-NEXT:    i32 2, label %loop.gp.wait.gp.restore
-; The loop's yield tells the block, then arrives at the join's barrier with
-; "yield": shared memory is saved only once every thread has stopped.
+; The loop's yield tells the block, then meets the threads at the join:
+; shared memory is saved only once every thread has stopped.
 ; CHECK:       loop.gp.yield:
 ; CHECK:         store volatile i32 1, ptr addrspace(3) @__gp_shared_decision
-; CHECK-NEXT:    call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 true)
+; CHECK-NEXT:    call void asm sideeffect "{{.*}}", "l,~{memory}"(ptr addrspace(3) @__gp_shared_meet)
 ; CHECK-NEXT:    store i32 1, ptr addrspace(1)
 ; CHECK:       loop.gp.wait.gp.yield:
-; CHECK-NOT:     barrier
+; CHECK-NOT:     @__gp_shared_meet
 ; CHECK:         store i32 2, ptr addrspace(1)
 ; CHECK:         store i32 %[[LAST]], ptr addrspace(1)
 ; CHECK:       }
@@ -241,11 +248,26 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:         br i1 %gp.block.yields, label %elem.gp.wait.vote, label %pass.end
 ; CHECK:       }
 
-; Both arrivals are the non-aligned barrier.red.or: the lanes of one warp
-; may arrive from the loop or from the join.
+; No hardware barrier at the loop's exits (the only barrier.red is the
+; dispatch's, where every thread ends the logical block): the yield and the
+; join meet through the count. The lanes of a warp that arrive together add
+; themselves with one atomic (their lowest lane) and share its old value;
+; the lanes that complete the count end the meeting; all spin on its number.
 ; PTX-LABEL: .entry histogram__gp(
-; PTX-NOT:     bar.red
+; PTX-NOT:     barrier.red
+; PTX:         activemask.b32 [[MASK:%gpm[0-9]+]];
+; PTX-NEXT:    bar.warp.sync [[MASK]];
+; PTX-NEXT:    popc.b32 [[LANES:%gpm[0-9]+]], [[MASK]];
+; PTX:         @[[LEAD:%gpp]] atom.acq_rel.cta.shared.add.u32 [[OLD:%gpm[0-9]+]], [{{%rd[0-9]+}}], [[LANES]];
+; PTX:         shfl.sync.idx.b32 [[OLD]], [[OLD]], {{%gpm[0-9]+}}, 31, [[MASK]];
+; PTX:         @[[LEAD]] red.release.cta.shared.add.u32
+; PTX:       GP_MEET_WAIT:
+; PTX-NEXT:    ld.acquire.cta.shared.u32
+; PTX:         ld.volatile.shared.b32 {{%r[0-9]+}}, [__gp_shared_decision];
+; PTX:         barrier.red.or.pred {{%p[0-9]+}}, 0, {{%p[0-9]+}};
+; PTX-NOT:     barrier.red
 ; PTX:         st.volatile.shared.b32 [__gp_shared_decision], 1;
-; PTX-NEXT:    mov.pred [[YIELD:%p[0-9]+]], -1;
-; PTX-NEXT:    barrier.red.or.pred {{%p[0-9]+}}, 0, [[YIELD]];
-; PTX:       }
+; PTX-NEXT:    mov.b64 [[MEET:%rd[0-9]+]], __gp_shared_meet;
+; PTX:         atom.acq_rel.cta.shared.add.u32 {{%gpm[0-9]+}}, [[[MEET]]], {{%gpm[0-9]+}};
+; PTX-NOT:     barrier.red
+; PTX:       .entry
