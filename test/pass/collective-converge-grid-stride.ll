@@ -208,7 +208,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; then the decision word says whether to go on.
 ; CHECK:       loop.gp.wait:
 ; CHECK-NEXT:    %[[LAST:.*]] = phi i32 [ %last.ph.gp.restored, %loop.gp.wait.gp.restore ], [ %[[LAST]], %loop.gp.wait.gp.poll ], [ %last.ph, %loop.gp.arrive ]
-; CHECK-NEXT:    call void asm sideeffect "{{.*}}atom.acq_rel.cta.shared.add.u32 {{.*}}red.release.cta.shared.add.u32 {{.*}}ld.acquire.cta.shared.u32 {{.*}}", "l,~{memory}"(ptr addrspace(3) @__gp_shared_meet)
+; CHECK-NEXT:    call void asm sideeffect "{{.*}}atom.acq_rel.cta.shared.add.u32 {{.*}}ld.acquire.cta.shared.u32 {{.*}}red.release.cta.shared.add.u32 {{.*}}", "l,~{memory}"(ptr addrspace(3) @__gp_shared_meet)
 ; CHECK-NEXT:    %gp.decision{{[0-9]*}} = load volatile i32, ptr addrspace(3) @__gp_shared_decision
 ; CHECK-NEXT:    %gp.block.yields = icmp ne i32 %gp.decision{{[0-9]*}}, 0
 ; CHECK-NEXT:    br i1 %gp.block.yields, label %loop.gp.wait.vote, label %done
@@ -250,24 +250,20 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
 ; No hardware barrier at the loop's exits (the only barrier.red is the
 ; dispatch's, where every thread ends the logical block): the yield and the
-; join meet through the count. The lanes of a warp that arrive together add
-; themselves with one atomic (their lowest lane) and share its old value;
-; the lanes that complete the count end the meeting; all spin on its number.
+; join meet through the count; the last to arrive ends the meeting, the
+; others spin on its number.
 ; PTX-LABEL: .entry histogram__gp(
 ; PTX-NOT:     barrier.red
-; PTX:         activemask.b32 [[MASK:%gpm[0-9]+]];
-; PTX-NEXT:    bar.warp.sync [[MASK]];
-; PTX-NEXT:    popc.b32 [[LANES:%gpm[0-9]+]], [[MASK]];
-; PTX:         @[[LEAD:%gpp]] atom.acq_rel.cta.shared.add.u32 [[OLD:%gpm[0-9]+]], [{{%rd[0-9]+}}], [[LANES]];
-; PTX:         shfl.sync.idx.b32 [[OLD]], [[OLD]], {{%gpm[0-9]+}}, 31, [[MASK]];
-; PTX:         @[[LEAD]] red.release.cta.shared.add.u32
+; PTX:         atom.acq_rel.cta.shared.add.u32 [[OLD:%gpm[0-9]+]], [{{%rd[0-9]+}}], 1;
 ; PTX:       GP_MEET_WAIT:
 ; PTX-NEXT:    ld.acquire.cta.shared.u32
+; PTX:       GP_MEET_LAST:
+; PTX:         red.release.cta.shared.add.u32
 ; PTX:         ld.volatile.shared.b32 {{%r[0-9]+}}, [__gp_shared_decision];
 ; PTX:         barrier.red.or.pred {{%p[0-9]+}}, 0, {{%p[0-9]+}};
 ; PTX-NOT:     barrier.red
 ; PTX:         st.volatile.shared.b32 [__gp_shared_decision], 1;
 ; PTX-NEXT:    mov.b64 [[MEET:%rd[0-9]+]], __gp_shared_meet;
-; PTX:         atom.acq_rel.cta.shared.add.u32 {{%gpm[0-9]+}}, [[[MEET]]], {{%gpm[0-9]+}};
+; PTX:         atom.acq_rel.cta.shared.add.u32 {{%gpm[0-9]+}}, [[[MEET]]], 1;
 ; PTX-NOT:     barrier.red
 ; PTX:       .entry
