@@ -12,8 +12,9 @@
 //     for every logical block); either way it sets that word, meets the
 //     others (below), and saves its state;
 //   - a thread that leaves the loop, or passes it by, meets them before
-//     Join, then reads the word: go on together, or yield too, from a
-//     resume point of its own.
+//     Join, and learns from the meeting whether any thread arrived from
+//     its yield: go on together, or yield too, from a resume point of its
+//     own.
 // The meeting completes once every thread has arrived: all left the loop,
 // or some decided to yield and the rest saw the word at their next check
 // or had left the loop. Then no thread writes shared memory any more, and
@@ -23,14 +24,15 @@
 // The threads meet through a count in shared memory (meetAtJoin), not a
 // hardware barrier: a non-aligned barrier.red at the loop's exits (the
 // lanes of one warp arrive from the loop and from the join) made ptxas
-// wrap every iteration's check in a BSSY/BSYNC warp reconvergence, which
-// cost histogram and reduction several points of overhead (docs/results.md,
-// session 6 and 7).
+// wrap every iteration's check in a BSSY/BSYNC warp reconvergence, and it
+// hung on the H100 with converged loops inside another loop
+// (test/gpu/converged_passes; docs/results.md, session 7).
 //
 //   <header>.gp.arrive     the way's edges into Join (Join's phis move here)
-//   <header>.gp.wait       meet; nobody decided to yield -> Join
+//   <header>.gp.wait       meet; no thread yields -> Join
 //   <header>.gp.wait.vote  -> back to gp.wait, where insertYieldPoint puts
-//                          the yield (so a resumed thread meets the others again)
+//                          the yield (a resumed thread meets the others
+//                          again)
 //
 //===----------------------------------------------------------------------===//
 #include "Rewriter.h"
@@ -105,60 +107,78 @@ void Rewriter::resetConvergeDecision(IRBuilder<> &B, bool PhysicalBlockStarts) {
 }
 
 /// Every thread of the block arrives here once per run of a converged loop,
-/// from its join or from its yield, and waits for the others. One word in
-/// shared memory: bits 0-10 count this meeting's arrivals (a block has at
-/// most 1024 threads), bits 11-31 number the meeting. The last to arrive
-/// clears the count and bumps the number in one add; the others spin until
-/// the number moves. So the word needs no reset between meetings (a
-/// converged loop inside a uniform loop meets once per outer iteration),
-/// and a thread slow to see one meeting end is never caught by the next,
-/// which cannot end without it. Arrivals are acq_rel and the spin's loads
-/// acquire, at CTA scope:
-/// what a thread wrote to shared memory before it arrived, the decision
-/// word included, is seen by every thread after the meeting, as a barrier
-/// would have made it. A resumed block starts from 0
-/// (resetConvergeDecision) and every thread arrives again: those that
-/// waited are resumed at the wait, the others in the loop.
-void Rewriter::meetAtJoin(IRBuilder<> &B) {
+/// from its join (Yielding false) or from its yield (true), and waits for
+/// the others; the result, for the join, is whether the block yields. One
+/// word in shared memory:
+///   bits 0-10   this meeting's arrivals (a block has at most 1024 threads)
+///   bit 11      some thread arrived from its yield
+///   bit 12      the last meeting's decision (bit 11 when it ended)
+///   bits 13-31  the meeting's number
+/// A yielder sets bit 11 before it adds itself. The last to arrive sees
+/// every request (each thread's or comes before its add) and ends the
+/// meeting with one store: count and bit 11 cleared, bit 12 the decision,
+/// number + 1 (no one else can write the word until the number moves).
+/// Every thread spins until the number moves, and takes the decision from
+/// the same load: it stays there until the next meeting ends, which needs
+/// this thread. The decision word the loop's checks read cannot serve
+/// here: a fast thread may set it in the next converged loop before a slow
+/// one has read it after this meeting.
+///
+/// So the word needs no reset between meetings (a converged loop inside a
+/// uniform loop meets once per outer iteration), and a thread slow to see
+/// one meeting end is never caught by the next. Arrivals are acq_rel, the
+/// end a release and the spin's loads acquire, at CTA scope: what a thread
+/// wrote to shared memory before it arrived is seen by every thread after
+/// the meeting, as a barrier would have made it. A resumed block starts
+/// from 0 (resetConvergeDecision) and every thread arrives again: those
+/// that waited are resumed at the wait, the others in the loop.
+Value *Rewriter::meetAtJoin(IRBuilder<> &B, bool Yielding) {
   Type *SharedPtr = PointerType::get(Ctx, SharedAS);
-  const char *Constraint =
-      DL.getPointerSizeInBits(SharedAS) == 64 ? "l,~{memory}" : "r,~{memory}";
+  const char *Constraint = DL.getPointerSizeInBits(SharedAS) == 64
+                               ? "=r,l,~{memory}"
+                               : "=r,r,~{memory}";
   // Each thread adds itself (ptxas turns same-address shared atomics into
-  // one per warp on its own). An explicit per-warp add (activemask,
-  // bar.warp.sync, one lane's atomic, shfl.sync) hung on the H100 in
-  // test/gpu/converged_passes and under racecheck: not used.
-  static const char Meet[] = "{\n"
-                             ".reg .pred %gpp;\n"
-                             ".reg .b32 %gpm<4>;\n"
-                             "mov.u32 %gpm0, %ntid.x;\n"
-                             "mov.u32 %gpm1, %ntid.y;\n"
-                             "mul.lo.u32 %gpm0, %gpm0, %gpm1;\n"
-                             "mov.u32 %gpm1, %ntid.z;\n"
-                             "mul.lo.u32 %gpm0, %gpm0, %gpm1;\n"
-                             "atom.acq_rel.cta.shared.add.u32 %gpm1, [$0], 1;\n"
-                             "and.b32 %gpm2, %gpm1, 2047;\n"
-                             "add.u32 %gpm2, %gpm2, 1;\n"
-                             "setp.eq.u32 %gpp, %gpm2, %gpm0;\n"
-                             "@%gpp bra GP_MEET_LAST;\n"
-                             "and.b32 %gpm3, %gpm1, -2048;\n"
-                             "GP_MEET_WAIT:\n"
-                             "ld.acquire.cta.shared.u32 %gpm1, [$0];\n"
-                             "and.b32 %gpm1, %gpm1, -2048;\n"
-                             "setp.eq.u32 %gpp, %gpm1, %gpm3;\n"
-                             "@%gpp bra GP_MEET_WAIT;\n"
-                             "bra GP_MEET_DONE;\n"
-                             // The last to arrive ends the meeting: count to
-                             // 0, number + 1.
-                             "GP_MEET_LAST:\n"
-                             "mov.u32 %gpm2, 2048;\n"
-                             "sub.u32 %gpm2, %gpm2, %gpm0;\n"
-                             "red.release.cta.shared.add.u32 [$0], %gpm2;\n"
-                             "GP_MEET_DONE:\n"
-                             "}";
+  // one per warp on its own). The last to arrive ends the meeting with a
+  // predicated store, not on a branch of its own: its warp-mates then never
+  // spin while the lane that would release them waits on another path. An
+  // explicit per-warp add (activemask, bar.warp.sync, one lane's atomic,
+  // shfl.sync) hung on the H100 in test/gpu/converged_passes and under
+  // racecheck: not used.
+  std::string Meet = "{\n"
+                     ".reg .pred %gpp;\n"
+                     ".reg .b32 %gpm<4>;\n"
+                     "mov.u32 %gpm0, %ntid.x;\n"
+                     "mov.u32 %gpm1, %ntid.y;\n"
+                     "mul.lo.u32 %gpm0, %gpm0, %gpm1;\n"
+                     "mov.u32 %gpm1, %ntid.z;\n"
+                     "mul.lo.u32 %gpm0, %gpm0, %gpm1;\n";
+  if (Yielding)
+    Meet += "red.relaxed.cta.shared.or.b32 [$1], 2048;\n";
+  Meet += "atom.acq_rel.cta.shared.add.u32 %gpm1, [$1], 1;\n"
+          "and.b32 %gpm2, %gpm1, 2047;\n"
+          "add.u32 %gpm2, %gpm2, 1;\n"
+          "setp.eq.u32 %gpp, %gpm2, %gpm0;\n"
+          // The end: number + 1, bit 12 = bit 11, the rest 0.
+          "shr.u32 %gpm2, %gpm1, 13;\n"
+          "add.u32 %gpm2, %gpm2, 1;\n"
+          "shl.b32 %gpm2, %gpm2, 13;\n"
+          "and.b32 %gpm3, %gpm1, 2048;\n"
+          "shl.b32 %gpm3, %gpm3, 1;\n"
+          "or.b32 %gpm2, %gpm2, %gpm3;\n"
+          "@%gpp st.release.cta.shared.u32 [$1], %gpm2;\n"
+          "and.b32 %gpm3, %gpm1, -8192;\n"
+          "GP_MEET_WAIT:\n"
+          "ld.acquire.cta.shared.u32 %gpm1, [$1];\n"
+          "and.b32 %gpm2, %gpm1, -8192;\n"
+          "setp.eq.u32 %gpp, %gpm2, %gpm3;\n"
+          "@%gpp bra GP_MEET_WAIT;\n"
+          "bfe.u32 $0, %gpm1, 12, 1;\n"
+          "}";
   auto *Asm = InlineAsm::get(
-      FunctionType::get(B.getVoidTy(), {SharedPtr}, false), Meet, Constraint,
+      FunctionType::get(B.getInt32Ty(), {SharedPtr}, false), Meet, Constraint,
       /*hasSideEffects=*/true);
-  B.CreateCall(Asm, {sharedWord("__gp_shared_meet")});
+  return B.CreateCall(Asm, {sharedWord("__gp_shared_meet")},
+                      Yielding ? "gp.met" : "gp.met.decision");
 }
 
 void Rewriter::convergeLoop(BasicBlock *Header, BasicBlock *Entry,
@@ -186,11 +206,8 @@ void Rewriter::convergeLoop(BasicBlock *Header, BasicBlock *Entry,
   Join->replacePhiUsesWith(Arrive, Wait);
 
   KernelBuilder W = at(Wait);
-  meetAtJoin(W);
-  Value *Yields = W.CreateICmpNE(
-      W.CreateAlignedLoad(W.getInt32Ty(), sharedWord("__gp_shared_decision"),
-                          Align(4), /*isVolatile=*/true, "gp.decision"),
-      W.getInt32(0), "gp.block.yields");
+  Value *Yields = W.CreateICmpNE(meetAtJoin(W, /*Yielding=*/false),
+                                 W.getInt32(0), "gp.block.yields");
   W.CreateCondBr(Yields, Vote, Join);
   at(Vote).CreateBr(Wait);
   WaitVote[Wait] = Yields;

@@ -112,7 +112,7 @@ private:
   void convergeLoop(llvm::BasicBlock *Header, llvm::BasicBlock *Entry,
                     llvm::BasicBlock *Join);
   void resetConvergeDecision(llvm::IRBuilder<> &B, bool PhysicalBlockStarts);
-  void meetAtJoin(llvm::IRBuilder<> &B);
+  llvm::Value *meetAtJoin(llvm::IRBuilder<> &B, bool Yielding);
   llvm::BasicBlock *newBlock(const llvm::Twine &Name,
                              llvm::BasicBlock *Before = nullptr);
   llvm::GlobalVariable *sharedWord(llvm::StringRef Name);

@@ -120,7 +120,7 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
     // and shared memory is whole.
     S.CreateAlignedStore(S.getInt32(1), sharedWord("__gp_shared_decision"),
                          Align(4), /*isVolatile=*/true);
-    meetAtJoin(S);
+    meetAtJoin(S, /*Yielding=*/true);
   }
   S.CreateAlignedStore(S.getInt32(LY.Id), SaveBase, Align(4));
   for (PHINode *Phi : LY.CarriedPhis)

@@ -6,8 +6,8 @@
 ; by the dispatch for each logical block); one that sees either sets the
 ; word, meets the others (a count in shared memory, no hardware barrier)
 ; and saves its state. Threads that leave the loop (or skip it) meet them
-; before the join, then read the word, and yield too if any thread yields,
-; from a resume point of their own. Inside a uniform loop (no barrier of its own)
+; before the join, learn from the meeting whether any thread arrived from
+; its yield, and then yield too, from a resume point of their own. Inside a uniform loop (no barrier of its own)
 ; the same, and the resume routes through the outer loop's header. A
 ; converged loop's inner loops never yield, so its interval counts their
 ; instructions as many times as they run, where that is a constant.
@@ -204,13 +204,12 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:       loop.gp.wait.gp.restore:
 ; CHECK:         %last.ph.gp.restored = load i32
 ; CHECK:         br label %loop.gp.wait
-; At the join: the meeting ends once every thread is here or yielding;
-; then the decision word says whether to go on.
+; At the join: the meeting ends once every thread is here or yielding,
+; and says whether any thread yields.
 ; CHECK:       loop.gp.wait:
 ; CHECK-NEXT:    %[[LAST:.*]] = phi i32 [ %last.ph.gp.restored, %loop.gp.wait.gp.restore ], [ %[[LAST]], %loop.gp.wait.gp.poll ], [ %last.ph, %loop.gp.arrive ]
-; CHECK-NEXT:    call void asm sideeffect "{{.*}}atom.acq_rel.cta.shared.add.u32 {{.*}}ld.acquire.cta.shared.u32 {{.*}}red.release.cta.shared.add.u32 {{.*}}", "l,~{memory}"(ptr addrspace(3) @__gp_shared_meet)
-; CHECK-NEXT:    %gp.decision{{[0-9]*}} = load volatile i32, ptr addrspace(3) @__gp_shared_decision
-; CHECK-NEXT:    %gp.block.yields = icmp ne i32 %gp.decision{{[0-9]*}}, 0
+; CHECK-NEXT:    %gp.met.decision = call i32 asm sideeffect "{{.*}}atom.acq_rel.cta.shared.add.u32 {{.*}}st.release.cta.shared.u32 {{.*}}ld.acquire.cta.shared.u32 {{.*}}bfe.u32 $0, %gpm1, 12, 1;{{.*}}", "=r,l,~{memory}"(ptr addrspace(3) @__gp_shared_meet)
+; CHECK-NEXT:    %gp.block.yields = icmp ne i32 %gp.met.decision, 0
 ; CHECK-NEXT:    br i1 %gp.block.yields, label %loop.gp.wait.vote, label %done
 ; CHECK:       loop.gp.wait.vote:
 ; CHECK-NEXT:    br label %loop.gp.wait.gp.poll
@@ -224,7 +223,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; shared memory is saved only once every thread has stopped.
 ; CHECK:       loop.gp.yield:
 ; CHECK:         store volatile i32 1, ptr addrspace(3) @__gp_shared_decision
-; CHECK-NEXT:    call void asm sideeffect "{{.*}}", "l,~{memory}"(ptr addrspace(3) @__gp_shared_meet)
+; CHECK-NEXT:    %gp.met = call i32 asm sideeffect "{{.*}}red.relaxed.cta.shared.or.b32 [$1], 2048;{{.*}}atom.acq_rel.cta.shared.add.u32 {{.*}}", "=r,l,~{memory}"(ptr addrspace(3) @__gp_shared_meet)
 ; CHECK-NEXT:    store i32 1, ptr addrspace(1)
 ; CHECK:       loop.gp.wait.gp.yield:
 ; CHECK-NOT:     @__gp_shared_meet
@@ -250,20 +249,24 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
 ; No hardware barrier at the loop's exits (the only barrier.red is the
 ; dispatch's, where every thread ends the logical block): the yield and the
-; join meet through the count; the last to arrive ends the meeting, the
-; others spin on its number.
+; join meet through the count. A yielder sets bit 11 first; the last to
+; arrive ends the meeting with a predicated store (number + 1, the decision
+; in bit 12), and every thread spins on the number and takes bit 12.
 ; PTX-LABEL: .entry histogram__gp(
 ; PTX-NOT:     barrier.red
+; PTX-NOT:     red.relaxed.cta.shared.or
 ; PTX:         atom.acq_rel.cta.shared.add.u32 [[OLD:%gpm[0-9]+]], [{{%rd[0-9]+}}], 1;
-; PTX:       GP_MEET_WAIT:
+; PTX-NOT:     bra
+; PTX:         @%gpp st.release.cta.shared.u32
+; PTX-NEXT:    and.b32 {{%gpm[0-9]+}}, [[OLD]], -8192;
+; PTX-NEXT:  GP_MEET_WAIT:
 ; PTX-NEXT:    ld.acquire.cta.shared.u32
-; PTX:       GP_MEET_LAST:
-; PTX:         red.release.cta.shared.add.u32
-; PTX:         ld.volatile.shared.b32 {{%r[0-9]+}}, [__gp_shared_decision];
+; PTX:         bfe.u32 {{%r[0-9]+}}, %gpm1, 12, 1;
 ; PTX:         barrier.red.or.pred {{%p[0-9]+}}, 0, {{%p[0-9]+}};
 ; PTX-NOT:     barrier.red
 ; PTX:         st.volatile.shared.b32 [__gp_shared_decision], 1;
 ; PTX-NEXT:    mov.b64 [[MEET:%rd[0-9]+]], __gp_shared_meet;
-; PTX:         atom.acq_rel.cta.shared.add.u32 {{%gpm[0-9]+}}, [[[MEET]]], 1;
+; PTX:         red.relaxed.cta.shared.or.b32 [[[MEET]]], 2048;
+; PTX-NEXT:    atom.acq_rel.cta.shared.add.u32 {{%gpm[0-9]+}}, [[[MEET]]], 1;
 ; PTX-NOT:     barrier.red
 ; PTX:       .entry
