@@ -93,12 +93,12 @@ void Rewriter::convergeLoops() {
     convergeLoop(Header, Entry, Join);
 }
 
-/// The dispatch's part (leader only, before its barrier): no decision yet
-/// for the logical block, new or resumed; and, once per physical block,
-/// before any thread can arrive, a meeting count of 0. Between logical
-/// blocks the count is left alone: every meeting has ended with it at 0,
-/// but a thread may still be about to see the end of the last one.
-void Rewriter::resetConvergeDecision(IRBuilder<> &B, bool PhysicalBlockStarts) {
+/// The dispatch's part (leader only, before its barrier): no thread has
+/// decided to yield yet in the logical block, new or resumed; and, once per
+/// physical block, before any thread can arrive, an empty meeting word
+/// (shared memory starts undefined). Between logical blocks the meeting
+/// word stays as the last meeting left it, with no arrivals counted.
+void Rewriter::resetConvergeWords(IRBuilder<> &B, bool PhysicalBlockStarts) {
   if (ConvergedHeaders.empty())
     return;
   B.CreateStore(B.getInt32(0), sharedWord("__gp_shared_decision"));
@@ -130,7 +130,7 @@ void Rewriter::resetConvergeDecision(IRBuilder<> &B, bool PhysicalBlockStarts) {
 /// end a release and the spin's loads acquire, at CTA scope: what a thread
 /// wrote to shared memory before it arrived is seen by every thread after
 /// the meeting, as a barrier would have made it. A resumed block starts
-/// from 0 (resetConvergeDecision) and every thread arrives again: those
+/// from 0 (resetConvergeWords) and every thread arrives again: those
 /// that waited are resumed at the wait, the others in the loop.
 Value *Rewriter::meetAtJoin(IRBuilder<> &B, bool Yielding) {
   Type *SharedPtr = PointerType::get(Ctx, SharedAS);

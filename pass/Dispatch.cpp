@@ -78,7 +78,7 @@ void Rewriter::buildDispatch() {
     Pub->addIncoming(P.getInt64(0), FirstLead);
     P.CreateStore(Pub, SlotWord);
     P.CreateStore(P.getInt64(0), DoneWord);
-    resetConvergeDecision(P, /*PhysicalBlockStarts=*/true);
+    resetConvergeWords(P, /*PhysicalBlockStarts=*/true);
     // Decided once, kept in shared memory: held in a register across the
     // body it cost sgemm_tiled a register, and a quarter of its occupancy.
     P.CreateStore(P.CreateZExt(P.CreateICmpULE(Total, PhysBlocks64), I64),
@@ -123,7 +123,7 @@ void Rewriter::buildDispatch() {
     Pub->addIncoming(P.getInt64(NoBlock), TakeLead);
     Pub->addIncoming(Next, TakeTicket);
     P.CreateStore(Pub, TicketWord);
-    resetConvergeDecision(P, /*PhysicalBlockStarts=*/false);
+    resetConvergeWords(P, /*PhysicalBlockStarts=*/false);
     P.CreateBr(TakeSync);
   }
   {

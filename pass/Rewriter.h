@@ -111,7 +111,7 @@ private:
                                        const CollectiveLoops &C);
   void convergeLoop(llvm::BasicBlock *Header, llvm::BasicBlock *Entry,
                     llvm::BasicBlock *Join);
-  void resetConvergeDecision(llvm::IRBuilder<> &B, bool PhysicalBlockStarts);
+  void resetConvergeWords(llvm::IRBuilder<> &B, bool PhysicalBlockStarts);
   llvm::Value *meetAtJoin(llvm::IRBuilder<> &B, bool Yielding);
   llvm::BasicBlock *newBlock(const llvm::Twine &Name,
                              llvm::BasicBlock *Before = nullptr);
@@ -167,9 +167,9 @@ private:
   llvm::DenseMap<LoopYield *, llvm::Value *>
       FusedVote; // loops voting at a barrier
   // Converged loops (ConvergeLoops.cpp): their headers, the headers of the
-  // loops where their threads wait (with the decision read after the
-  // meeting: "some thread yields"), and the headers of the loops that could
-  // be converged or, with the reason, cannot (for remarks).
+  // loops where their threads wait (with the meeting's decision: "some
+  // thread yields"), and the headers of the loops that could be converged
+  // or, with the reason, cannot (for remarks).
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedHeaders;
   llvm::DenseMap<const llvm::BasicBlock *, llvm::Value *> WaitVote;
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergibleHeaders;
