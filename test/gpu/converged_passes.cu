@@ -23,7 +23,8 @@
  */
 #include "../zoo/zoo_util.h"
 
-static constexpr uint32_t kN = (1u << 25) + 12345; /* not a multiple of the stride */
+/* Not a multiple of either shape's stride: trip counts differ by one. */
+static constexpr uint32_t kN = (1u << 25) + 12345;
 static constexpr uint32_t kMaxThreads = 256;
 static constexpr uint32_t kShapes = 2;
 static const dim3 kBlocks[kShapes] = {dim3(256, 1, 1), dim3(20, 5, 1)};
