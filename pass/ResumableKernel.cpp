@@ -25,10 +25,10 @@
 // elsewhere, so the barriers cannot deadlock in barrier-free kernels. In
 // kernels with barriers of their own (block-collective mode), polls are
 // block-wide votes at loops that all threads run together, or checks in
-// converged loops whose threads all meet at one barrier after the loop
-// (ConvergeLoops.cpp), and a barrier that only some threads reach makes
-// the kernel refused (DevicePass), so every thread still meets the same
-// sequence of barriers.
+// converged loops whose threads all meet after the loop through a count in
+// shared memory (ConvergeLoops.cpp), and a barrier that only some threads
+// reach makes the kernel refused (DevicePass), so every thread still meets
+// the same sequence of barriers.
 //
 // This file clones the kernel, builds the prologue, plans the yield points
 // and runs the steps (Rewriter.h lists them and the files they live in).
