@@ -46,6 +46,33 @@ static Value *readRegisterInPlace(IRBuilder<> &B, const IntrinsicInst &Read) {
   return nullptr;
 }
 
+/// A read of control argument A from the kernel's parameter space, where
+/// the instruction stands: ptxas takes it from the constant bank, so no
+/// register carries A (or what the dispatch computes from it) across the
+/// body. Null where the parameter's PTX name is not certain: NVPTX names a
+/// kernel's parameters <symbol>_param_<n>, and renames a symbol that has
+/// characters other than letters, digits, '_' and '$'.
+static Value *readParamInPlace(IRBuilder<> &B, Argument &A) {
+  Function &F = *A.getParent();
+  if (F.getName().empty() ||
+      !all_of(F.getName(),
+              [](char C) { return isAlnum(C) || C == '_' || C == '$'; }))
+    return nullptr;
+  Type *Ty = A.getType();
+  uint64_t Bits = F.getDataLayout().getTypeSizeInBits(Ty);
+  if ((!Ty->isPointerTy() && !Ty->isIntegerTy()) || (Bits != 32 && Bits != 64))
+    return nullptr;
+  bool Wide = Bits == 64;
+  auto *Asm = InlineAsm::get(
+      FunctionType::get(Wide ? B.getInt64Ty() : B.getInt32Ty(), false),
+      (Twine(Wide ? "ld.param.b64 $0, [" : "ld.param.b32 $0, [") +
+       F.getName() + "_param_" + Twine(A.getArgNo()) + "];")
+          .str(),
+      Wide ? "=l" : "=r", /*hasSideEffects=*/true);
+  Value *V = B.CreateCall(Asm, {}, A.getName() + ".param");
+  return Ty->isPointerTy() ? B.CreateIntToPtr(V, Ty, A.getName()) : V;
+}
+
 /// The prologue's values (thread index, save-area and control addresses)
 /// are cheap to compute again from special registers and parameters (which
 /// live in the constant bank, not in registers). Used by the yield, resume
@@ -96,6 +123,36 @@ void Rewriter::rematerializePrologue() {
       }
       U->set(Copy);
     }
+  }
+
+  // What the copies and gp.block compute from the control arguments reads
+  // them where it stands. An argument is a register from the kernel's
+  // entry on: llc would keep it (and hoist what is computed from it) across
+  // the body, where those registers cost the kernel's own code its schedule
+  // (jacobi2d: the stencil's load of f[] no longer issued before the tile's
+  // barrier). Body blocks keep the arguments, as the kernel kept its own.
+  DenseMap<std::pair<Argument *, BasicBlock *>, Value *> Reads;
+  for (BasicBlock &BB : *G) {
+    if (&BB == Prologue || Body.contains(&BB))
+      continue;
+    for (Instruction &I : BB)
+      for (Use &Op : I.operands()) {
+        auto *A = dyn_cast<Argument>(Op.get());
+        if (!A || !isControlArg(A))
+          continue;
+        auto *Phi = dyn_cast<PHINode>(&I);
+        BasicBlock *At = Phi ? Phi->getIncomingBlock(Op) : &BB;
+        if (At == Prologue || Body.contains(At))
+          continue;
+        Value *&Read = Reads[{A, At}];
+        if (!Read) {
+          IRBuilder<> B(At, At->getFirstInsertionPt());
+          B.SetCurrentDebugLocation(ArtificialLoc);
+          Read = readParamInPlace(B, *A);
+        }
+        if (Read)
+          Op.set(Read);
+      }
   }
 }
 

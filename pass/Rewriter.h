@@ -131,6 +131,10 @@ private:
   llvm::ValueToValueMapTy VMap; // K -> K__gp
   llvm::Argument *CtlArg = nullptr, *FlagArg = nullptr, *SaveArg = nullptr;
   llvm::Argument *GridArg[3] = {};
+  bool isControlArg(const llvm::Argument *A) const {
+    return A == CtlArg || A == FlagArg || A == SaveArg || A == GridArg[0] ||
+           A == GridArg[1] || A == GridArg[2];
+  }
   llvm::SmallVector<llvm::AllocaInst *, 4> Allocas;
   llvm::SmallPtrSet<llvm::BasicBlock *, 32> Body;
   YieldPlan Plan;
@@ -176,8 +180,9 @@ private:
   llvm::DenseMap<const llvm::BasicBlock *, const char *> NotConvergible;
   // ... of which these have warp-synchronous operations on their way.
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedWarpOps;
-  // Blocks inside the kernel's loops that read the flag: the flag's address
-  // stays in a register there rather than being recomputed every time.
+  // Blocks that read the flag at every back-edge of a loop: the flag's
+  // address stays in a register there rather than being recomputed each
+  // iteration.
   llvm::SmallPtrSet<llvm::BasicBlock *, 8> FlagReaders;
   // emitCountedLoop's blocks -> the block before the loop.
   llvm::DenseMap<llvm::BasicBlock *, llvm::BasicBlock *> CopyLoopPreheader;

@@ -75,7 +75,10 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
         ->setDebugLoc(Back->getTerminator()->getDebugLoc());
   }
 
-  FlagReaders.insert(Check);
+  // A check at every back-edge keeps the flag's address in a register; one
+  // made every N-th gets its own copy (rematerializePrologue).
+  if (Check == Poll)
+    FlagReaders.insert(Check);
   Instruction *Br = Check->getTerminator();
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
@@ -243,7 +246,6 @@ void Rewriter::voteAtBarrier(LoopYield &LY) {
     BasicBlock *Vote = newBlock(At->getName() + ".gp.vote", Rest);
     Body.insert(Sync);
     Body.insert(Rest); // the kernel's own code continues there
-    FlagReaders.insert(Vote);
     for (BasicBlock *&Latch : LY.Latches)
       if (Latch == At) // its back-edge moved along
         Latch = Rest;

@@ -44,9 +44,13 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.y()
 ; CHECK:         %gp.tid.y = call i32 @llvm.nvvm.read.ptx.sreg.tid.y()
 ; CHECK:         %gp.phys.block = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; x fastest, then y, then z, from the 64-bit logical index.
+; The grid comes from the parameter space where it is used, not from a
+; register held across the body.
 ; CHECK:       gp.block:
-; CHECK:         %[[GX:.*]] = zext i32 %gp.grid.x to i64
-; CHECK:         %[[GY:.*]] = zext i32 %gp.grid.y to i64
+; CHECK-DAG:     %[[GXP:gp.grid.x.param[0-9]*]] = call i32 asm sideeffect "ld.param.b32 $0, [grid3d__gp_param_4];", "=r"()
+; CHECK-DAG:     %[[GYP:gp.grid.y.param[0-9]*]] = call i32 asm sideeffect "ld.param.b32 $0, [grid3d__gp_param_5];", "=r"()
+; CHECK:         %[[GX:.*]] = zext i32 %[[GXP]] to i64
+; CHECK:         %[[GY:.*]] = zext i32 %[[GYP]] to i64
 ; CHECK:         %[[Q:.*]] = udiv i64 %gp.logical, %[[GX]]
 ; CHECK:         %[[X:.*]] = urem i64 %gp.logical, %[[GX]]
 ; CHECK-NEXT:    %gp.ctaid.x = trunc i64 %[[X]] to i32
