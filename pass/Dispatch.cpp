@@ -16,6 +16,20 @@ using namespace llvm;
 namespace gpreempt {
 namespace rewrite {
 
+/// The flag copy this physical block reads, as gp.first left it in shared
+/// memory: for checks made every N-th back-edge. Not a register held across
+/// the loop (with the rest of the dispatch out of registers, ptxas then
+/// scheduled nbody's inner loop 70 % slower than plain), nor the address
+/// computed again at each check (a special register, a parameter and three
+/// instructions, issued predicated in every iteration where ptxas
+/// if-converts the check: tiled_rows_dynamic 14 % slower than plain, 3 %
+/// with this load). H100, docs/results.md, session 8.
+Value *Rewriter::sharedFlagAddress(IRBuilder<> &B) {
+  Value *Word = B.CreateLoad(B.getInt64Ty(), sharedWord(SharedFlagName),
+                             "gp.flag.address");
+  return B.CreateIntToPtr(Word, Flag->getType(), "gp.flag.g");
+}
+
 void Rewriter::buildDispatch() {
   Type *I64 = Type::getInt64Ty(Ctx);
   GlobalVariable *SlotWord = sharedWord("__gp_shared_slot");
@@ -78,6 +92,7 @@ void Rewriter::buildDispatch() {
     Pub->addIncoming(P.getInt64(0), FirstLead);
     P.CreateStore(Pub, SlotWord);
     P.CreateStore(P.getInt64(0), DoneWord);
+    P.CreateStore(P.CreatePtrToInt(Flag, I64), sharedWord(SharedFlagName));
     resetConvergeWords(P, /*PhysicalBlockStarts=*/true);
     // Decided once, kept in shared memory: held in a register across the
     // body it cost sgemm_tiled a register, and a quarter of its occupancy.

@@ -74,6 +74,8 @@ private:
   void buildRoutes();
   void repairSSA();
   void rematerializePrologue();
+  llvm::Value *sharedFlagAddress(llvm::IRBuilder<> &B);
+  static constexpr const char *SharedFlagName = "__gp_shared_flag";
 
   // Helpers.
   KernelBuilder at(llvm::BasicBlock *BB) {

@@ -76,7 +76,7 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   }
 
   // A check at every back-edge keeps the flag's address in a register; one
-  // made every N-th gets its own copy (rematerializePrologue).
+  // made every N-th reads it from shared memory (sharedFlagAddress).
   if (Check == Poll)
     FlagReaders.insert(Check);
   Instruction *Br = Check->getTerminator();
@@ -84,8 +84,9 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   B.SetCurrentDebugLocation(Br->getDebugLoc());
   Value *Raised = Fused;
   if (!Raised) {
+    Value *FlagAt = Check == Poll ? Flag : sharedFlagAddress(B);
     Raised = B.CreateICmpNE(
-        B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+        B.CreateLoad(B.getInt32Ty(), FlagAt, /*isVolatile=*/true, "gp.flag"),
         B.getInt32(0), "gp.preempted");
     if (LY.Role == LoopYield::Converge::Loop) {
       // Each thread on its own (ConvergeLoops.cpp): the flag, or another
@@ -271,7 +272,8 @@ void Rewriter::voteAtBarrier(LoopYield &LY) {
     IRBuilder<> V(Vote);
     V.SetCurrentDebugLocation(Old->getDebugLoc());
     Value *Mine =
-        V.CreateICmpNE(V.CreateLoad(I32, Flag, /*isVolatile=*/true, "gp.flag"),
+        V.CreateICmpNE(V.CreateLoad(I32, sharedFlagAddress(V),
+                                    /*isVolatile=*/true, "gp.flag"),
                        V.getInt32(0), "gp.preempted");
     Value *Red = V.CreateCall(Intrinsic::getOrInsertDeclaration(&M, RedOr),
                               {Old->getArgOperand(0), Mine}, "gp.block.voted");

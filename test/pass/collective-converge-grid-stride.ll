@@ -187,11 +187,12 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:       entry:
 ; CHECK:         br i1 %any, label %loop, label %loop.gp.arrive
 ; The loop's check: no barrier, the flag or the block's decision.
-; The check runs every N-th iteration: it reads the flag's address from the
-; parameter space there rather than keeping it in a register.
+; The check runs every N-th iteration: it reads the flag copy's address from
+; shared memory rather than keeping it in a register.
 ; CHECK:       loop.gp.check:
-; CHECK-NEXT:    %gp.flag.param{{[0-9]*}} = call i64 asm sideeffect "ld.param.b64 $0, [histogram__gp_param_4];", "=l"()
-; CHECK:         %gp.flag{{[0-9]*}} = load volatile i32, ptr addrspace(1)
+; CHECK-NEXT:    %gp.flag.address{{[0-9]*}} = load i64, ptr addrspace(3) @__gp_shared_flag
+; CHECK-NEXT:    %gp.flag.g{{[0-9]*}} = inttoptr i64
+; CHECK-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32, ptr addrspace(1)
 ; CHECK-NEXT:    %gp.preempted = icmp ne i32 %gp.flag{{[0-9]*}}, 0
 ; CHECK-NEXT:    %[[DEC:.*]] = load volatile i32, ptr addrspace(3) @__gp_shared_decision
 ; CHECK-NEXT:    %[[DECIDED:.*]] = icmp ne i32 %[[DEC]], 0

@@ -5,9 +5,10 @@
 ; the kernel's entry on, and llc hoists what is computed from it: about 20
 ; registers held across the body for code that runs once per logical block
 ; (jacobi2d on the H100: the stencil's load no longer issued before the
-; tile's barrier, 27.6 % -> 10.6 % slower than plain; docs/results.md).
-; A check made every N-th back-edge computes the flag's address there too; a
-; check at every back-edge keeps the prologue's. Where the PTX name is not
+; tile's barrier, 27.6 % -> 10.4 % slower than plain; docs/results.md).
+; A check made every N-th back-edge reads the flag copy's address from a
+; shared word that gp.first sets; a check at every back-edge keeps the
+; prologue's in a register. Where the PTX name is not
 ; certain (a kernel name with characters PTX does not allow, which NVPTX
 ; replaces) and with -gpreempt-rematerialize=false, the arguments are used
 ; as they are.
@@ -54,8 +55,12 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK-NEXT:    %gp.save.param = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_5];", "=l"()
 ; CHECK:       gp.first.slot:
 ; CHECK-NEXT:    %gp.ctl.param = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_3];", "=l"()
+; CHECK:       gp.first.publish:
+; CHECK:         %[[FP:gp.flag.param[0-9]*]] = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_4];", "=l"()
+; CHECK:         %[[FA:.*]] = ptrtoint ptr addrspace(1) %{{.*}} to i64
+; CHECK-NEXT:    store i64 %[[FA]], ptr addrspace(3) @__gp_shared_flag
 ; CHECK:       gp.take.leader:
-; CHECK-NEXT:    %gp.flag.param = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_4];", "=l"()
+; CHECK-NEXT:    %gp.flag.param{{[0-9]*}} = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_4];", "=l"()
 ; CHECK:       gp.take.ticket:
 ; CHECK-DAG:     %[[CTL:gp.ctl.param[0-9]*]] = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_3];", "=l"()
 ; CHECK-DAG:     %[[GZ:gp.grid.z.param[0-9]*]] = call i32 asm sideeffect "ld.param.b32 $0, [scale__gp_param_8];", "=r"()
@@ -66,13 +71,12 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK-DAG:     %[[GX:gp.grid.x.param[0-9]*]] = call i32 asm sideeffect "ld.param.b32 $0, [scale__gp_param_6];", "=r"()
 ; CHECK-DAG:     %[[GY:gp.grid.y.param[0-9]*]] = call i32 asm sideeffect "ld.param.b32 $0, [scale__gp_param_7];", "=r"()
 ; CHECK:         udiv i64 %gp.logical,
-; Every 8th back-edge: the flag's address is computed in the check.
+; Every 8th back-edge: the check reads the flag copy's address from shared
+; memory, where gp.first left it.
 ; CHECK:       loop.gp.check:
-; CHECK-NEXT:    %[[F:gp.flag.param[0-9]*]] = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_4];", "=l"()
-; CHECK:         %[[FP:.*]] = inttoptr i64 %[[F]] to ptr
-; CHECK:         %[[FG:.*]] = addrspacecast ptr %[[FP]] to ptr addrspace(1)
-; CHECK:         %[[FC:.*]] = getelementptr i8, ptr addrspace(1) %[[FG]], i64
-; CHECK-NEXT:    load volatile i32, ptr addrspace(1) %[[FC]]
+; CHECK-NEXT:    %gp.flag.address = load i64, ptr addrspace(3) @__gp_shared_flag
+; CHECK-NEXT:    %[[FG:gp.flag.g[0-9]*]] = inttoptr i64 %gp.flag.address to ptr addrspace(1)
+; CHECK-NEXT:    load volatile i32, ptr addrspace(1) %[[FG]]
 ; The body itself keeps the user's arguments.
 ; CHECK:       loop:
 ; CHECK:         %p = getelementptr inbounds float, ptr %y, i64 %idx
