@@ -24,9 +24,17 @@ namespace rewrite {
 /// instructions, issued predicated in every iteration where ptxas
 /// if-converts the check: tiled_rows_dynamic 14 % slower than plain, 3 %
 /// with this load). H100, docs/results.md, session 8.
+///
+/// gp.first sets the word only in kernels that have such a check: the
+/// first call puts the store there.
 Value *Rewriter::sharedFlagAddress(IRBuilder<> &B) {
-  Value *Word = B.CreateLoad(B.getInt64Ty(), sharedWord(SharedFlagName),
-                             "gp.flag.address");
+  GlobalVariable *FlagWord = sharedWord("__gp_shared_flag");
+  if (FlagPublishAfter) {
+    KernelBuilder P(FlagPublishAfter->getNextNode(), ArtificialLoc);
+    P.CreateStore(P.CreatePtrToInt(Flag, P.getInt64Ty()), FlagWord);
+    FlagPublishAfter = nullptr;
+  }
+  Value *Word = B.CreateLoad(B.getInt64Ty(), FlagWord, "gp.flag.address");
   return B.CreateIntToPtr(Word, Flag->getType(), "gp.flag.g");
 }
 
@@ -91,8 +99,7 @@ void Rewriter::buildDispatch() {
     Pub->addIncoming(Saved, FirstSlot);
     Pub->addIncoming(P.getInt64(0), FirstLead);
     P.CreateStore(Pub, SlotWord);
-    P.CreateStore(P.getInt64(0), DoneWord);
-    P.CreateStore(P.CreatePtrToInt(Flag, I64), sharedWord(SharedFlagName));
+    FlagPublishAfter = P.CreateStore(P.getInt64(0), DoneWord);
     resetConvergeWords(P, /*PhysicalBlockStarts=*/true);
     // Decided once, kept in shared memory: held in a register across the
     // body it cost sgemm_tiled a register, and a quarter of its occupancy.

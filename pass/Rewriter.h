@@ -75,7 +75,6 @@ private:
   void repairSSA();
   void rematerializePrologue();
   llvm::Value *sharedFlagAddress(llvm::IRBuilder<> &B);
-  static constexpr const char *SharedFlagName = "__gp_shared_flag";
 
   // Helpers.
   KernelBuilder at(llvm::BasicBlock *BB) {
@@ -186,6 +185,9 @@ private:
   // address stays in a register there rather than being recomputed each
   // iteration.
   llvm::SmallPtrSet<llvm::BasicBlock *, 8> FlagReaders;
+  // In gp.first, the store that sharedFlagAddress's word is set after, until
+  // the first call sets it.
+  llvm::Instruction *FlagPublishAfter = nullptr;
   // emitCountedLoop's blocks -> the block before the loop.
   llvm::DenseMap<llvm::BasicBlock *, llvm::BasicBlock *> CopyLoopPreheader;
   llvm::DenseMap<LoopYield *, llvm::PHINode *>

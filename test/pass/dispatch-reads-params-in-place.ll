@@ -89,8 +89,10 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; PTX:         ld.param.b64 %rd{{[0-9]+}}, [scale__gp_param_3];
 ; PTX:         ld.param.b64 %rd{{[0-9]+}}, [scale__gp_param_4];
 
-; A check at every back-edge reads the flag through the prologue's address.
+; A check at every back-edge reads the flag through the prologue's address;
+; no check needs the shared word, so gp.first does not set it.
 ; EVERY-LABEL: define ptx_kernel void @scale__gp(
+; EVERY-NOT:     @__gp_shared_flag
 ; EVERY:       loop.gp.poll:
 ; EVERY-NOT:     ld.param
 ; EVERY:         load volatile i32, ptr addrspace(1) %gp.flag.g,
