@@ -42,6 +42,15 @@ static cl::opt<unsigned> PollBudget(
     cl::desc("Instructions of loop work per preemption-flag check (0: check "
              "at every loop back-edge)"));
 
+// Four checks' worth: a short loop's whole run then costs the drain at most
+// a few checks' intervals, and loops of up to 4 intervals lose the YIELD
+// that ptxas adds to a loop whose exit depends on the vote (isShort).
+static cl::opt<unsigned> ShortLoopLimit(
+    "gpreempt-short-loop-limit", cl::init(1024), cl::Hidden,
+    cl::desc("Loops of constant trip count whose whole run is at most this "
+             "many instructions get no yield point of their own (0: none "
+             "is left out for being short)"));
+
 // For measurements: the clone's register count against its speed.
 static cl::opt<bool> Rematerialize(
     "gpreempt-rematerialize", cl::init(true), cl::Hidden,
@@ -169,6 +178,12 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
         Rem << "an enclosing loop yields at its own __syncthreads, which "
                "costs no extra barrier; a vote here would add one";
         break;
+      case SkipReason::Short:
+        Rem << "it runs at most " << ore::NV("Trips", SL.Trips)
+            << " iterations, about " << ore::NV("RunSize", SL.RunSize)
+            << " instructions in all, which the checks before and after it "
+               "bound (-gpreempt-short-loop-limit)";
+        break;
       case SkipReason::Divergent:
         Rem << "the threads of a block do not run it together (its exit or "
                "back-edge differs between threads), so a block-wide vote "
@@ -222,6 +237,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       RewriteOptions Options;
       Options.MaxStateBytes = MaxStateBytes;
       Options.PollBudget = PollBudget;
+      Options.ShortLoopLimit = ShortLoopLimit;
       Options.Rematerialize = Rematerialize;
       Options.FuseVotes = FuseVotes;
       Options.BlockCollective = Traits.BlockCollective;

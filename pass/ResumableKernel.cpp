@@ -394,15 +394,51 @@ Rewriter::CollectiveLoops Rewriter::collectiveLoops(const DominatorTree &DT,
   return C;
 }
 
-/// Block-collective kernels: collective yields only where all threads of
-/// the block arrive together, or in loops converged to make them so.
+/// A loop of a known, small trip count whose whole run (its inner loops'
+/// trips counted) is at most Options.ShortLoopLimit instructions needs no
+/// check of its own: the check before it (block entry or an enclosing
+/// loop's) and the one after it are that far apart. A yield point costs
+/// more than its check: ptxas adds a YIELD to a loop whose exit depends on
+/// the vote and then issues the loop's loads later (jacobi2d on the H100:
+/// 216.6 ms with one check per 8 tiles of 16, 184.6 with the vote kept and
+/// its exit removed, 181.8 without the yield point; docs/results.md,
+/// session 9).
+bool Rewriter::isShort(const Loop &L) {
+  if (!SE || Options.ShortLoopLimit == 0)
+    return false;
+  auto Trips = [this](const Loop &X) {
+    return SE->getSmallConstantMaxTripCount(&X);
+  };
+  std::optional<uint64_t> Size = runSize(L, Trips);
+  if (!Size || *Size > Options.ShortLoopLimit)
+    return false;
+  ShortLoops[L.getHeader()] = {Trips(L), *Size};
+  return true;
+}
+
+/// Why loop L gets no yield point, if it gets none.
 std::optional<SkipReason>
 Rewriter::whyNoYield(const Loop &L, const CollectiveLoops &C) {
-  if (!Options.BlockCollective)
-    return std::nullopt;
   const BasicBlock *H = L.getHeader();
   if (ConvergedHeaders.contains(H) || WaitVote.count(H))
     return std::nullopt;
+  if (std::optional<SkipReason> Why = whyNoCollectiveYield(L, C))
+    return Why;
+  // Only a loop that would get a yield point is left out for being short:
+  // the others keep their reason (and their effect on the enclosing
+  // loop's interval).
+  if (isShort(L))
+    return SkipReason::Short;
+  return std::nullopt;
+}
+
+/// Block-collective kernels: collective yields only where all threads of
+/// the block arrive together, or in loops converged to make them so.
+std::optional<SkipReason>
+Rewriter::whyNoCollectiveYield(const Loop &L, const CollectiveLoops &C) {
+  if (!Options.BlockCollective)
+    return std::nullopt;
+  const BasicBlock *H = L.getHeader();
   bool OuterVotes = false;
   for (const Loop *P = L.getParentLoop(); P; P = P->getParentLoop()) {
     if (ConvergedHeaders.contains(P->getHeader()))
@@ -429,33 +465,42 @@ std::optional<Refusal> Rewriter::plan() {
   LoopInfo LI(DT);
   CollectiveLoops C = collectiveLoops(DT, LI);
   auto WhyNot = [&](const Loop &L) { return whyNoYield(L, C); };
-  // A converged loop's inner loops never yield (InsideConverged): the time
-  // between its checks includes every trip of them, so count them. The
-  // analyses only where there is such a loop.
-  std::optional<TargetLibraryInfoImpl> TLII;
-  std::optional<TargetLibraryInfo> TLI;
-  std::optional<AssumptionCache> AC;
-  std::optional<ScalarEvolution> SE;
-  if (!ConvergedHeaders.empty()) {
-    TLII.emplace(M.getTargetTriple());
-    TLI.emplace(*TLII);
-    AC.emplace(*G);
-    SE.emplace(*G, *TLI, *AC, DT, LI);
-  }
+  // Trip counts: a short loop's whole run (isShort), and a converged
+  // loop's inner loops, which never yield (InsideConverged): the time
+  // between its checks includes every trip of them, so count them.
+  TargetLibraryInfoImpl TLII(M.getTargetTriple());
+  TargetLibraryInfo TLI(TLII);
+  AssumptionCache AC(*G);
+  ScalarEvolution SE(*G, TLI, AC, DT, LI);
+  this->SE = &SE;
+  ShortLoops.clear();
   auto ConstantTrips = [&SE](const Loop &Inner) {
-    return SE->getSmallConstantMaxTripCount(&Inner);
+    return SE.getSmallConstantMaxTripCount(&Inner);
   };
-  if (auto R = planYields(*G, LI, Body, WhyNot, Allocas, Options.MaxStateBytes,
-                          Plan))
+  std::optional<Refusal> R =
+      planYields(*G, LI, Body, WhyNot, Allocas, Options.MaxStateBytes, Plan);
+  this->SE = nullptr;
+  if (R)
     return R;
-  for (SkippedLoop &SL : Plan.Skipped)
+  for (SkippedLoop &SL : Plan.Skipped) {
     if (SL.Why == SkipReason::Divergent)
       SL.Detail = NotConvergible.lookup(SL.Header);
+    if (SL.Why == SkipReason::Short)
+      std::tie(SL.Trips, SL.RunSize) = ShortLoops.lookup(SL.Header);
+  }
+  // A loop without a yield point of its own runs whole between its
+  // enclosing loop's checks.
+  auto InnerTrips = [&](const Loop &Inner) {
+    for (const Loop *P = &Inner; P; P = P->getParentLoop())
+      if (ShortLoops.count(P->getHeader()))
+        return SE.getSmallConstantMaxTripCount(&Inner);
+    return 1u;
+  };
   unsigned ConvergedParts = 0;
   for (LoopYield &LY : Plan.Loops) {
     const Loop *L = LI.getLoopFor(LY.Header);
     LY.VoteBarrier = C.Votes.lookup(L);
-    LY.PollInterval = pollInterval(*L, Options.PollBudget);
+    LY.PollInterval = pollInterval(*L, Options.PollBudget, InnerTrips);
     if (ConvergedHeaders.contains(LY.Header)) {
       LY.Role = LoopYield::Converge::Loop;
       LY.PollInterval = pollInterval(*L, Options.PollBudget, ConstantTrips);

@@ -59,6 +59,10 @@ struct RewriteOptions {
   /// Instructions of loop work per flag check (YieldPlan.h: pollInterval);
   /// 0: check at every back-edge.
   unsigned PollBudget = 0;
+  /// A loop of constant trip count whose whole run is at most this many
+  /// instructions gets no yield point (Rewriter::isShort); 0: every loop
+  /// that can have one does.
+  unsigned ShortLoopLimit = 0;
   /// Recompute the prologue's values outside the body instead of keeping
   /// them live across it (rematerializePrologue).
   bool Rematerialize = true;

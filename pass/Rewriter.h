@@ -20,6 +20,7 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
@@ -108,7 +109,10 @@ private:
   };
   CollectiveLoops collectiveLoops(const llvm::DominatorTree &DT,
                                   const llvm::LoopInfo &LI);
+  bool isShort(const llvm::Loop &L);
   std::optional<SkipReason> whyNoYield(const llvm::Loop &L,
+                                       const CollectiveLoops &C);
+  std::optional<SkipReason> whyNoCollectiveYield(const llvm::Loop &L,
                                        const CollectiveLoops &C);
   void convergeLoop(llvm::BasicBlock *Header, llvm::BasicBlock *Entry,
                     llvm::BasicBlock *Join);
@@ -179,6 +183,11 @@ private:
   llvm::DenseMap<const llvm::BasicBlock *, llvm::Value *> WaitVote;
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergibleHeaders;
   llvm::DenseMap<const llvm::BasicBlock *, const char *> NotConvergible;
+  /// Loops left without a yield point as short (isShort): trip count and
+  /// instructions of a whole run. SE is set while plan() plans.
+  llvm::DenseMap<const llvm::BasicBlock *, std::pair<unsigned, uint64_t>>
+      ShortLoops;
+  llvm::ScalarEvolution *SE = nullptr;
   // ... of which these have warp-synchronous operations on their way.
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedWarpOps;
   // Blocks that read the flag at every back-edge of a loop: the flag's

@@ -176,6 +176,15 @@ static uint64_t iterationSize(const Loop &L,
   return std::min<uint64_t>(Size, 1u << 30);
 }
 
+std::optional<uint64_t>
+runSize(const Loop &L, function_ref<unsigned(const Loop &)> Trips) {
+  for (const Loop *Inner : L.getLoopsInPreorder())
+    if (Trips(*Inner) == 0)
+      return std::nullopt;
+  return std::min<uint64_t>(uint64_t(Trips(L)) * iterationSize(L, Trips),
+                            1u << 30);
+}
+
 unsigned pollInterval(const Loop &L, unsigned Budget,
                       function_ref<unsigned(const Loop &)> InnerTrips) {
   if (Budget == 0)

@@ -60,6 +60,7 @@ enum class SkipReason {
   OuterVotes,    // an enclosing loop votes at its own barrier (cheaper)
   InsideSkipped, // acceptable itself, but inside a loop without a yield point
   InsideConverged, // inside a converged loop, whose checks bound the wait
+  Short,           // a whole run fits the budget of the checks around it
 };
 
 struct SkippedLoop {
@@ -69,6 +70,9 @@ struct SkippedLoop {
   /// Divergent: why its threads cannot be made to wait for each other at
   /// its exit (BlockUniformity::convergibleLoops), if known.
   const char *Detail = nullptr;
+  /// Short: its trip count and the instructions of a whole run.
+  unsigned Trips = 0;
+  uint64_t RunSize = 0;
 };
 
 struct YieldPlan {
@@ -109,6 +113,14 @@ unsigned pollInterval(
     const llvm::Loop &L, unsigned Budget,
     llvm::function_ref<unsigned(const llvm::Loop &)> InnerTrips =
         [](const llvm::Loop &) { return 1u; });
+
+/// Instructions of a whole run of L: Trips(L) iterations, each inner loop
+/// counted Trips(inner) times; nullopt when Trips says 0 (not a known
+/// constant) for L or any loop inside it. Saturates like pollInterval's
+/// count.
+std::optional<uint64_t>
+runSize(const llvm::Loop &L,
+        llvm::function_ref<unsigned(const llvm::Loop &)> Trips);
 
 } // namespace gpreempt
 

@@ -5,14 +5,17 @@
 // loops, doubles. Every one must be made preemptible and the module must be
 // valid for the verifier (checked by the pass itself: an invalid variant is
 // reported as [internal]) and for ptxas, at -O0, -O1, -O2 and -O3, with -g.
+// Every loop keeps a yield point of its own (-gpreempt-short-loop-limit=0):
+// the small constant loops here would otherwise be left to the checks
+// around them (short-loop-no-yield-point.ll).
 // REQUIRES: cuda-toolkit
-// RUN: %clang %cuda_flags -O0 -g --cuda-device-only -S -fpass-plugin=%gpreempt_plugin -Rpass-missed=gpreempt %s -o %t0.ptx 2>&1 | count 0
+// RUN: %clang %cuda_flags -O0 -g --cuda-device-only -S -fpass-plugin=%gpreempt_plugin -mllvm -gpreempt-short-loop-limit=0 -Rpass-missed=gpreempt %s -o %t0.ptx 2>&1 | count 0
 // RUN: %ptxas -arch=sm_90 %t0.ptx -o /dev/null
-// RUN: %clang %cuda_flags -O1 --cuda-device-only -S -fpass-plugin=%gpreempt_plugin -Rpass-missed=gpreempt %s -o %t1.ptx 2>&1 | count 0
+// RUN: %clang %cuda_flags -O1 --cuda-device-only -S -fpass-plugin=%gpreempt_plugin -mllvm -gpreempt-short-loop-limit=0 -Rpass-missed=gpreempt %s -o %t1.ptx 2>&1 | count 0
 // RUN: %ptxas -arch=sm_90 %t1.ptx -o /dev/null
-// RUN: %clang %cuda_flags -O2 -g --cuda-device-only -S -fpass-plugin=%gpreempt_plugin -Rpass-missed=gpreempt %s -o %t2.ptx 2>&1 | count 0
+// RUN: %clang %cuda_flags -O2 -g --cuda-device-only -S -fpass-plugin=%gpreempt_plugin -mllvm -gpreempt-short-loop-limit=0 -Rpass-missed=gpreempt %s -o %t2.ptx 2>&1 | count 0
 // RUN: %ptxas -arch=sm_90 %t2.ptx -o /dev/null
-// RUN: %clang %cuda_flags -O3 --cuda-device-only -S -fpass-plugin=%gpreempt_plugin -Rpass-missed=gpreempt %s -o %t3.ptx 2>&1 | count 0
+// RUN: %clang %cuda_flags -O3 --cuda-device-only -S -fpass-plugin=%gpreempt_plugin -mllvm -gpreempt-short-loop-limit=0 -Rpass-missed=gpreempt %s -o %t3.ptx 2>&1 | count 0
 // RUN: %ptxas -arch=sm_90 %t3.ptx -o /dev/null
 // RUN: FileCheck %s < %t2.ptx
 #include <cstdio>

@@ -8,8 +8,9 @@
  * marching down a 32x128 strip of its grid in 32x8 tiles: per tile, the
  * threads stage the tile plus its one-cell halo in shared memory,
  * __syncthreads, compute from shared memory, and __syncthreads again
- * before the next tile overwrites it. A yield between tiles, or between the
- * barriers, must keep the block's shared tile and barriers consistent.
+ * before the next tile overwrites it. The strip is 16 tiles, a short loop
+ * for gpreempt (docs/design.md): blocks yield between strips, not between
+ * tiles; sgemm_tiled, nbody and scan yield between their barriers.
  *
  * fp32 on the GPU: deterministic, so runs agree bitwise (checksum). The check
  * runs the first and the last grid of the batch through all sweeps in
