@@ -4,7 +4,8 @@
 //
 //   gp.prologue      allocas, thread index, save-area address of this thread
 //   gp.first         a relaunch: thread 0 reads (and clears) this physical
-//                    block's slot (Dispatch.cpp)
+//                    block's slot, or leaves if the grid had completed
+//                    (Dispatch.cpp)
 //   gp.next          the loop over logical blocks (its only entry): the
 //                    half-done block from the slot first, if any, else
 //   gp.take          thread 0 takes a ticket, or none if preempted/finished
@@ -17,8 +18,10 @@
 //     no  -> gp.done (count the block in shared memory) -> gp.next, or
 //            gp.exit in a grid of one wave
 //     yes -> gp.leave (record the slot) -> gp.exit
-//   gp.exit          thread 0 adds the blocks counted to blocks_done; the
-//                    add that completes the grid sets ctl->complete
+//   gp.exit          thread 0 adds the blocks counted and its arrival to
+//                    ctl->progress; the instance's last arrival cleans the
+//                    control block and sets ctl->complete if the grid is
+//                    complete
 //
 // Every thread of a physical block passes the same barriers (gp.first once,
 // gp.take and gp.tail once per logical block), and none leaves the kernel
@@ -114,7 +117,7 @@ void Rewriter::cloneWithExtraParams() {
   Type *Ptr = PointerType::get(Ctx, 0);
   Type *I32 = Type::getInt32Ty(Ctx);
   SmallVector<Type *, 16> Params(Orig.getFunctionType()->params());
-  Params.append({Ptr, Ptr, Ptr, I32, I32, I32});
+  Params.append({Ptr, Ptr, Ptr, I32, I32, I32, I32});
   auto *FT = FunctionType::get(Type::getVoidTy(Ctx), Params, false);
   // External, like every kernel: the runtime finds it by name.
   G = Function::Create(FT, GlobalValue::ExternalLinkage, Orig.getAddressSpace(),
@@ -129,8 +132,9 @@ void Rewriter::cloneWithExtraParams() {
   G->setLinkage(GlobalValue::ExternalLinkage);
   G->setCallingConv(Orig.getCallingConv());
   unsigned N = Orig.arg_size();
-  const char *Names[] = {"gp.ctl",    "gp.flag",   "gp.save",
-                         "gp.grid.x", "gp.grid.y", "gp.grid.z"};
+  const char *Names[] = {"gp.ctl",    "gp.flag",   "gp.save", "gp.grid.x",
+                         "gp.grid.y", "gp.grid.z", "gp.epoch"};
+  static_assert(std::size(Names) == GP_EXTRA_PARAMS, "abi.h's parameters");
   for (unsigned I = 0; I < GP_EXTRA_PARAMS; ++I)
     G->getArg(N + I)->setName(Names[I]);
   CtlArg = G->getArg(N);
@@ -138,6 +142,7 @@ void Rewriter::cloneWithExtraParams() {
   SaveArg = G->getArg(N + 2);
   for (unsigned D = 0; D < 3; ++D)
     GridArg[D] = G->getArg(N + 3 + D);
+  EpochArg = G->getArg(N + 6);
   if (DISubprogram *SP = G->getSubprogram())
     ArtificialLoc = DILocation::get(Ctx, 0, 0, SP);
 }

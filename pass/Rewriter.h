@@ -134,11 +134,12 @@ private:
 
   llvm::Function *G = nullptr;
   llvm::ValueToValueMapTy VMap; // K -> K__gp
-  llvm::Argument *CtlArg = nullptr, *FlagArg = nullptr, *SaveArg = nullptr;
+  llvm::Argument *CtlArg = nullptr, *FlagArg = nullptr, *SaveArg = nullptr,
+                 *EpochArg = nullptr;
   llvm::Argument *GridArg[3] = {};
   bool isControlArg(const llvm::Argument *A) const {
-    return A == CtlArg || A == FlagArg || A == SaveArg || A == GridArg[0] ||
-           A == GridArg[1] || A == GridArg[2];
+    return A == CtlArg || A == FlagArg || A == SaveArg || A == EpochArg ||
+           A == GridArg[0] || A == GridArg[1] || A == GridArg[2];
   }
   llvm::SmallVector<llvm::AllocaInst *, 4> Allocas;
   llvm::SmallPtrSet<llvm::BasicBlock *, 32> Body;

@@ -102,7 +102,7 @@ static enum gp__why read_info(struct gp__device *d, CUmodule module,
 }
 
 /* Check that the variant takes the original's parameters followed by the
- * GP_EXTRA_PARAMS of abi.h (three pointers, three u32): a mismatch would
+ * GP_EXTRA_PARAMS of abi.h (three pointers, four u32): a mismatch would
  * make cuLaunchKernel read garbage. */
 static bool check_params(struct gp__kernel *k) {
   const struct gp__driver *drv = gp__driver();
@@ -122,7 +122,7 @@ static bool check_params(struct gp__kernel *k) {
    * compute-sanitizer reports every failed driver call as an error): the
    * info and the variant come from one compilation, and the extra
    * parameters' sizes still catch a wrong count. */
-  static const size_t extra_size[GP_EXTRA_PARAMS] = {8, 8, 8, 4, 4, 4};
+  static const size_t extra_size[GP_EXTRA_PARAMS] = {8, 8, 8, 4, 4, 4, 4};
   for (uint32_t i = 0; i < GP_EXTRA_PARAMS; i++) {
     if (drv->FuncGetParamInfo(k->variant, k->num_params + i, &voffset,
                               &vsize) != CUDA_SUCCESS ||

@@ -2,10 +2,12 @@
  * original kernel when that is not possible.
  *
  * Per preemptible launch, on the user's stream:
- *     cudaMemsetAsync(ctl, 0)          fresh ticket, slots and complete word
+ *     cudaMemsetAsync(ctl, 0)          only for a control block that is not
+ *                                      clean (pool.h): new, or its last
+ *                                      launch did not complete
  *     cuLaunchKernel(variant, P blocks) L0: a persistent grid of P blocks
  *     cudaEventRecord(ev_ran)          L0 has left the GPU
- *     cuStreamWaitValue32(complete >= 1)
+ *     cuStreamWaitValue32(complete == epoch)
  *     cudaEventRecord(ev_done)         the logical grid is complete
  * The wait keeps stream semantics: work enqueued later on the stream runs
  * only once the kernel is complete, even when relaunches on another stream
@@ -14,9 +16,9 @@
  * This is the host's hot path. After the first launch of a kernel on a
  * device it costs: five stream/device queries, two atomic loads (the cached
  * resolution and occupancy), pool lookups under short locks, one malloc, the
- * five enqueued operations, and two short holds of the device lock. Every
- * failure of gpreempt's own falls back to the plain launch, so the user sees
- * cudaLaunchKernel's behaviour.
+ * four enqueued operations (five with a memset), and two short holds of the
+ * device lock. Every failure of gpreempt's own falls back to the plain
+ * launch, so the user sees cudaLaunchKernel's behaviour.
  */
 #include "launch.h"
 
@@ -231,7 +233,7 @@ static void append(struct gp__device *d, struct gp__launch_rec *rec,
  * d->lock). Returns GP__WHY_COUNT when the variant is running, else why the
  * caller must run the plain launch; *fate says who owns rec now. */
 static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
-                            size_t ctl_bytes, enum rec_fate *fate) {
+                            enum rec_fate *fate) {
   const struct gp__driver *drv = gp__driver();
   cudaStream_t s = rec->stream;
   *fate = REC_UNUSED;
@@ -262,7 +264,10 @@ static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
     return GP__WHY_CUDA_ERROR;
   }
 
-  if (cudaMemsetAsync(rec->buffer, 0, ctl_bytes, s) != cudaSuccess) {
+  /* Epoch 1: a control block to clear (a clean one goes on from its last
+   * epoch, which is at least 1). */
+  if (rec->epoch == 1 &&
+      cudaMemsetAsync(rec->buffer.ptr, 0, rec->ctl_bytes, s) != cudaSuccess) {
     (void)cudaGetLastError();
     return GP__WHY_CUDA_ERROR;
   }
@@ -294,13 +299,15 @@ static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
   cudaError_t err = cudaEventRecord(rec->ev_ran, s);
   r = drv->StreamWaitValue32((CUstream)s,
                              rec->ctl + offsetof(struct gp_launch_ctl, complete),
-                             1, CU_STREAM_WAIT_VALUE_GEQ);
+                             rec->epoch, CU_STREAM_WAIT_VALUE_EQ);
   cudaError_t err2 = cudaEventRecord(rec->ev_done, s);
   if (err != cudaSuccess || r != CUDA_SUCCESS || err2 != cudaSuccess) {
     (void)cudaGetLastError();
     GP__LOG("launch of %s: enqueueing its completion failed (%d/%d/%d): "
             "preempting it may break stream order",
             rec->kernel->name, (int)err, (int)r, (int)err2);
+  } else {
+    rec->launched = true; /* ev_done now says when the grid is complete */
   }
   pthread_mutex_lock(&d->lock);
   append(d, rec, gen);
@@ -373,6 +380,9 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   if (per_sm == 0)
     return run_unpreempted(c, GP__WHY_LAUNCH_CONFIG, 0);
   uint64_t total = (uint64_t)c->grid.x * c->grid.y * c->grid.z;
+  /* abi.h: the count of finished blocks shares a word with arrivals. */
+  if (total >> GP_PROGRESS_ARRIVAL_SHIFT != 0)
+    return run_unpreempted(c, GP__WHY_LAUNCH_CONFIG, 0);
   uint64_t resident = (uint64_t)d->sm_count * per_sm;
   unsigned physical = (unsigned)(total < resident ? total : resident);
 
@@ -402,8 +412,7 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
       gp__rec_alloc(k->num_params, k->args_bytes, &arg_bytes);
   if (rec == NULL)
     return run_unpreempted(c, GP__WHY_HOST_MEMORY, 0);
-  if (gp__pool_get_buffer(d, bytes, &rec->buffer, &rec->buffer_bytes) !=
-      GP_SUCCESS) {
+  if (gp__pool_get_buffer(d, bytes, &rec->buffer) != GP_SUCCESS) {
     gp__rec_discard(d, rec, false);
     return run_unpreempted(c, GP__WHY_NO_MEMORY, 0);
   }
@@ -425,7 +434,14 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   rec->block[1] = c->block.y;
   rec->block[2] = c->block.z;
   rec->shared_mem = (unsigned)c->shared_mem;
-  rec->ctl = (CUdeviceptr)(uintptr_t)rec->buffer;
+  rec->ctl = (CUdeviceptr)(uintptr_t)rec->buffer.ptr;
+  rec->ctl_bytes = ctl_bytes;
+  /* A clean control block (its last launch completed: abi.h) is reused as
+   * it is, with the next epoch; any other is cleared (enqueue) and starts
+   * at 1. Epochs never wrap: after UINT32_MAX, clear and start again. */
+  bool clean = rec->buffer.clean_bytes >= ctl_bytes &&
+               rec->buffer.epoch < UINT32_MAX;
+  rec->epoch = clean ? rec->buffer.epoch + 1 : 1;
   rec->flag = d->flag;
   rec->save = rec->ctl + save_at;
   rec->grid[0] = c->grid.x;
@@ -445,11 +461,12 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   extra[3] = &rec->grid[0];
   extra[4] = &rec->grid[1];
   extra[5] = &rec->grid[2];
+  extra[6] = &rec->epoch;
 
   enum rec_fate fate;
   pthread_mutex_t *lock = enqueue_lock(rec);
   pthread_mutex_lock(lock);
-  why = enqueue(d, rec, ctl_bytes, &fate);
+  why = enqueue(d, rec, &fate);
   pthread_mutex_unlock(lock);
 
   if (why != GP__WHY_COUNT) {

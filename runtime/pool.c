@@ -37,8 +37,8 @@ static bool reserve_one(void **array, size_t n, size_t *cap, size_t elem) {
   return true;
 }
 
-gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes, void **ptr,
-                              size_t *capacity) {
+gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes,
+                              struct gp__buffer *out) {
   struct gp__pool *p = &d->pool;
   pthread_mutex_lock(&p->lock);
   /* Best fit: a large save area taken for a small launch would force the
@@ -51,8 +51,7 @@ gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes, void **ptr,
       best = i;
   }
   if (best < p->n_buffers) {
-    *ptr = p->buffers[best].ptr;
-    *capacity = p->buffers[best].bytes;
+    *out = p->buffers[best];
     p->buffers[best] = p->buffers[--p->n_buffers];
     pthread_mutex_unlock(&p->lock);
     return GP_SUCCESS;
@@ -73,19 +72,16 @@ gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes, void **ptr,
             d->ordinal, size, cudaGetErrorName(err));
     return GP_ERROR_OUT_OF_MEMORY;
   }
-  *ptr = fresh;
-  *capacity = size;
+  *out = (struct gp__buffer){.ptr = fresh, .bytes = size};
   return GP_SUCCESS;
 }
 
-void gp__pool_put_buffer(struct gp__device *d, void *ptr, size_t capacity) {
+void gp__pool_put_buffer(struct gp__device *d, const struct gp__buffer *buf) {
   struct gp__pool *p = &d->pool;
   pthread_mutex_lock(&p->lock);
   if (reserve_one((void **)&p->buffers, p->n_buffers, &p->cap_buffers,
                   sizeof *p->buffers)) {
-    p->buffers[p->n_buffers].ptr = ptr;
-    p->buffers[p->n_buffers].bytes = capacity;
-    p->n_buffers++;
+    p->buffers[p->n_buffers++] = *buf;
     pthread_mutex_unlock(&p->lock);
     return;
   }
@@ -93,7 +89,7 @@ void gp__pool_put_buffer(struct gp__device *d, void *ptr, size_t capacity) {
   /* No host memory to remember it. Freeing it would synchronize the device,
    * so it is lost instead: a leak, never a hang. */
   GP__LOG("device %d: out of host memory, leaking a %zu-byte buffer",
-          d->ordinal, capacity);
+          d->ordinal, buf->bytes);
 }
 
 gp_status gp__pool_get_event(struct gp__device *d, cudaEvent_t *event) {

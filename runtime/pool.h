@@ -16,10 +16,18 @@
 #include <cuda_runtime_api.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
+/* A device buffer: a control block, then a save area (launch.c). Its first
+ * clean_bytes bytes are a control block that the last launch to use it left
+ * clean, with `complete` == epoch (abi.h: struct gp_launch_ctl); a launch
+ * that needs no more than that reuses it as it is. 0: nothing is known,
+ * clear it first. */
 struct gp__buffer {
   void *ptr;
   size_t bytes;
+  size_t clean_bytes;
+  uint32_t epoch;
 };
 
 struct gp__pool {
@@ -37,13 +45,13 @@ struct gp__device;
  * launches of slightly different sizes share buffers. */
 size_t gp__pool_size_class(size_t bytes);
 
-/* A device buffer of at least `bytes` (its real size in *capacity): the
+/* A device buffer of at least `bytes` (its real size in out->bytes): the
  * smallest free one that fits, else a new cudaMalloc on the current device,
- * which must be d's. GP_ERROR_OUT_OF_MEMORY if that fails. */
-gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes, void **ptr,
-                              size_t *capacity);
+ * which must be d's (clean_bytes 0). GP_ERROR_OUT_OF_MEMORY if that fails. */
+gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes,
+                              struct gp__buffer *out);
 /* Give a buffer back. Only once nothing on the GPU can still use it. */
-void gp__pool_put_buffer(struct gp__device *d, void *ptr, size_t capacity);
+void gp__pool_put_buffer(struct gp__device *d, const struct gp__buffer *buf);
 
 /* An event from the pool, or a new one on the current device. */
 gp_status gp__pool_get_event(struct gp__device *d, cudaEvent_t *event);

@@ -42,9 +42,17 @@ static bool event_finished(cudaEvent_t ev) {
 }
 
 bool gp__rec_done(struct gp__launch_rec *rec) {
-  if (!rec->done && event_finished(rec->ev_done))
-    rec->done = true;
-  return rec->done;
+  if (rec->done)
+    return true;
+  cudaError_t err = cudaEventQuery(rec->ev_done);
+  if (err == cudaErrorNotReady)
+    return false;
+  if (err == cudaSuccess)
+    rec->completed = rec->launched;
+  else
+    (void)cudaGetLastError(); /* a failed query is ours, not the user's */
+  rec->done = true;
+  return true;
 }
 
 bool gp__rec_idle(const struct gp__launch_rec *rec) {
@@ -80,7 +88,12 @@ void gp__rec_set_owed(struct gp__device *d, struct gp__launch_rec *rec,
 
 static void release(struct gp__device *d, struct gp__launch_rec *rec) {
   gp__rec_set_owed(d, rec, false); /* done: nothing is owed any more */
-  gp__pool_put_buffer(d, rec->buffer, rec->buffer_bytes);
+  /* A grid that completed left its control block clean (abi.h); the save
+   * area after it is not. Anything else: clear it before the next use. */
+  struct gp__buffer buf = rec->buffer;
+  buf.clean_bytes = rec->completed ? rec->ctl_bytes : 0;
+  buf.epoch = rec->completed ? rec->epoch : 0;
+  gp__pool_put_buffer(d, &buf);
   gp__pool_put_event(d, rec->ev_ran);
   gp__pool_put_event(d, rec->ev_done);
   gp__pool_put_event(d, rec->ev_last);
@@ -117,8 +130,8 @@ void gp__rec_reap(struct gp__device *d, size_t budget) {
 
 void gp__rec_discard(struct gp__device *d, struct gp__launch_rec *rec,
                      bool buffer_unused) {
-  if (buffer_unused && rec->buffer != NULL)
-    gp__pool_put_buffer(d, rec->buffer, rec->buffer_bytes);
+  if (buffer_unused && rec->buffer.ptr != NULL)
+    gp__pool_put_buffer(d, &rec->buffer); /* as it was taken */
   /* Events were never recorded (or have completed): safe to reuse. */
   if (rec->ev_ran != NULL)
     gp__pool_put_event(d, rec->ev_ran);

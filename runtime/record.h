@@ -17,6 +17,8 @@
 #ifndef GP_RUNTIME_RECORD_H
 #define GP_RUNTIME_RECORD_H
 
+#include "pool.h"
+
 #include <gpreempt.h>
 
 #include <cuda.h>
@@ -50,8 +52,8 @@ struct gp__launch_rec {
   unsigned physical_blocks;
   unsigned block[3];
   unsigned shared_mem;
-  void *buffer; /* control block, then save area */
-  size_t buffer_bytes;
+  struct gp__buffer buffer; /* control block, then save area */
+  size_t ctl_bytes;          /* of the control block, slots included */
 
   cudaEvent_t ev_ran;  /* after L0 on the user's stream */
   cudaEvent_t ev_done; /* after the wait for ctl->complete */
@@ -61,10 +63,14 @@ struct gp__launch_rec {
   bool done;   /* ev_done seen complete (or the launch never happened) */
   bool pinned; /* a relaunch went unrecorded: nothing tells when it ends, so
                   never relaunch it again nor reuse its buffer */
+  bool launched;  /* the variant's first instance and its wait were enqueued */
+  bool completed; /* ev_done completed without error: the grid is complete,
+                     so the kernel left the control block clean (abi.h) */
 
   /* Values of the GP_EXTRA_PARAMS; params[] points at them. */
   CUdeviceptr ctl, flag, save;
   uint32_t grid[3];
+  uint32_t epoch;
   void **params; /* num_params + GP_EXTRA_PARAMS pointers, then arg bytes */
 };
 

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define GP_ABI_VERSION 4u
+#define GP_ABI_VERSION 5u
 #define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
 
 #define GP_VARIANT_SUFFIX "__gp"
@@ -90,17 +90,19 @@ struct gp_kernel_info {
 };
 
 /* Parameters the variant takes after the original ones, in this order. */
-#define GP_EXTRA_PARAMS 6u
+#define GP_EXTRA_PARAMS 7u
 /*   void    *ctl;     struct gp_launch_ctl (device memory)
  *   const volatile uint32_t *flag;  nonzero: yield at the next poll; the
  *             first of GP_FLAG_COPIES copies, GP_FLAG_STRIDE bytes apart
  *   void    *save;    save area, layout below, with GP_SAVE_RELAUNCH set
  *             for every instance but the first
- *   uint32_t grid_x, grid_y, grid_z;  the logical grid the user launched */
+ *   uint32_t grid_x, grid_y, grid_z;  the logical grid the user launched
+ *   uint32_t epoch;   nonzero; ctl->complete becomes this when the grid is
+ *             complete (struct gp_launch_ctl) */
 
 /* Bit 0 of `save` (save areas are 256-byte aligned): this instance is a
  * relaunch, so slots may hold blocks to continue. The first instance does
- * not read its slot: the memset left it 0. */
+ * not read its slot: a new or clean control block has it 0. */
 #define GP_SAVE_RELAUNCH 1u
 
 /* The flag is kept in GP_FLAG_COPIES words, each on its own 128-byte line,
@@ -110,25 +112,40 @@ struct gp_kernel_info {
 #define GP_FLAG_COPIES 32u
 #define GP_FLAG_STRIDE 128u
 
-/* Device memory, one per launch, zeroed (cudaMemsetAsync) before the first
- * launch on the user's stream. Resumed launches reuse it.
+/* Device memory, one per launch. Resumed launches reuse it.
  *
  * Logical blocks are handed out by ticket: a physical block takes logical
  * block atomicAdd(next_block, 1) while below the grid size. In a grid no
  * larger than its physical one (P = the variant's gridDim.x, never more
  * than the logical blocks), a block that has finished a logical block takes
  * no more tickets: none is left for it (each physical block takes one on
- * its first trip unless its slot holds one taken before). */
+ * its first trip unless its slot holds one taken before).
+ *
+ * Every physical block adds, as it leaves, the logical blocks it finished
+ * plus one arrival (1 << GP_PROGRESS_ARRIVAL_SHIFT) to `progress`. The last
+ * of an instance's P blocks to arrive knows that no block of it takes
+ * tickets or writes slots any more: if the grid is complete it leaves the
+ * control block clean (next_block and progress 0; every slot is 0 by then)
+ * and then sets complete = epoch; otherwise it takes the arrivals back out,
+ * for the next instance. So a control block whose launch completed can be
+ * reused without clearing it: the runtime zeroes a new one once
+ * (cudaMemsetAsync, complete 0) and gives the launches that reuse it epochs
+ * 1, 2, ...; the user's stream waits for complete == epoch. A relaunch
+ * that finds complete == epoch (the grid completed in the instance before
+ * it) leaves at once and touches nothing. Grids of 2^40 logical blocks or
+ * more are not run preemptible. */
 struct gp_launch_ctl {
-  uint64_t next_block;  /* ticket: next logical block to start */
-  uint64_t blocks_done; /* logical blocks finished */
-  uint32_t complete;    /* 1 once blocks_done == grid size: the user's
-                           stream waits on this word */
+  uint64_t next_block; /* ticket: next logical block to start */
+  uint64_t progress;   /* logical blocks finished, plus this instance's
+                          arrivals << GP_PROGRESS_ARRIVAL_SHIFT */
+  uint32_t complete;   /* the epoch of the last launch that completed: the
+                          user's stream waits on this word */
   uint32_t reserved0;
   uint64_t reserved1;
   /* uint64_t slots[physical blocks]: logical block + 1 that physical block p
    * left half-done (its threads' state is in the save area), 0 if none. */
 };
+#define GP_PROGRESS_ARRIVAL_SHIFT 40u
 #define GP_CTL_HEADER_BYTES 32u
 #define GP_CTL_SLOTS_OFFSET GP_CTL_HEADER_BYTES
 

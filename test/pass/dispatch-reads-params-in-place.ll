@@ -49,11 +49,12 @@ exit:
 declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; Parameters of scale__gp: n, a, y, then ctl (3), flag (4), save (5),
-; grid x, y, z (6, 7, 8).
+; grid x, y, z (6, 7, 8), epoch (9).
 ; CHECK-LABEL: define ptx_kernel void @scale__gp(
 ; CHECK:       gp.first.leader:
 ; CHECK-NEXT:    %gp.save.param = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_5];", "=l"()
 ; CHECK:       gp.first.slot:
+; CHECK-NEXT:    %gp.epoch.param = call i32 asm sideeffect "ld.param.b32 $0, [scale__gp_param_9];", "=r"()
 ; CHECK-NEXT:    %gp.ctl.param = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_3];", "=l"()
 ; CHECK:       gp.first.publish:
 ; CHECK:         %[[FP:gp.flag.param[0-9]*]] = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_4];", "=l"()

@@ -23,11 +23,11 @@ entry:
 ; REMARK:     remark: {{.*}}kernel 'publish' is preemptible
 ; REMARK-NOT: left unpreemptible
 
-; CHECK:       @publish__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 4, i32 1, i32 0, i32 {{[0-9]+}}, i32 1, i32 0, i32 0]
+; CHECK:       @publish__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 5, i32 1, i32 0, i32 {{[0-9]+}}, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @publish(ptr %y)
 ; CHECK:         call void asm sideeffect "membar.gl;", "~{memory}"()
 ; CHECK:         ret void
 ; CHECK-NEXT:  }
-; CHECK-LABEL: define ptx_kernel void @publish__gp(ptr %y, ptr %gp.ctl, ptr %gp.flag, ptr %gp.save, i32 %gp.grid.x, i32 %gp.grid.y, i32 %gp.grid.z)
+; CHECK-LABEL: define ptx_kernel void @publish__gp(ptr %y, ptr %gp.ctl, ptr %gp.flag, ptr %gp.save, i32 %gp.grid.x, i32 %gp.grid.y, i32 %gp.grid.z, i32 %gp.epoch)
 ; CHECK:         store i32 1, ptr %y, align 4
 ; CHECK-NEXT:    call void asm sideeffect "membar.gl;", "~{memory}"()

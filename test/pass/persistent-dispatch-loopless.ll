@@ -25,7 +25,7 @@ entry:
 declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 
 ; Word 0 only: nothing is live across a yield point because there is none.
-; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 4, i32 1, i32 0, i32 1, i32 1, i32 0, i32 0]
+; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 5, i32 1, i32 0, i32 1, i32 1, i32 0, i32 0]
 
 ; CHECK-LABEL: define ptx_kernel void @increment__gp(
 ; Each physical block polls its own copy of the flag (abi.h: 32 copies, 128
@@ -41,14 +41,18 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    %gp.relaunch = icmp ne i64 %[[BIT]], 0
 ; CHECK:         %gp.phys.blocks = call i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 ; A relaunch first finds this physical block's unfinished logical block in
-; its slot; the first instance has none and does not read it.
+; its slot; the first instance has none and does not read it. A relaunch
+; of a grid that completed before it (complete == epoch) publishes -1 and
+; every thread leaves after the barrier, touching nothing.
 ; CHECK:       gp.first.leader:
 ; CHECK:         br i1 %gp.relaunch{{[0-9]*}}, label %gp.first.slot, label %gp.first.publish
 ; CHECK:       gp.first.slot:
-; CHECK:         %gp.slot.value = load i64, ptr addrspace(1) %gp.slot{{[0-9]*}}
-; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.slot{{[0-9]*}}
+; CHECK:         %gp.complete.word = getelementptr i8, ptr addrspace(1) %{{.*}}, i32 16
+; CHECK-NEXT:    %gp.completed = load volatile i32, ptr addrspace(1) %gp.complete.word
+; CHECK-NEXT:    %gp.grid.was.complete = icmp eq i32 %gp.completed, %gp.epoch
+; CHECK-NEXT:    br i1 %gp.grid.was.complete, label %gp.first.publish, label %gp.first.slot.read
 ; CHECK:       gp.first.publish:
-; CHECK-NEXT:    %[[PUB:.*]] = phi i64 [ %gp.slot.value, %gp.first.slot ], [ 0, %gp.first.leader ]
+; CHECK-NEXT:    %[[PUB:.*]] = phi i64 [ %gp.slot.value, %gp.first.slot.read ], [ 0, %gp.first.leader ], [ -1, %gp.first.slot ]
 ; CHECK:         store i64 %[[PUB]], ptr addrspace(3) @__gp_shared_slot
 ; CHECK-NEXT:    store i64 0, ptr addrspace(3) @__gp_shared_done
 ; Whether the grid is one wave is decided once, kept in shared memory.
@@ -58,6 +62,8 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK:       gp.first.sync:
 ; CHECK:         call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
 ; CHECK-NEXT:    %gp.slot.shared = load i64, ptr addrspace(3) @__gp_shared_slot
+; CHECK-NEXT:    %gp.stale = icmp eq i64 %gp.slot.shared, -1
+; CHECK-NEXT:    br i1 %gp.stale, label %gp.return, label %gp.next
 ; Thread 0 takes a ticket unless preemption is raised; everyone reads it
 ; after the barrier.
 ; CHECK:       gp.take.leader:
@@ -99,23 +105,38 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK:         %gp.logical.shared = load i64, ptr addrspace(3) @__gp_shared_logical
 ; CHECK-NEXT:    %[[NEXT:.*]] = add i64 %gp.logical.shared, 1
 ; CHECK-NEXT:    store i64 %[[NEXT]], ptr addrspace(1) %gp.slot{{[0-9]*}}
-; On the way out (no ticket, or yielded), thread 0 adds its count once; the
-; count that reaches the grid size publishes completion at system scope.
+; On the way out (no ticket, or yielded), thread 0 adds its count and its
+; arrival (1 << 40) to ctl->progress in one atomic (abi.h). The last of the
+; instance's blocks to arrive cleans a complete grid's control block
+; (next_block and progress 0) and then publishes complete = epoch at system
+; scope; if the grid is not complete it leaves only the count, for the next
+; instance.
 ; CHECK:       gp.exit:
 ; CHECK:         br i1 %gp.leader{{[0-9]*}}, label %gp.exit.count, label %gp.return
 ; CHECK:       gp.exit.count:
-; CHECK-NEXT:    %gp.done.total = load i64, ptr addrspace(3) @__gp_shared_done
-; CHECK-NEXT:    %[[NONE:.*]] = icmp eq i64 %gp.done.total, 0
-; CHECK-NEXT:    br i1 %[[NONE]], label %gp.return, label %gp.exit.publish
-; CHECK:       gp.exit.publish:
-; CHECK:         fence syncscope("device") release
-; CHECK:         %[[BEFORE:.*]] = atomicrmw add ptr addrspace(1) %{{.*}}, i64 %gp.done.total syncscope("device") acq_rel
-; CHECK-NEXT:    %[[AFTER:.*]] = add i64 %[[BEFORE]], %gp.done.total
-; CHECK-NEXT:    %[[LAST:.*]] = icmp eq i64 %[[AFTER]], %gp.total{{[0-9]*}}
-; CHECK-NEXT:    br i1 %[[LAST]], label %gp.exit.last, label %gp.return
+; CHECK:         %gp.done.total = load i64, ptr addrspace(3) @__gp_shared_done
+; CHECK-NEXT:    fence syncscope("device") release
+; CHECK-NEXT:    %gp.progress.word = getelementptr i8, ptr addrspace(1) %{{.*}}, i32 8
+; CHECK-NEXT:    %gp.progress.add = add i64 %gp.done.total, 1099511627776
+; CHECK-NEXT:    %gp.progress = atomicrmw add ptr addrspace(1) %gp.progress.word, i64 %gp.progress.add syncscope("device") acq_rel
+; CHECK-NEXT:    %[[HI:.*]] = lshr i64 %gp.progress, 40
+; CHECK-NEXT:    %gp.arrived = add i64 %[[HI]], 1
+; CHECK-NEXT:    %[[LO:.*]] = and i64 %gp.progress, 1099511627775
+; CHECK-NEXT:    %gp.blocks.done = add i64 %[[LO]], %gp.done.total
+; CHECK-NEXT:    %gp.last.arrival = icmp eq i64 %gp.arrived, %gp.phys.blocks64{{[0-9]*}}
+; CHECK-NEXT:    br i1 %gp.last.arrival, label %gp.exit.last, label %gp.return
 ; CHECK:       gp.exit.last:
-; CHECK:         fence seq_cst
-; CHECK:         store atomic volatile i32 1, ptr addrspace(1) %{{.*}} release
+; CHECK:         %gp.grid.complete = icmp eq i64 %gp.blocks.done, %gp.total{{[0-9]*}}
+; CHECK-NEXT:    br i1 %gp.grid.complete, label %gp.exit.clean, label %gp.exit.rearm
+; CHECK:       gp.exit.clean:
+; CHECK:         store i64 0, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}
+; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.progress.word
+; CHECK-NEXT:    fence seq_cst
+; CHECK-NEXT:    %[[CW:.*]] = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 16
+; CHECK-NEXT:    store atomic volatile i32 %gp.epoch{{.*}}, ptr addrspace(1) %[[CW]] release
+; CHECK:       gp.exit.rearm:
+; CHECK-NEXT:    store i64 %gp.blocks.done, ptr addrspace(1) %gp.progress.word
+; CHECK-NEXT:    br label %gp.return
 
 ; REMAT-LABEL: define ptx_kernel void @increment__gp(
 ; REMAT:       gp.leave.slot:

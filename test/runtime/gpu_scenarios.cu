@@ -2,7 +2,8 @@
 // hand the way gpreempt/abi.h says the pass emits a variant (persistent grid,
 // tickets in ctl->next_block, yield when *flag != 0 with the state in the
 // save area and logical + 1 in slots[p], slots read by relaunches (marked in
-// `save`) only, ctl->complete after the last block), and
+// `save`) only, ctl->progress and a clean control block with
+// ctl->complete = epoch after the last block), and
 // the launches go through __gpreempt_launch_kernel as instrumented host code
 // does. Each scenario is one argument; the *.test files run one each.
 //
@@ -47,9 +48,32 @@ extern "C" __global__ void busy(unsigned long long *out, unsigned iters) {
   out[gid] += acc;
 }
 
+// abi.h: thread 0 of each physical block, as it leaves, adds the logical
+// blocks it finished and its arrival to ctl->progress; the instance's last
+// arrival leaves a complete grid's control block clean and then sets
+// complete = epoch, or takes the arrivals back out for the next instance.
+__device__ void leave_instance(gp_launch_ctl *ctl, unsigned long long finished,
+                               unsigned long long total, unsigned epoch) {
+  const unsigned long long arrival = 1ull << GP_PROGRESS_ARRIVAL_SHIFT;
+  __threadfence();
+  unsigned long long before =
+      atomicAdd((unsigned long long *)&ctl->progress, finished + arrival);
+  if ((before >> GP_PROGRESS_ARRIVAL_SHIFT) + 1 != gridDim.x)
+    return;
+  unsigned long long done = (before & (arrival - 1)) + finished;
+  if (done != total) {
+    ctl->progress = done;
+    return;
+  }
+  ctl->next_block = 0;
+  ctl->progress = 0;
+  __threadfence_system();
+  atomicExch((unsigned *)&ctl->complete, epoch);
+}
+
 extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_launch_ctl *ctl,
                                     const volatile unsigned *flag, unsigned *save, unsigned gx,
-                                    unsigned gy, unsigned gz) {
+                                    unsigned gy, unsigned gz, unsigned epoch) {
   const unsigned threads = blockDim.x * blockDim.y * blockDim.z;
   const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
   const unsigned p = blockIdx.x;
@@ -57,10 +81,17 @@ extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_
   volatile unsigned long long *slots =
       (volatile unsigned long long *)((char *)ctl + GP_CTL_SLOTS_OFFSET);
   __shared__ unsigned long long logical;
-  __shared__ int resumed;
+  __shared__ int resumed, stale;
   const bool relaunch = ((uintptr_t)save & GP_SAVE_RELAUNCH) != 0;
   save = (unsigned *)((uintptr_t)save & ~(uintptr_t)GP_SAVE_RELAUNCH);
   const unsigned long long physical = gridDim.x;
+  // A relaunch of a grid that completed before it touches nothing.
+  if (t == 0)
+    stale = relaunch && *(volatile unsigned *)&ctl->complete == epoch;
+  __syncthreads();
+  if (stale)
+    return;
+  unsigned long long finished = 0; // thread 0's count
 #define SAVED(w) save[((size_t)(p * STATE_WORDS + (w)) * threads + t)]
   for (bool first = true;; first = false) {
     if (t == 0) {
@@ -83,7 +114,7 @@ extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_
     bool res = resumed;
     __syncthreads();
     if (lb == ~0ull)
-      return;
+      break;
     unsigned long long gid = lb * threads + t, acc = gid;
     unsigned i = 0;
     if (res) {
@@ -111,19 +142,15 @@ extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_
       __syncthreads();
       if (t == 0)
         slots[p] = lb + 1;
-      return;
+      break;
     }
     out[gid] += acc;
     __threadfence();
     __syncthreads();
-    if (t == 0) {
-      unsigned long long done = atomicAdd((unsigned long long *)&ctl->blocks_done, 1ull) + 1;
-      if (done == total) {
-        __threadfence_system();
-        atomicExch((unsigned *)&ctl->complete, 1u);
-      }
-    }
+    finished++;
   }
+  if (t == 0)
+    leave_instance(ctl, finished, total, epoch);
 #undef SAVED
 }
 extern "C" __device__ gp_kernel_info busy__gp_info = {
