@@ -1,9 +1,10 @@
 /* Unit checks of runtime internals that need no GPU: buffer size classes,
- * drain percentiles, names, the per-thread CUDA error, which resume
+ * what the pool remembers of a buffer's control block, drain percentiles, names, the per-thread CUDA error, which resume
  * streams a priority gets, and which launches hold back which (the stream
  * set that keeps walks of the launch list cheap). */
 #include "check.h"
 
+#include "device.h"
 #include "pool.h"
 #include "resume_streams.h"
 #include "stats.h"
@@ -15,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void size_classes(void) {
@@ -33,6 +35,31 @@ static void size_classes(void) {
   CHECK_EQ(gp__pool_size_class(1025), 1280);
   /* Launches of nearby sizes share one class, so buffers get reused. */
   CHECK_EQ(gp__pool_size_class(3000000), gp__pool_size_class(3100000));
+}
+
+/* A buffer comes back from the pool as it went in: how much of it is a
+ * clean control block and that block's epoch (launch.c skips the memset on
+ * that), the best fit first. No CUDA call: the pool is never empty here. */
+static void pool_keeps_clean_state(void) {
+  struct gp__device d;
+  memset(&d, 0, sizeof d);
+  pthread_mutex_init(&d.pool.lock, NULL);
+  static char small[1], large[1];
+  struct gp__buffer in_large = {large, 4096, 288, 41};
+  struct gp__buffer in_small = {small, 1024, 0, 0};
+  gp__pool_put_buffer(&d, &in_large);
+  gp__pool_put_buffer(&d, &in_small);
+  struct gp__buffer out;
+  CHECK_EQ(gp__pool_get_buffer(&d, 2000, &out), GP_SUCCESS);
+  CHECK(out.ptr == large);
+  CHECK_EQ(out.bytes, 4096);
+  CHECK_EQ(out.clean_bytes, 288);
+  CHECK_EQ(out.epoch, 41);
+  CHECK_EQ(gp__pool_get_buffer(&d, 100, &out), GP_SUCCESS);
+  CHECK(out.ptr == small);
+  CHECK_EQ(out.clean_bytes, 0);
+  free(d.pool.buffers);
+  pthread_mutex_destroy(&d.pool.lock);
 }
 
 static void drain_percentiles(void) {
@@ -203,6 +230,7 @@ static void stream_set(void) {
 int main(void) {
   stream_set();
   size_classes();
+  pool_keeps_clean_state();
   resume_levels();
   drain_percentiles();
   counters();
