@@ -4,6 +4,7 @@
 
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/Function.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace llvm;
@@ -181,6 +182,13 @@ runSize(const Loop &L, function_ref<unsigned(const Loop &)> Trips) {
   for (const Loop *Inner : L.getLoopsInPreorder())
     if (Trips(*Inner) == 0)
       return std::nullopt;
+  // A call that was not inlined counts as one instruction, but may run
+  // for as long as it likes (its own loops never yield).
+  for (const BasicBlock *BB : L.blocks())
+    for (const Instruction &I : *BB)
+      if (const auto *Call = dyn_cast<CallBase>(&I))
+        if (!isa<IntrinsicInst>(Call) && !Call->isInlineAsm())
+          return std::nullopt;
   return std::min<uint64_t>(uint64_t(Trips(L)) * iterationSize(L, Trips),
                             1u << 30);
 }

@@ -116,8 +116,9 @@ unsigned pollInterval(
 
 /// Instructions of a whole run of L: Trips(L) iterations, each inner loop
 /// counted Trips(inner) times; nullopt when Trips says 0 (not a known
-/// constant) for L or any loop inside it. Saturates like pollInterval's
-/// count.
+/// constant) for L or any loop inside it, or when L calls a function (not
+/// an intrinsic or inline asm), whose time is unknown. Saturates like
+/// pollInterval's count.
 std::optional<uint64_t>
 runSize(const llvm::Loop &L,
         llvm::function_ref<unsigned(const llvm::Loop &)> Trips);

@@ -14,6 +14,9 @@
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
 ; One instruction below short16's run: it yields again.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-short-loop-limit=143 -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=LIMIT
+; A loop that calls a function is never short (the call's time is unknown);
+; with a small budget its checks come every 4th back-edge.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=16 -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=CALL
 ; 0: no loop is left out for being short.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-short-loop-limit=0 -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=NONE
 
@@ -130,6 +133,33 @@ exit:
   ret void
 }
 
+define ptx_kernel void @calls64(ptr %y) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  br label %loop
+
+loop:
+  %i = phi i32 [ 0, %entry ], [ %i.next, %loop ]
+  %row = mul i32 %i, 256
+  %at = add i32 %row, %tid
+  %idx = zext i32 %at to i64
+  %p = getelementptr inbounds float, ptr %y, i64 %idx
+  call void @step(ptr %p)
+  %i.next = add nuw nsw i32 %i, 1
+  %more = icmp ult i32 %i.next, 64
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+define internal void @step(ptr %p) noinline {
+  %v = load float, ptr %p, align 4
+  %w = fmul float %v, 2.0
+  store float %w, ptr %p, align 4
+  ret void
+}
+
 declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
@@ -165,6 +195,9 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:       gp.tail:
 ; CHECK-NEXT:    %gp.yielded = phi i1
 ; CHECK-NEXT:    %gp.any.yielded = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 %gp.yielded)
+
+; REMARK: kernel 'calls64': loop 1 yields on 1 back-edge(s)
+; CALL: kernel 'calls64': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 4 iterations
 
 ; LIMIT: kernel 'short16': loop 1 yields on 1 back-edge(s), saving 12 bytes per thread; checks the flag every 32 iterations
 ; LIMIT: kernel 'outer_runtime_inner_short': loop gets no yield point: it runs at most 4 iterations
