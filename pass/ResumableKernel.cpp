@@ -493,8 +493,8 @@ std::optional<Refusal> Rewriter::plan() {
     if (SL.Why == SkipReason::Short)
       std::tie(SL.Trips, SL.RunSize) = ShortLoops.lookup(SL.Header);
   }
-  // A loop without a yield point of its own runs whole between its
-  // enclosing loop's checks.
+  // A short loop, and every loop inside one, runs whole between its
+  // enclosing loop's checks: count its trips there.
   auto InnerTrips = [&](const Loop &Inner) {
     for (const Loop *P = &Inner; P; P = P->getParentLoop())
       if (ShortLoops.count(P->getHeader()))
