@@ -77,6 +77,18 @@ static void read_config(void) {
       config.stress_mean_us = mean;
   }
 
+  /* Default 1000: a call that waits for the whole device waits at most a
+   * millisecond more, and the resumer arms again about once a millisecond
+   * while launches run. */
+  config.arm_us = 1000;
+  const char *arm = getenv("GPREEMPT_ARM_US");
+  if (arm != NULL && arm[0] != '\0') {
+    char *end;
+    unsigned long us = strtoul(arm, &end, 10);
+    if (end != arm && *end == '\0')
+      config.arm_us = us > 1000000ul ? 1000000u : (uint32_t)us;
+  }
+
   const char *seed = getenv("GPREEMPT_SEED");
   if (seed != NULL && seed[0] != '\0') {
     char *end;

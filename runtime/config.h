@@ -12,6 +12,8 @@ struct gp__config {
   double stress_mean_us; /* GPREEMPT_STRESS=<us>: random preemptions; 0 off */
   bool seed_set;         /* GPREEMPT_SEED given */
   uint64_t seed;         /* GPREEMPT_SEED: the stress thread's random seed */
+  uint32_t arm_us;       /* GPREEMPT_ARM_US: longest an armed raise waits
+                            (arm.h); 0: raises are enqueued when asked */
 };
 
 /* The configuration, read from the environment on the first call (so every

@@ -92,8 +92,6 @@ static gp_status init_failed(struct gp__device *d, const char *what, int err) {
   return gp__cuda_failure(err);
 }
 
-#define GP__FLAG_BYTES ((size_t)GP_FLAG_COPIES * GP_FLAG_STRIDE)
-
 int gp__device_write_flag(struct gp__device *d, uint32_t value) {
   /* One small copy from pinned memory lands all copies at once; 32 stream
    * memory operations land one after another (about 0.3 us apart on an
@@ -232,7 +230,9 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
   }
   if (err == cudaSuccess) {
     what = "cudaEventCreateWithFlags";
-    err = cudaEventCreateWithFlags(&d->ev_raise, cudaEventDisableTiming);
+    err = cudaEventCreateWithFlags(&d->ev_raise_enqueued,
+                                   cudaEventDisableTiming);
+    atomic_store(&d->ev_raise, d->ev_raise_enqueued);
   }
   if (err == cudaSuccess)
     err = cudaEventCreateWithFlags(&d->ev_clear, cudaEventDisableTiming);
@@ -248,6 +248,10 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
    * (resume_streams.h). */
   if (st == GP_SUCCESS)
     st = gp__resume_streams_create(d, least, greatest);
+  /* Before the resumer starts: its exit handler must run first, so that
+   * nothing arms after the guard's handler released every arm. */
+  if (st == GP_SUCCESS)
+    gp__arm_init(d);
   gp__device_leave(pushed);
   if (st != GP_SUCCESS)
     return st; /* what was created stays: freeing could synchronize */

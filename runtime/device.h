@@ -11,6 +11,7 @@
 #ifndef GP_RUNTIME_DEVICE_H
 #define GP_RUNTIME_DEVICE_H
 
+#include "arm.h"
 #include "pool.h"
 #include "resume_streams.h"
 
@@ -46,7 +47,10 @@ struct gp__device {
   void *flag_patterns;    /* pinned: the flag's copies all 0, then all 1 */
   /* Every flag write goes on the signal stream, so the GPU sees raises and
    * clears in the order the host made them. */
-  cudaEvent_t ev_raise;   /* recorded right after the latest raise */
+  cudaEvent_t ev_raise_enqueued; /* after a raise gp_preempt enqueued */
+  /* After the latest raise: ev_raise_enqueued, or the event of the arm that
+   * gp_preempt fired (arm.h). */
+  _Atomic(cudaEvent_t) ev_raise;
   cudaEvent_t ev_clear;   /* recorded right after the latest clear */
   cudaEvent_t ev_lc;      /* gp_resume_after: end of the LC work so far */
 
@@ -80,6 +84,7 @@ struct gp__device {
                                        guarded by lock */
 
   struct gp__pool pool;    /* has its own lock, taken inside `lock` */
+  struct gp__arm arm;      /* the raise held ready on `signal` (arm.h) */
 };
 
 /* Number of CUDA devices, queried once. GP_ERROR_NO_DEVICE without a driver
@@ -100,6 +105,9 @@ gp_status gp__device_peek(int ordinal, struct gp__device **out);
  * thread; gp__device_leave undoes it. Pushes only when another context is
  * current, so the common case costs one cuCtxGetCurrent. */
 gp_status gp__device_enter(struct gp__device *d, bool *pushed);
+
+/* Bytes of the flag's copies, all of them. */
+#define GP__FLAG_BYTES ((size_t)GP_FLAG_COPIES * GP_FLAG_STRIDE)
 
 /* Enqueue on d->signal the write of `value` (0 or 1) to every copy of the
  * flag (abi.h: GP_FLAG_COPIES): one copy from pinned memory, or a batch of

@@ -22,6 +22,7 @@
  */
 #include "launch.h"
 
+#include "arm.h"
 #include "capture_mode.h"
 #include "config.h"
 #include "device.h"
@@ -475,6 +476,9 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
     return run_unpreempted(c, why, 0);
   }
   gp__stats_preemptible();
+  /* Once per arm (arm.h), not per launch: a pending one costs an atomic
+   * load here. */
+  gp__arm_if_busy(d, true);
   if (cfg->stress_mean_us > 0)
     gp__stress_start();
   return cudaSuccess;

@@ -1,9 +1,11 @@
 /* preempt.c - gp_preempt, gp_resume, gp_resume_after, gp_wait_drained.
  *
  * Raising: one 4 KiB copy from pinned memory writing 1 to every copy of the
- * device's flag (abi.h: GP_FLAG_COPIES) on the signal stream (non-blocking, greatest priority), then ev_raise. Every
- * preemptible kernel polls the flag and yields; kernels that start while it
- * is up yield at once.
+ * device's flag (abi.h: GP_FLAG_COPIES) on the signal stream (non-blocking,
+ * greatest priority), then an event (ev_raise follows it). Usually that copy
+ * was enqueued in advance and gp_preempt only fires it with a host store
+ * (arm.h); else gp_preempt enqueues it. Every preemptible kernel polls the
+ * flag and yields; kernels that start while it is up yield at once.
  *
  * Lowering: a write of 0 on the same stream (so raises and clears reach the
  * GPU in the order the host made them), after the latency-critical work for
@@ -35,6 +37,7 @@
  */
 #include "preempt.h"
 
+#include "arm.h"
 #include "capture_mode.h"
 #include "clock.h"
 #include "config.h"
@@ -184,15 +187,16 @@ gp_status gp_preempt(int device) {
   if (atomic_load(&d->depth) == 0) {
     uint64_t locked = gp__now_ns();
     bool pushed;
-    st = gp__device_enter(d, &pushed);
-    if (st == GP_SUCCESS) {
+    if (!gp__arm_fire(d) && (st = gp__device_enter(d, &pushed)) == GP_SUCCESS) {
       int r = gp__device_write_flag(d, 1);
       if (r != CUDA_SUCCESS) {
         st = gp__cuda_failure((int)r);
       } else {
-        bool untracked = cudaEventRecord(d->ev_raise, d->signal) != cudaSuccess;
+        bool untracked =
+            cudaEventRecord(d->ev_raise_enqueued, d->signal) != cudaSuccess;
         if (untracked)
           (void)cudaGetLastError(); /* costs relaunches, not correctness */
+        atomic_store(&d->ev_raise, d->ev_raise_enqueued);
         atomic_store(&d->raise_untracked, untracked);
       }
       gp__device_leave(pushed);
@@ -313,6 +317,10 @@ static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
         gp__resumer_wake();
       } else {
         st = relaunch_unfinished(d);
+        /* After the walk, which reads ev_raise; only for launches still
+         * unfinished (it reaped the others). */
+        if (atomic_load_explicit(&d->n_active, memory_order_relaxed) != 0)
+          gp__arm(d);
       }
     }
     gp__device_leave(pushed);
@@ -326,7 +334,7 @@ static gp_status relaunch_unfinished(struct gp__device *d) {
    * launch found unfinished below starts its next part with it up. (A
    * raise made since the clear, which the resumer's look may meet, can
    * only have landed if the cleared one did: one stream carries both.) */
-  cudaError_t q = cudaEventQuery(d->ev_raise);
+  cudaError_t q = cudaEventQuery(atomic_load(&d->ev_raise));
   if (q != cudaSuccess && q != cudaErrorNotReady)
     (void)cudaGetLastError();
   bool raise_landed = q == cudaSuccess && !atomic_load(&d->raise_untracked);
@@ -457,7 +465,7 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
     uint64_t raised = atomic_load(&d->raised_ns);
     if (depth > 0 && landed_raise != raised &&
         !atomic_load(&d->raise_untracked)) {
-      cudaError_t q = cudaEventQuery(d->ev_raise);
+      cudaError_t q = cudaEventQuery(atomic_load(&d->ev_raise));
       if (q == cudaSuccess) {
         landed_ns = now;
         landed_raise = raised;

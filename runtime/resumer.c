@@ -6,10 +6,12 @@
  * short (an instance that was draining at the gp_resume() leaves within
  * tens of microseconds) and doubles up to GP__RESUMER_MAX_PAUSE_NS (a launch
  * queued behind a long kernel may wait for seconds; polling it often would
- * only burn a core).
+ * only burn a core). It also keeps the armed raise (arm.h): arms it again
+ * where launches are unfinished, and releases it once they are finished.
  */
 #include "resumer.h"
 
+#include "arm.h"
 #include "clock.h"
 #include "config.h"
 #include "device.h"
@@ -36,7 +38,14 @@ static bool stopping;
 static bool woken; /* a relaunch was owed since the thread last looked */
 
 /* One look at every device; true if relaunches are still owed on a device
- * that is not preempted (the thread must look again). */
+ * that is not preempted, or an arm is pending on one (the thread must look
+ * again). The relaunches made, it arms the next raise where launches are
+ * unfinished (arm.h: after a resume, and after the guard released an arm),
+ * and releases a pending arm once they are all finished: a
+ * cudaDeviceSynchronize after them waits for the arm, up to
+ * GPREEMPT_ARM_US. The pause between looks starts short and doubles, so a
+ * short launch's end is seen soon and a long one's costs a few looks per
+ * arm. */
 static bool relaunch_owed_everywhere(void) {
   int count;
   if (gp__device_count(&count) != GP_SUCCESS)
@@ -44,11 +53,15 @@ static bool relaunch_owed_everywhere(void) {
   bool left = false;
   for (int dev = 0; dev < count && dev < GP__MAX_DEVICES; dev++) {
     struct gp__device *d;
-    if (gp__device_peek(dev, &d) != GP_SUCCESS || d == NULL ||
-        (atomic_load_explicit(&d->n_owed, memory_order_relaxed) == 0 &&
-         !atomic_load(&d->walk_owed)))
+    if (gp__device_peek(dev, &d) != GP_SUCCESS || d == NULL)
       continue;
-    left |= gp__relaunch_owed(d);
+    if (atomic_load_explicit(&d->n_owed, memory_order_relaxed) != 0 ||
+        atomic_load(&d->walk_owed))
+      left |= gp__relaunch_owed(d);
+    if (gp__arm_pending(d))
+      left |= gp__arm_release_if_idle(d);
+    else
+      gp__arm_if_busy(d, false); /* wakes this thread if it arms */
   }
   return left;
 }

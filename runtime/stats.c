@@ -21,7 +21,7 @@
 static atomic_uint_least64_t launches_preemptible;
 static atomic_uint_least64_t unpreempted[GP__WHY_COUNT];
 static atomic_uint_least64_t refused[GP_REFUSAL_COUNT + 1]; /* last: unknown */
-static atomic_uint_least64_t preemptions, resumes, relaunches;
+static atomic_uint_least64_t preemptions, resumes, relaunches, raises_armed;
 
 /* Latency samples (drains, and their parts: raises seen landed, the raising
  * call's lock wait and CUDA time): a ring of the latest
@@ -87,6 +87,10 @@ static void add_sample(struct sample_ring *r, uint64_t us) {
 
 void gp__stats_drain(uint64_t drain_us) { add_sample(&drains, drain_us); }
 void gp__stats_raise_landed(uint64_t raise_us) { add_sample(&raises, raise_us); }
+void gp__stats_raise_armed(void) {
+  atomic_fetch_add_explicit(&raises_armed, 1, memory_order_relaxed);
+}
+uint64_t gp__stats_raises_armed(void) { return READ(raises_armed); }
 void gp__stats_raise_call(uint64_t lock_wait_ns, uint64_t driver_ns) {
   add_sample(&raise_waits, lock_wait_ns / 1000);
   add_sample(&raise_calls, driver_ns / 1000);
@@ -210,6 +214,8 @@ void gp__stats_print_summary(void) {
               gp__refusal_name(r), n);
   }
   fprintf(stderr, "gpreempt: preemptions %" PRIu64 "\n", s.preemptions);
+  fprintf(stderr, "gpreempt: raises armed %" PRIu64 "\n",
+          (uint64_t)READ(raises_armed));
   fprintf(stderr, "gpreempt: resumes %" PRIu64 "\n", s.resumes);
   fprintf(stderr, "gpreempt: relaunches %" PRIu64 "\n", s.relaunches);
   print_samples("drain_us", &drains);

@@ -44,6 +44,10 @@ void gp__stats_raise_landed(uint64_t raise_us);
  * lock, and how long its CUDA calls took (a driver lock held by another
  * thread's calls shows here). Also only in the summary. */
 void gp__stats_raise_call(uint64_t lock_wait_ns, uint64_t driver_ns);
+/* A raise that fired an armed one (arm.h) instead of enqueueing. */
+void gp__stats_raise_armed(void);
+/* How many so far (the summary; tests). */
+uint64_t gp__stats_raises_armed(void);
 
 /* atexit handler for GPREEMPT_STATS=1: the summary on stderr. */
 void gp__stats_print_summary(void);

@@ -1,5 +1,6 @@
 /* GPREEMPT_* parsing. Usage: gp-rt-config-env DISABLE LOG STATS STRESS_US
- * SEED_SET SEED, the values the environment given by the RUN line must give. */
+ * SEED_SET SEED ARM_US, the values the environment given by the RUN line
+ * must give. */
 #include "check.h"
 
 #include "config.h"
@@ -7,8 +8,9 @@
 #include <stdlib.h>
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: %s disable log stats stress_us seed_set seed\n",
+  if (argc != 8) {
+    fprintf(stderr,
+            "usage: %s disable log stats stress_us seed_set seed arm_us\n",
             argv[0]);
     return 2;
   }
@@ -20,5 +22,6 @@ int main(int argc, char **argv) {
   CHECK_EQ((long long)c->stress_mean_us, atoll(argv[4]));
   CHECK_EQ(c->seed_set, atoi(argv[5]));
   CHECK_EQ(c->seed, strtoull(argv[6], NULL, 0));
+  CHECK_EQ(c->arm_us, strtoul(argv[7], NULL, 10));
   return check_failures() != 0;
 }

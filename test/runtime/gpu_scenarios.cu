@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,7 @@ extern "C" cudaError_t __gpreempt_launch_kernel(gp_kernel_ref *, const void *, d
                                                 size_t, cudaStream_t);
 extern "C" cudaError_t __gpreempt_launch_kernel_ptsz(gp_kernel_ref *, const void *, dim3, dim3,
                                                      void **, size_t, cudaStream_t);
+extern "C" uint64_t gp__stats_raises_armed(void); // the runtime's, for `armed`
 
 // One step of a 64-bit LCG per loop iteration: cheap, and its n-fold
 // composition has a closed form for the host check.
@@ -542,6 +544,69 @@ static void stress() {
     EXPECT(st.preemptions > 0);
 }
 
+// The raise held ready on the signal stream (runtime/arm.h): after a launch
+// or a resume with launches unfinished, gp_preempt() fires it with a host
+// store instead of enqueueing a copy.
+static void armed() {
+  Job j = make_job(dim3(20000), dim3(128), 200000);
+  CK(launch(j, be));
+  std::vector<double> calls;
+  uint64_t before = gp__stats_raises_armed();
+  while (cudaStreamQuery(be) == cudaErrorNotReady && calls.size() < 200) {
+    usleep(200 + rand() % 500); // under GPREEMPT_ARM_US: the arm is still pending
+    double t0 = now_ms();
+    EXPECT(gp_preempt(0) == GP_SUCCESS);
+    calls.push_back((now_ms() - t0) * 1e3);
+    EXPECT(gp_wait_drained(0, 2000000, nullptr) == GP_SUCCESS);
+    EXPECT(gp_resume(0) == GP_SUCCESS);
+  }
+  CK(cudaStreamSynchronize(be));
+  uint64_t fired = gp__stats_raises_armed() - before;
+  std::sort(calls.begin(), calls.end());
+  printf("%zu preemptions, %llu by an armed raise; gp_preempt p50 %.1f us, max %.1f us\n",
+         calls.size(), (unsigned long long)fired, calls.empty() ? 0.0 : calls[calls.size() / 2],
+         calls.empty() ? 0.0 : calls.back());
+  EXPECT(calls.size() > 10);
+  const char *env = getenv("GPREEMPT_ARM_US");
+  if (env && atoi(env) == 0)
+    EXPECT(fired == 0); // arming off: every raise enqueued when asked
+  else
+    EXPECT(fired * 2 >= calls.size()); // most: a resume arms again at once
+  verify(j, 1, "armed");
+}
+
+// A pending arm is work on the signal stream, which cudaDeviceSynchronize and
+// cudaFree wait for: the guard releases it after GPREEMPT_ARM_US, so they
+// wait at most that long more (and never hang). The launches arm; each call
+// comes after the kernel completed.
+static void arm_bound() {
+  Job j = make_job(dim3(264), dim3(128), 2000);
+  const char *env = getenv("GPREEMPT_ARM_US");
+  double arm_ms = (env ? atof(env) : 1000.0) / 1e3, worst = 0, least = 1e9;
+  const int rounds = 10;
+  for (int i = 0; i < rounds; i++) {
+    CK(launch(j, be));
+    CK(cudaStreamSynchronize(be));
+    double t0 = now_ms();
+    if (i % 2 == 0) {
+      CK(cudaDeviceSynchronize());
+    } else {
+      void *p;
+      CK(cudaMalloc(&p, 4096));
+      CK(cudaFree(p));
+    }
+    double took = now_ms() - t0;
+    worst = took > worst ? took : worst;
+    least = took < least ? took : least;
+  }
+  printf("device-wide waits after a preemptible launch: %.2f to %.2f ms (arms last %.1f ms)\n",
+         least, worst, arm_ms);
+  EXPECT(worst < arm_ms + 50);
+  if (arm_ms >= 10)
+    EXPECT(least > arm_ms / 4); // the arm was there, and only the guard let them go
+  verify(j, rounds, "arm-bound");
+}
+
 static void on_alarm(int) {
   static const char msg[] = "gp-rt-gpu-scenarios: timed out (hang?)\n";
   (void)!write(2, msg, sizeof msg - 1);
@@ -559,7 +624,8 @@ int main(int argc, char **argv) {
                    {"streams", streams},               {"resume-after", resume_after},
                    {"unpreempted", unpreempted},       {"threads", threads},
                    {"stress", stress},
-                   {"shared-resume-streams", shared_resume_streams}};
+                   {"shared-resume-streams", shared_resume_streams},
+                   {"armed", armed},                   {"arm-bound", arm_bound}};
   if (argc != 2) {
     fprintf(stderr, "usage: %s SCENARIO\n", argv[0]);
     return 2;

@@ -1,0 +1,90 @@
+/* arm.h - the armed raise: a flag raise enqueued before it is needed.
+ *
+ * Enqueueing costs this host 7-16 us at the median, and a few hundred at
+ * p99 when other threads' launches and queries hold the driver's lock; the
+ * raise's copy then still has to reach the GPU (docs/results.md). So while
+ * preemptible work may run, the signal stream holds a raise in advance,
+ * waiting for a word in mapped host memory:
+ *
+ *     cuStreamWaitValue32(word, seq, GEQ)      cyclic comparison
+ *     cudaMemcpyAsync(flag copies <- src)      pinned: read when it runs
+ *     cudaEventRecord(ev)
+ *
+ * gp_preempt() fires it with one store to the word: no CUDA call, no lock
+ * of the driver's (H100: 0.7 us on the host, 13-17 us from the store to a
+ * drained GPU at the median, 23-47 at p99; the enqueued copy 15-22 / 28-217).
+ *
+ * A pending arm is work on a stream: cudaDeviceSynchronize, cudaFree and
+ * every other call that waits for the whole device waits for it, and
+ * cudaFree holds a driver lock meanwhile that other threads' CUDA calls wait
+ * for (measured). So an arm is never left pending longer than
+ * GPREEMPT_ARM_US: a guard thread that makes no CUDA call releases it by
+ * writing zeros into its source and storing the word (the copy then writes
+ * the zeros the flag already holds: an arm is only made while the device is
+ * not preempted, after the last clear on the same stream), and wakes the
+ * resumer thread, which arms again while preemptible launches are
+ * unfinished. A call that waits for the whole device thus waits at most that
+ * long more than it would without gpreempt.
+ *
+ * Each arm has its own source buffer and event, two in turn; a buffer is
+ * used again only once its previous copy has run (its event). Firing and
+ * releasing race through one compare-and-swap on the arm's state, so the
+ * guard needs no lock that a thread inside a CUDA call might hold.
+ */
+#ifndef GP_RUNTIME_ARM_H
+#define GP_RUNTIME_ARM_H
+
+#include <cuda_runtime_api.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gp__device;
+
+#define GP__ARM_SLOTS 2
+
+/* Per device (in struct gp__device). */
+struct gp__arm {
+  atomic_bool usable;          /* set up at device init; false after a
+                                  failed arm */
+  volatile uint32_t *word;     /* mapped pinned host word the arm waits on */
+  uint64_t word_dev;           /* its device address */
+  uint32_t *src[GP__ARM_SLOTS]; /* pinned images of the flag's copies */
+  cudaEvent_t ev[GP__ARM_SLOTS]; /* after each slot's copy */
+  /* seq << 1 | pending. seq is what the pending arm waits for; its slot is
+   * seq % GP__ARM_SLOTS. Changed by gp__arm (signal_lock), and from pending
+   * to not by whoever wins the CAS: gp__arm_fire or the guard. */
+  _Atomic uint64_t state;
+  _Atomic uint64_t made_ns; /* when the pending arm was made */
+};
+
+/* Allocate the word, sources and events (device init; the device's context
+ * current). Best effort: without them every raise is enqueued when asked. */
+void gp__arm_init(struct gp__device *d);
+
+/* Enqueue an arm if none is pending and the device is not preempted. The
+ * caller holds d->signal_lock and has entered the device. */
+void gp__arm(struct gp__device *d);
+
+/* Arm if none is pending, the device is not preempted and launches are
+ * unfinished; takes signal_lock and enters the device itself. From the
+ * launch path (`launching`): the launch just made is unfinished, and rather
+ * than wait for signal_lock it leaves the arm to a later look. Otherwise it
+ * reaps finished launches first (d->lock), so that an idle device is not
+ * armed again and again. */
+void gp__arm_if_busy(struct gp__device *d, bool launching);
+
+/* The resumer thread, while an arm is pending: release it if no launch is
+ * unfinished (reaps them, so it makes CUDA calls; the guard covers the case
+ * where those wait for a driver lock). True if the arm is still pending and
+ * launches still run: look again later. */
+bool gp__arm_release_if_idle(struct gp__device *d);
+
+/* gp_preempt (signal_lock held, depth 0): fire the pending arm. True if it
+ * did: the raise is on its way and d->ev_raise follows it. No CUDA call. */
+bool gp__arm_fire(struct gp__device *d);
+
+/* Is an arm pending? (tests, stats) */
+bool gp__arm_pending(struct gp__device *d);
+
+#endif /* GP_RUNTIME_ARM_H */
