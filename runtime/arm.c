@@ -229,7 +229,6 @@ void gp__arm(struct gp__device *d) {
   pthread_mutex_lock(&guard_lock);
   pthread_cond_signal(&guard_wake); /* a new deadline */
   pthread_mutex_unlock(&guard_lock);
-  gp__resumer_wake(); /* it looks for the launches' end from now on */
 }
 
 bool gp__arm_release_if_idle(struct gp__device *d) {
@@ -288,6 +287,10 @@ void gp__arm_if_busy(struct gp__device *d, bool launching) {
   }
   gp__device_leave(pushed);
   gp__relaxed_end(relaxed, mode);
+  /* The resumer looks for the launches' end from now on (it is the caller
+   * when not launching, and looks again while an arm is pending). */
+  if (launching && gp__arm_pending(d))
+    gp__resumer_wake();
 }
 
 bool gp__arm_fire(struct gp__device *d) {

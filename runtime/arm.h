@@ -63,7 +63,9 @@ struct gp__arm {
 void gp__arm_init(struct gp__device *d);
 
 /* Enqueue an arm if none is pending and the device is not preempted. The
- * caller holds d->signal_lock and has entered the device. */
+ * caller holds d->signal_lock and has entered the device, and wakes the
+ * resumer thread if that is not the caller: it releases the arm once the
+ * launches are finished. */
 void gp__arm(struct gp__device *d);
 
 /* Arm if none is pending, the device is not preempted and launches are

@@ -319,8 +319,10 @@ static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
         st = relaunch_unfinished(d);
         /* After the walk, which reads ev_raise; only for launches still
          * unfinished (it reaped the others). */
-        if (atomic_load_explicit(&d->n_active, memory_order_relaxed) != 0)
+        if (atomic_load_explicit(&d->n_active, memory_order_relaxed) != 0) {
           gp__arm(d);
+          gp__resumer_wake();
+        }
       }
     }
     gp__device_leave(pushed);

@@ -58,10 +58,12 @@ static bool relaunch_owed_everywhere(void) {
     if (atomic_load_explicit(&d->n_owed, memory_order_relaxed) != 0 ||
         atomic_load(&d->walk_owed))
       left |= gp__relaunch_owed(d);
-    if (gp__arm_pending(d))
+    if (gp__arm_pending(d)) {
       left |= gp__arm_release_if_idle(d);
-    else
-      gp__arm_if_busy(d, false); /* wakes this thread if it arms */
+    } else {
+      gp__arm_if_busy(d, false);
+      left |= gp__arm_pending(d);
+    }
   }
   return left;
 }

@@ -576,9 +576,11 @@ static void armed() {
 }
 
 // A pending arm is work on the signal stream, which cudaDeviceSynchronize and
-// cudaFree wait for: the guard releases it after GPREEMPT_ARM_US, so they
-// wait at most that long more (and never hang). The launches arm; each call
-// comes after the kernel completed.
+// cudaFree wait for: the resumer releases it once the launches are finished,
+// and the guard after GPREEMPT_ARM_US at the latest (cudaFree holds a driver
+// lock that the resumer's queries wait for), so they wait at most that long
+// more and never hang. The launches arm; each call comes after the kernel
+// completed.
 static void arm_bound() {
   Job j = make_job(dim3(264), dim3(128), 2000);
   const char *env = getenv("GPREEMPT_ARM_US");
@@ -602,8 +604,6 @@ static void arm_bound() {
   printf("device-wide waits after a preemptible launch: %.2f to %.2f ms (arms last %.1f ms)\n",
          least, worst, arm_ms);
   EXPECT(worst < arm_ms + 50);
-  if (arm_ms >= 10)
-    EXPECT(least > arm_ms / 4); // the arm was there, and only the guard let them go
   verify(j, rounds, "arm-bound");
 }
 
