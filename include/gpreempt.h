@@ -40,9 +40,16 @@
  * buffers and events): it would wait for that lock, which is released only
  * after the resume.
  *
- * From the first time it sets up a device, gpreempt runs one thread of its
- * own: it relaunches kernels that were still leaving the GPU when
- * gp_resume() returned, and the kernels that gp_resume_after() resumes.
+ * From the first time it sets up a device, gpreempt runs two threads of its
+ * own. One relaunches kernels that were still leaving the GPU when
+ * gp_resume() returned, and the kernels that gp_resume_after() resumes. The
+ * other bounds the armed raise: while preemptible kernels run, the next
+ * flag raise waits on gpreempt's signal stream, so that gp_preempt() costs
+ * one store to host memory. That pending work makes cudaDeviceSynchronize(),
+ * cudaFree() and other calls that wait for the whole device wait until it
+ * is released: as soon as the preemptible launches are finished, and at
+ * most GPREEMPT_ARM_US microseconds (default 1000; 0 turns arming off)
+ * after it was armed.
  *
  * All functions are thread-safe and may be called from any host thread.
  * Nothing here prints, except GPREEMPT_STATS=1 at exit and GPREEMPT_LOG=1
