@@ -51,8 +51,9 @@ static bool release(struct gp__device *d, uint64_t state) {
   return true;
 }
 
-/* Release every arm older than GPREEMPT_ARM_US (all of them when
- * `everything`); returns the earliest deadline of those left, or 0. */
+/* Release every arm that was made or renewed more than GPREEMPT_ARM_US ago
+ * (all of them when `everything`); returns the earliest deadline of those
+ * left, or 0. */
 static uint64_t release_expired(bool everything) {
   int count;
   if (gp__device_count(&count) != GP_SUCCESS)
@@ -246,9 +247,15 @@ bool gp__arm_release_if_idle(struct gp__device *d) {
     gp__device_leave(pushed);
   }
   gp__relaxed_end(relaxed, mode);
-  if (!busy)
+  if (!busy) {
     (void)release(d, state); /* a launch made meanwhile arms again */
-  return busy && gp__arm_pending(d);
+    return false;
+  }
+  /* Launches still run: renew the arm's lease, so that the guard leaves it
+   * be (releasing it would only make the resumer arm again). */
+  if (atomic_load(&d->arm.state) == state)
+    atomic_store(&d->arm.made_ns, gp__now_ns());
+  return gp__arm_pending(d);
 }
 
 static bool may_arm(struct gp__device *d) {

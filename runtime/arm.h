@@ -17,14 +17,18 @@
  * A pending arm is work on a stream: cudaDeviceSynchronize, cudaFree and
  * every other call that waits for the whole device waits for it, and
  * cudaFree holds a driver lock meanwhile that other threads' CUDA calls wait
- * for (measured). So an arm is never left pending longer than
- * GPREEMPT_ARM_US: a guard thread that makes no CUDA call releases it by
- * writing zeros into its source and storing the word (the copy then writes
- * the zeros the flag already holds: an arm is only made while the device is
- * not preempted, after the last clear on the same stream), and wakes the
- * resumer thread, which arms again while preemptible launches are
- * unfinished. A call that waits for the whole device thus waits at most that
- * long more than it would without gpreempt.
+ * for (measured). So the resumer thread, which looks at the launches every
+ * 20 us at first and then every GPREEMPT_ARM_US / 2 at most, releases the
+ * arm once none is unfinished, by writing zeros into its source and storing
+ * the word (the copy then writes the zeros the flag already holds: an arm is
+ * only made while the device is not preempted, after the last clear on the
+ * same stream). Each look that finds launches unfinished renews the arm's
+ * lease. Its looks are CUDA calls, which may wait for the driver lock such a
+ * call holds: a guard thread that makes no CUDA call releases an arm whose
+ * lease is older than GPREEMPT_ARM_US the same way, and wakes the resumer,
+ * which arms again if launches are unfinished. A call that waits for the
+ * whole device thus waits at most about that long more than it would
+ * without gpreempt.
  *
  * Each arm has its own source buffer and event, two in turn; a buffer is
  * used again only once its previous copy has run (its event). Firing and

@@ -4,10 +4,12 @@
  * gp_resume_after() left to it, and, while some relaunch is owed on a
  * device that is not preempted, it looks again after a pause that starts
  * short (an instance that was draining at the gp_resume() leaves within
- * tens of microseconds) and doubles up to GP__RESUMER_MAX_PAUSE_NS (a launch
- * queued behind a long kernel may wait for seconds; polling it often would
- * only burn a core). It also keeps the armed raise (arm.h): arms it again
- * where launches are unfinished, and releases it once they are finished.
+ * tens of microseconds) and doubles up to GP__RESUMER_MAX_PAUSE_NS, or half
+ * of GPREEMPT_ARM_US if that is less (a launch queued behind a long kernel
+ * may wait for seconds; polling it often would only burn a core). It also
+ * keeps the armed raise (arm.h): arms it again where launches are
+ * unfinished, renews its lease while they are, and releases it once they
+ * are finished.
  */
 #include "resumer.h"
 
@@ -70,6 +72,14 @@ static bool relaunch_owed_everywhere(void) {
 
 static void *resumer_main(void *arg) {
   (void)arg;
+  /* While an arm is pending its lease must be renewed within
+   * GPREEMPT_ARM_US (arm.h): look at least twice as often. */
+  uint64_t max_pause_ns = GP__RESUMER_MAX_PAUSE_NS;
+  uint64_t arm_ns = (uint64_t)gp__config()->arm_us * 1000u;
+  if (arm_ns != 0 && arm_ns / 2 < max_pause_ns)
+    max_pause_ns = arm_ns / 2 > GP__RESUMER_FIRST_PAUSE_NS
+                       ? arm_ns / 2
+                       : GP__RESUMER_FIRST_PAUSE_NS;
   uint64_t pause_ns = GP__RESUMER_FIRST_PAUSE_NS;
   bool polling = false; /* relaunches were left owed at the last look */
   pthread_mutex_lock(&lock);
@@ -91,10 +101,8 @@ static void *resumer_main(void *arg) {
     if (woken) {
       woken = false;
       pause_ns = GP__RESUMER_FIRST_PAUSE_NS;
-    } else if (pause_ns < GP__RESUMER_MAX_PAUSE_NS) {
-      pause_ns = pause_ns * 2 < GP__RESUMER_MAX_PAUSE_NS
-                     ? pause_ns * 2
-                     : GP__RESUMER_MAX_PAUSE_NS;
+    } else if (pause_ns < max_pause_ns) {
+      pause_ns = pause_ns * 2 < max_pause_ns ? pause_ns * 2 : max_pause_ns;
     }
     /* Without our lock: relaunching takes device locks, and gp__resumer_wake
      * is called with one held. */
