@@ -1,8 +1,8 @@
 /* arm.c - the armed raise and its guard thread (see arm.h). */
 #include "arm.h"
 
-#include "clock.h"
 #include "capture_mode.h"
+#include "clock.h"
 #include "config.h"
 #include "device.h"
 #include "driver.h"
@@ -11,8 +11,8 @@
 #include "stats.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -104,14 +104,18 @@ static void *guard_main(void *arg) {
   return NULL;
 }
 
-/* atexit, registered after cudart initialized (so run before its teardown,
- * which may wait for the device): stop the guard, release every arm. */
-static void stop_guard(void) {
+static void join_guard(void) {
   pthread_mutex_lock(&guard_lock);
   guard_stopping = true;
   pthread_cond_signal(&guard_wake);
   pthread_mutex_unlock(&guard_lock);
   pthread_join(guard_thread, NULL);
+}
+
+/* atexit, registered after cudart initialized (so run before its teardown,
+ * which may wait for the device): stop the guard, release every arm. */
+static void stop_guard(void) {
+  join_guard();
   atomic_store(&no_more_arms, true);
   (void)release_expired(true);
 }
@@ -133,11 +137,7 @@ static void start_guard(void) {
     /* An arm left pending at exit could hold up cudart's teardown. */
     GP__LOG("arm: cannot register its exit handler: raises are enqueued "
             "when asked");
-    pthread_mutex_lock(&guard_lock);
-    guard_stopping = true;
-    pthread_cond_signal(&guard_wake);
-    pthread_mutex_unlock(&guard_lock);
-    pthread_join(guard_thread, NULL);
+    join_guard();
     return;
   }
   guard_started = true;
@@ -232,6 +232,14 @@ void gp__arm(struct gp__device *d) {
   pthread_mutex_unlock(&guard_lock);
 }
 
+/* Reap the finished launches; are some left? (Device entered.) */
+static bool launches_unfinished(struct gp__device *d) {
+  pthread_mutex_lock(&d->lock);
+  gp__rec_reap(d, SIZE_MAX);
+  pthread_mutex_unlock(&d->lock);
+  return atomic_load_explicit(&d->n_active, memory_order_relaxed) != 0;
+}
+
 bool gp__arm_release_if_idle(struct gp__device *d) {
   uint64_t state = atomic_load(&d->arm.state);
   if (!atomic_load(&d->arm.usable) || !(state & PENDING))
@@ -240,10 +248,7 @@ bool gp__arm_release_if_idle(struct gp__device *d) {
   bool relaxed = gp__relaxed_begin(&mode);
   bool pushed, busy = true;
   if (gp__device_enter(d, &pushed) == GP_SUCCESS) {
-    pthread_mutex_lock(&d->lock);
-    gp__rec_reap(d, SIZE_MAX);
-    busy = atomic_load_explicit(&d->n_active, memory_order_relaxed) != 0;
-    pthread_mutex_unlock(&d->lock);
+    busy = launches_unfinished(d);
     gp__device_leave(pushed);
   }
   gp__relaxed_end(relaxed, mode);
@@ -274,13 +279,7 @@ void gp__arm_if_busy(struct gp__device *d, bool launching) {
     gp__relaxed_end(relaxed, mode);
     return;
   }
-  bool busy = true;
-  if (!launching) {
-    pthread_mutex_lock(&d->lock);
-    gp__rec_reap(d, SIZE_MAX);
-    pthread_mutex_unlock(&d->lock);
-    busy = atomic_load_explicit(&d->n_active, memory_order_relaxed) != 0;
-  }
+  bool busy = launching || launches_unfinished(d);
   bool locked = false;
   if (busy) {
     /* A raise or clear being made: the launch leaves the arm to a later
