@@ -47,9 +47,9 @@
  * flag raise waits on gpreempt's signal stream, so that gp_preempt() costs
  * one store to host memory. That pending work makes cudaDeviceSynchronize(),
  * cudaFree() and other calls that wait for the whole device wait until it
- * is released: as soon as the preemptible launches are finished, and at
- * most GPREEMPT_ARM_US microseconds (default 1000; 0 turns arming off)
- * after it was armed.
+ * is released: as soon as gpreempt sees the preemptible launches finished,
+ * and at most GPREEMPT_ARM_US microseconds (default 1000; 0 turns arming
+ * off) after it last saw them running.
  *
  * All functions are thread-safe and may be called from any host thread.
  * Nothing here prints, except GPREEMPT_STATS=1 at exit and GPREEMPT_LOG=1
