@@ -77,9 +77,10 @@ static void read_config(void) {
       config.stress_mean_us = mean;
   }
 
-  /* Default 1000: a call that waits for the whole device waits at most a
-   * millisecond more, and the resumer arms again about once a millisecond
-   * while launches run. */
+  /* Default 1000: the arm's lease (arm.h). A call that waits for the whole
+   * device waits at most about a millisecond more when the resumer cannot
+   * look (its CUDA calls wait for a lock), and the resumer looks at least
+   * every half millisecond while an arm is pending. */
   config.arm_us = 1000;
   const char *arm = getenv("GPREEMPT_ARM_US");
   if (arm != NULL && arm[0] != '\0') {
