@@ -1,9 +1,11 @@
 /* Unit checks of runtime internals that need no GPU: buffer size classes,
- * what the pool remembers of a buffer's control block, drain percentiles, names, the per-thread CUDA error, which resume
+ * what the pool remembers of a buffer's control block, firing an armed
+ * raise, drain percentiles, names, the per-thread CUDA error, which resume
  * streams a priority gets, and which launches hold back which (the stream
  * set that keeps walks of the launch list cheap). */
 #include "check.h"
 
+#include "arm.h"
 #include "device.h"
 #include "pool.h"
 #include "resume_streams.h"
@@ -60,6 +62,51 @@ static void pool_keeps_clean_state(void) {
   CHECK_EQ(out.clean_bytes, 0);
   free(d.pool.buffers);
   pthread_mutex_destroy(&d.pool.lock);
+}
+
+/* Firing an armed raise (arm.h) is one compare-and-swap and one store to
+ * host memory, no CUDA call: the word gets the arm's sequence number and
+ * ev_raise its slot's event; with nothing pending, or a second time, it does
+ * nothing. Arming never starts where it may not (unusable, or preempted). */
+static void arm_fire(void) {
+  struct gp__device d;
+  memset(&d, 0, sizeof d);
+  static volatile uint32_t word;
+  static int events[GP__ARM_SLOTS];
+  d.arm.word = &word;
+  for (unsigned i = 0; i < GP__ARM_SLOTS; i++)
+    d.arm.ev[i] = (cudaEvent_t)(void *)&events[i];
+  atomic_store(&d.ev_raise, NULL);
+
+  gp__arm(&d); /* not usable: returns before any CUDA call */
+  CHECK_EQ(atomic_load(&d.arm.state), 0);
+  atomic_store(&d.arm.usable, true);
+  atomic_store(&d.depth, 1);
+  gp__arm(&d); /* preempted: the raise is up already */
+  CHECK_EQ(atomic_load(&d.arm.state), 0);
+  atomic_store(&d.depth, 0);
+
+  CHECK(!gp__arm_pending(&d));
+  CHECK(!gp__arm_fire(&d));
+  CHECK_EQ(word, 0);
+  uint64_t before = gp__stats_raises_armed();
+  atomic_store(&d.arm.state, UINT64_C(7) << 1 | 1); /* arm 7 (slot 1) */
+  CHECK(gp__arm_pending(&d));
+  CHECK(gp__arm_fire(&d));
+  CHECK_EQ(word, 7);
+  CHECK(atomic_load(&d.ev_raise) == d.arm.ev[7 % GP__ARM_SLOTS]);
+  CHECK(!gp__arm_pending(&d));
+  CHECK_EQ(atomic_load(&d.arm.state), UINT64_C(7) << 1);
+  CHECK(!gp__arm_fire(&d)); /* once */
+  CHECK_EQ(gp__stats_raises_armed() - before, 1);
+
+  /* Past 2^32 arms the word holds the low bits, which the GPU's wait
+   * (CU_STREAM_WAIT_VALUE_GEQ) compares cyclically. */
+  uint64_t seq = (UINT64_C(1) << 32) + 2;
+  atomic_store(&d.arm.state, seq << 1 | 1);
+  CHECK(gp__arm_fire(&d));
+  CHECK_EQ(word, 2);
+  CHECK(atomic_load(&d.ev_raise) == d.arm.ev[seq % GP__ARM_SLOTS]);
 }
 
 static void drain_percentiles(void) {
@@ -231,6 +278,7 @@ int main(void) {
   stream_set();
   size_classes();
   pool_keeps_clean_state();
+  arm_fire();
   resume_levels();
   drain_percentiles();
   counters();
