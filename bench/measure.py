@@ -238,6 +238,7 @@ TIME_RE = re.compile(r"^kernel_time_us median (\S+) min (\S+) max (\S+) repeats 
 DRAIN_RE = re.compile(r"^gpreempt: drain_us p50 (\d+) p99 (\d+) max (\d+) \(n=(\d+)\)", re.M)
 RAISE_RE = re.compile(r"^gpreempt: raise_us p50 (\d+) p99 (\d+) max (\d+) \(n=(\d+)\)", re.M)
 PREEMPTIONS_RE = re.compile(r"^gpreempt: preemptions (\d+)", re.M)
+RAISES_ARMED_RE = re.compile(r"^gpreempt: raises armed (\d+)", re.M)
 LAUNCHES_RE = re.compile(r"^gpreempt: launches preemptible (\d+) unpreempted (\d+)", re.M)
 REFUSED_RE = re.compile(r"^gpreempt: refused (\S+) (\d+)", re.M)
 GP_STATS_RE = re.compile(r"^gp stats: preemptions (\d+) .*? drain p50 (\d+) us p99 (\d+) us \((\d+) samples\)", re.M)
@@ -261,6 +262,9 @@ def parse_runtime_stats(output):
     m = PREEMPTIONS_RE.search(output)
     if m:
         s["preemptions"] = int(m.group(1))
+    m = RAISES_ARMED_RE.search(output)
+    if m:
+        s["raises_armed"] = int(m.group(1))
     m = DRAIN_RE.search(output)
     if m:
         s.update(p50_us=int(m.group(1)), p99_us=int(m.group(2)), max_us=int(m.group(3)),

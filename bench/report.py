@@ -287,6 +287,9 @@ def markdown(results):
             notes.append("%s launches unpreempted" % r["launches_unpreempted"])
         if r.get("samples") is not None and r["samples"] < 100:
             notes.append("few samples: p99 is rough")
+        armed, raised = r.get("raises_armed"), r.get("preemptions")
+        if armed is not None and raised and armed < raised:
+            notes.append("%d of %d raises armed" % (armed, raised))
         rows.append([r["program"], _fmt(r.get("preemptions")), _fmt(r.get("samples")),
                      _fmt(r.get("p50_us")), _fmt(p99), _fmt(r.get("max_us")),
                      "%s / %s" % (_fmt(r.get("raise_p50_us")), _fmt(r.get("raise_p99_us"))),
@@ -295,7 +298,9 @@ def markdown(results):
                      "raise seen p50 / p99 us", "p99 <= 15 us", "note"], rows)
     lines += ["", "'Raise seen': from `gp_preempt()` until `gp_wait_drained()` first saw the flag's "
               "raise complete on the GPU (an upper bound: it looks between its checks). The rest "
-              "of a drain is the kernels' way out."]
+              "of a drain is the kernels' way out. A raise is usually armed in advance and fired "
+              "by one host store (docs/design.md, \"The armed raise\"); the note says when some "
+              "were enqueued at the call instead."]
 
     lc = results.get("lc_latency", {})
     shape = lc.get("request") or {}

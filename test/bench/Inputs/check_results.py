@@ -27,6 +27,9 @@ runs = {x["period_us"]: x for x in r["be_throughput"]["runs"]}
 assert abs(runs[1000]["kept"] - 0.8799) < 1e-3, runs[1000]
 assert r["device"]["name"] == "NVIDIA H100 80GB HBM3"
 assert r["build"]["commit"] == "0123456789ab"
+drains = {d["program"]: d for d in r["drain"]["programs"]}
+assert drains["sgemm_tiled"]["raises_armed"] == 430  # of its 436 preemptions
+assert "raises_armed" not in drains["reduction"]  # a log from before arming
 steps = {s["step"]: s for s in r["steps"]}
 assert steps["drain"]["failed_runs"] == 1 and steps["lc-latency"]["failed_runs"] == 0
 assert any(k["kernel"].startswith("be_sgemm") and k["state_bytes_per_thread"] == 28
