@@ -159,6 +159,27 @@ planYields(Function &F, LoopInfo &LI, const SmallPtrSetImpl<BasicBlock *> &Body,
   return std::nullopt;
 }
 
+/// What an instruction whose time is unknown counts as: more than any poll
+/// budget, so that a loop around it checks the flag at every back-edge. A
+/// check costs a load and a branch; the call, at least a call.
+static constexpr uint64_t UnknownCost = 1u << 20;
+
+/// Instructions one instruction stands for: 1, or UnknownCost for a call
+/// that was not inlined (it may run as long as it likes, and its own loops
+/// never yield) and for a memory intrinsic of run-time length (a loop once
+/// lowered); a constant-length one, its length in 16-byte pieces.
+static uint64_t instructionCost(const Instruction &I) {
+  if (const auto *Mem = dyn_cast<MemIntrinsic>(&I)) {
+    if (const auto *Len = dyn_cast<ConstantInt>(Mem->getLength()))
+      return 1 + std::min<uint64_t>(Len->getLimitedValue() / 16, UnknownCost);
+    return UnknownCost;
+  }
+  if (const auto *Call = dyn_cast<CallBase>(&I))
+    if (!isa<IntrinsicInst>(Call) && !Call->isInlineAsm())
+      return UnknownCost;
+  return 1;
+}
+
 /// Instructions of one iteration of L, an inner loop's InnerTrips times
 /// (saturating: only comparisons with a budget of hundreds matter).
 static uint64_t iterationSize(const Loop &L,
@@ -170,7 +191,7 @@ static uint64_t iterationSize(const Loop &L,
     for (const Instruction &I : *BB)
       if (!isa<PHINode>(I) && !I.isDebugOrPseudoInst() &&
           !isa<BranchInst>(I))
-        ++Size;
+        Size += instructionCost(I);
   }
   for (const Loop *S : L.getSubLoops())
     Size += std::max(InnerTrips(*S), 1u) * iterationSize(*S, InnerTrips);
@@ -182,13 +203,12 @@ runSize(const Loop &L, function_ref<unsigned(const Loop &)> Trips) {
   for (const Loop *Inner : L.getLoopsInPreorder())
     if (Trips(*Inner) == 0)
       return std::nullopt;
-  // A call that was not inlined counts as one instruction, but may run
-  // for as long as it likes (its own loops never yield).
+  // A call that was not inlined may run for as long as it likes (its own
+  // loops never yield): such a loop is never short, whatever its count.
   for (const BasicBlock *BB : L.blocks())
     for (const Instruction &I : *BB)
-      if (const auto *Call = dyn_cast<CallBase>(&I))
-        if (!isa<IntrinsicInst>(Call) && !Call->isInlineAsm())
-          return std::nullopt;
+      if (instructionCost(I) >= UnknownCost)
+        return std::nullopt;
   return std::min<uint64_t>(uint64_t(Trips(L)) * iterationSize(L, Trips),
                             1u << 30);
 }
@@ -197,9 +217,10 @@ unsigned pollInterval(const Loop &L, unsigned Budget,
                       function_ref<unsigned(const Loop &)> InnerTrips) {
   if (Budget == 0)
     return 1;
-  unsigned Size = iterationSize(L, InnerTrips);
-  unsigned Wanted = (Budget + std::max(Size, 1u) - 1) / std::max(Size, 1u);
-  return std::min<unsigned>(PowerOf2Ceil(std::max(Wanted, 1u)), 1024);
+  uint64_t Size = iterationSize(L, InnerTrips);
+  uint64_t Wanted =
+      (Budget + std::max<uint64_t>(Size, 1) - 1) / std::max<uint64_t>(Size, 1);
+  return std::min<unsigned>(PowerOf2Ceil(std::max<uint64_t>(Wanted, 1)), 1024);
 }
 
 } // namespace gpreempt

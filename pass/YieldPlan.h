@@ -108,7 +108,10 @@ planYields(llvm::Function &F, llvm::LoopInfo &LI,
 /// block-collective kernels) rare against the loop's own work while the
 /// time to the next check stays a few hundred instructions. Inner loops
 /// count once unless InnerTrips says more: where they yield themselves,
-/// their own checks bound the time.
+/// their own checks bound the time. A call that was not inlined, or a memory
+/// intrinsic of run-time length, counts as more than any budget (its time
+/// is unknown): such a loop, and every loop around it, checks at every
+/// back-edge.
 unsigned pollInterval(
     const llvm::Loop &L, unsigned Budget,
     llvm::function_ref<unsigned(const llvm::Loop &)> InnerTrips =

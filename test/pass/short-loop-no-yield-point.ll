@@ -14,9 +14,8 @@
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
 ; One instruction below short16's run: it yields again.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-short-loop-limit=143 -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=LIMIT
-; A loop that calls a function is never short (the call's time is unknown);
-; with a small budget its checks come every 4th back-edge.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=16 -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=CALL
+; A loop that calls a function is never short (the call's time is unknown),
+; and checks at every back-edge (backedge-poll-interval-unknown-cost.ll).
 ; 0: no loop is left out for being short.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-short-loop-limit=0 -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=NONE
 
@@ -197,7 +196,6 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK-NEXT:    %gp.any.yielded = call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0, i1 %gp.yielded)
 
 ; REMARK: kernel 'calls64': loop 1 yields on 1 back-edge(s)
-; CALL: kernel 'calls64': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 4 iterations
 
 ; LIMIT: kernel 'short16': loop 1 yields on 1 back-edge(s), saving 12 bytes per thread; checks the flag every 32 iterations
 ; LIMIT: kernel 'outer_runtime_inner_short': loop gets no yield point: it runs at most 4 iterations
