@@ -11,8 +11,9 @@
  *     cudaEventRecord(ev)
  *
  * gp_preempt() fires it with one store to the word: no CUDA call, no lock
- * of the driver's (H100: 0.7 us on the host, 13-17 us from the store to a
- * drained GPU at the median, 23-47 at p99; the enqueued copy 15-22 / 28-217).
+ * of the driver's (H100: 0.4-1 us on the host, 13-17 us from the store to a
+ * drained GPU at the median, 22-47 at p99; an enqueued copy 11-28 / 25-217
+ * from the call).
  *
  * A pending arm is work on a stream: cudaDeviceSynchronize, cudaFree and
  * every other call that waits for the whole device waits for it, and
@@ -59,7 +60,8 @@ struct gp__arm {
    * seq % GP__ARM_SLOTS. Changed by gp__arm (signal_lock), and from pending
    * to not by whoever wins the CAS: gp__arm_fire or the guard. */
   _Atomic uint64_t state;
-  _Atomic uint64_t made_ns; /* when the pending arm was made */
+  _Atomic uint64_t made_ns; /* when the pending arm was made or its lease
+                               last renewed */
 };
 
 /* Allocate the word, sources and events (device init; the device's context
