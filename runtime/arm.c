@@ -220,9 +220,8 @@ void gp__arm(struct gp__device *d) {
             "from now on",
             d->ordinal, cudaGetErrorName(err));
     atomic_store(&a->usable, false);
-    fill(a->src[slot], 0);
-    atomic_store(&a->state, seq << 1);
-    __atomic_store_n(a->word, (uint32_t)seq, __ATOMIC_SEQ_CST);
+    atomic_store(&a->state, seq << 1 | PENDING);
+    (void)release(d, seq << 1 | PENDING);
     return;
   }
   atomic_store(&a->made_ns, gp__now_ns());
