@@ -197,6 +197,7 @@ void gp__arm(struct gp__device *d) {
     return;
   }
   fill(a->src[slot], 1);
+  a->tag[slot] = gp__device_next_raise_tag(d);
   CUresult r = gp__driver()->StreamWaitValue32(
       (CUstream)d->signal, (CUdeviceptr)a->word_dev, (uint32_t)seq,
       CU_STREAM_WAIT_VALUE_GEQ);
@@ -210,15 +211,18 @@ void gp__arm(struct gp__device *d) {
   cudaError_t err =
       cudaMemcpyAsync((void *)(uintptr_t)d->flag, a->src[slot],
                       GP__FLAG_BYTES, cudaMemcpyHostToDevice, d->signal);
+  int tag_err = 0;
   if (err == cudaSuccess)
+    tag_err = gp__device_write_raise_tag(d, a->tag[slot]);
+  if (err == cudaSuccess && tag_err == 0)
     err = cudaEventRecord(a->ev[slot], d->signal);
-  if (err != cudaSuccess) {
+  if (err != cudaSuccess || tag_err != 0) {
     (void)cudaGetLastError();
     /* A copy may be enqueued without its event: zeros for it to copy, and
      * no more arms, as nothing would tell when this source is free. */
-    GP__LOG("device %d: arming failed (%s): raises are enqueued when asked "
-            "from now on",
-            d->ordinal, cudaGetErrorName(err));
+    GP__LOG("device %d: arming failed (%s / %d): raises are enqueued when "
+            "asked from now on",
+            d->ordinal, cudaGetErrorName(err), tag_err);
     atomic_store(&a->usable, false);
     atomic_store(&a->state, seq << 1 | PENDING);
     (void)release(d, seq << 1 | PENDING);
@@ -307,6 +311,7 @@ bool gp__arm_fire(struct gp__device *d) {
   if (!atomic_compare_exchange_strong(&a->state, &state, seq << 1))
     return false; /* the guard released it just now */
   atomic_store(&d->ev_raise, a->ev[slot_of(seq)]);
+  atomic_store(&d->raise_tag, a->tag[slot_of(seq)]);
   atomic_store(&d->raise_untracked, false);
   __atomic_store_n(a->word, (uint32_t)seq, __ATOMIC_SEQ_CST);
   gp__stats_raise_armed();

@@ -8,6 +8,7 @@
  *
  *     cuStreamWaitValue32(word, seq, GEQ)      cyclic comparison
  *     cudaMemcpyAsync(flag copies <- src)      pinned: read when it runs
+ *     write of its raise tag to d->raise_word   (device.h)
  *     cudaEventRecord(ev)
  *
  * gp_preempt() fires it with one store to the word: no CUDA call, no lock
@@ -56,6 +57,7 @@ struct gp__arm {
   uint64_t word_dev;           /* its device address */
   uint32_t *src[GP__ARM_SLOTS]; /* pinned images of the flag's copies */
   cudaEvent_t ev[GP__ARM_SLOTS]; /* after each slot's copy */
+  uint32_t tag[GP__ARM_SLOTS];   /* the raise tag each slot's arm writes */
   /* seq << 1 | pending. seq is what the pending arm waits for; its slot is
    * seq % GP__ARM_SLOTS. Changed by gp__arm (signal_lock), and from pending
    * to not by whoever wins the CAS: gp__arm_fire or the guard. */
@@ -89,7 +91,8 @@ void gp__arm_if_busy(struct gp__device *d, bool launching);
 bool gp__arm_release_if_idle(struct gp__device *d);
 
 /* gp_preempt (signal_lock held, depth 0): fire the pending arm. True if it
- * did: the raise is on its way and d->ev_raise follows it. No CUDA call. */
+ * did: the raise is on its way, and d->ev_raise and d->raise_tag follow it.
+ * No CUDA call. */
 bool gp__arm_fire(struct gp__device *d);
 
 /* Is an arm pending? (tests, stats) */

@@ -117,6 +117,53 @@ int gp__device_write_flag(struct gp__device *d, uint32_t value) {
                                              GP_FLAG_COPIES, ops, 0);
 }
 
+uint32_t gp__device_next_raise_tag(struct gp__device *d) {
+  return ++d->raise_tags;
+}
+
+int gp__device_write_raise_tag(struct gp__device *d, uint32_t tag) {
+  if (d->raise_word == NULL)
+    return 0;
+  CUstreamBatchMemOpParams op;
+  memset(&op, 0, sizeof op);
+  op.writeValue.operation = CU_STREAM_MEM_OP_WRITE_VALUE_32;
+  op.writeValue.address = d->raise_word_dev;
+  op.writeValue.value = tag;
+  return (int)gp__driver()->StreamBatchMemOp((CUstream)d->signal, 1, &op, 0);
+}
+
+bool gp__device_raise_landed(struct gp__device *d) {
+  if (d->raise_word != NULL) {
+    /* Tags wrap: compare cyclically. Released arms write theirs too, but
+     * every one of them is older than the latest raise's. */
+    uint32_t seen = __atomic_load_n(d->raise_word, __ATOMIC_ACQUIRE);
+    return (int32_t)(seen - atomic_load(&d->raise_tag)) >= 0;
+  }
+  cudaError_t q = cudaEventQuery(atomic_load(&d->ev_raise));
+  if (q != cudaSuccess && q != cudaErrorNotReady)
+    (void)cudaGetLastError();
+  return q == cudaSuccess;
+}
+
+/* The word raises write their tag to (device.h). Best effort: without it
+ * gpreempt queries events instead. */
+static void make_raise_word(struct gp__device *d) {
+  void *word = NULL, *word_dev = NULL;
+  cudaError_t err = cudaHostAlloc(&word, 64, cudaHostAllocMapped);
+  if (err == cudaSuccess)
+    err = cudaHostGetDevicePointer(&word_dev, word, 0);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    GP__LOG("device %d: no mapped host word for raises (%s): events tell "
+            "when they land",
+            d->ordinal, cudaGetErrorName(err));
+    return; /* what was made stays: freeing could synchronize */
+  }
+  *(volatile uint32_t *)word = 0;
+  d->raise_word_dev = (CUdeviceptr)(uintptr_t)word_dev;
+  d->raise_word = (volatile uint32_t *)word;
+}
+
 /* The two images of the flag's copies that gp__device_write_flag copies
  * from: all zeros, then all ones. Best effort: without them the flag is
  * written with stream memory operations. */
@@ -242,6 +289,7 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
     st = init_failed(d, what, err);
   } else {
     make_flag_patterns(d);
+    make_raise_word(d);
     st = probe_memops(d);
   }
   /* Here, not at the first relaunch: gp_resume() must create nothing

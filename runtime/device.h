@@ -51,6 +51,15 @@ struct gp__device {
   /* After the latest raise: ev_raise_enqueued, or the event of the arm that
    * gp_preempt fired (arm.h). */
   _Atomic(cudaEvent_t) ev_raise;
+  /* Mapped pinned host word that the signal stream writes right after each
+   * raise's copy: the tag of the latest raise that has reached the flag.
+   * Seeing a raise land is then a load, not a CUDA call that waits for the
+   * driver's lock behind the program's own launches. NULL if it could not
+   * be made: ev_raise is queried instead. */
+  volatile uint32_t *raise_word;
+  CUdeviceptr raise_word_dev;
+  uint32_t raise_tags;   /* the last tag handed out (signal_lock) */
+  atomic_uint raise_tag; /* the tag the latest raise writes */
   cudaEvent_t ev_clear;   /* recorded right after the latest clear */
   cudaEvent_t ev_lc;      /* gp_resume_after: end of the LC work so far */
 
@@ -115,5 +124,15 @@ gp_status gp__device_enter(struct gp__device *d, bool *pushed);
  * CUresult value, 0 on success. */
 int gp__device_write_flag(struct gp__device *d, uint32_t value);
 void gp__device_leave(bool pushed);
+
+/* A new raise tag (caller holds signal_lock), and the enqueueing on
+ * d->signal of its write to raise_word (a cudaError_t or CUresult value, 0
+ * on success; nothing to do without the word). */
+uint32_t gp__device_next_raise_tag(struct gp__device *d);
+int gp__device_write_raise_tag(struct gp__device *d, uint32_t tag);
+
+/* Has the latest raise (tag raise_tag) reached the flag? From raise_word if
+ * there is one (no CUDA call), else by querying ev_raise. */
+bool gp__device_raise_landed(struct gp__device *d);
 
 #endif /* GP_RUNTIME_DEVICE_H */

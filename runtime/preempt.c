@@ -2,10 +2,12 @@
  *
  * Raising: one 4 KiB copy from pinned memory writing 1 to every copy of the
  * device's flag (abi.h: GP_FLAG_COPIES) on the signal stream (non-blocking,
- * greatest priority), then an event (ev_raise follows it). Usually that copy
- * was enqueued in advance and gp_preempt only fires it with a host store
- * (arm.h); else gp_preempt enqueues it. Every preemptible kernel polls the
- * flag and yields; kernels that start while it is up yield at once.
+ * greatest priority), then the write of its tag to a host word (whether it
+ * has landed is a load: device.h) and an event (ev_raise follows it).
+ * Usually that copy was enqueued in advance and gp_preempt only fires it
+ * with a host store (arm.h); else gp_preempt enqueues it. Every preemptible
+ * kernel polls the flag and yields; kernels that start while it is up yield
+ * at once.
  *
  * Lowering: a write of 0 on the same stream (so raises and clears reach the
  * GPU in the order the host made them), after the latency-critical work for
@@ -24,7 +26,7 @@
  * would wait for that lock. Only enqueueing calls and event queries.
  *
  * Which launches may have yielded: all unfinished ones, except that once the
- * raise has reached the GPU (ev_raise complete), only the first two
+ * raise has reached the GPU (its tag in the raise word), only the first two
  * unfinished launches of each user stream. The others have not started: each
  * waits (stream order, ctl->complete) for the one before. Until the clear
  * reaches the GPU, the first can complete (its last blocks ran past their
@@ -192,11 +194,14 @@ gp_status gp_preempt(int device) {
       if (r != CUDA_SUCCESS) {
         st = gp__cuda_failure((int)r);
       } else {
+        uint32_t tag = gp__device_next_raise_tag(d);
         bool untracked =
+            gp__device_write_raise_tag(d, tag) != 0 ||
             cudaEventRecord(d->ev_raise_enqueued, d->signal) != cudaSuccess;
         if (untracked)
           (void)cudaGetLastError(); /* costs relaunches, not correctness */
         atomic_store(&d->ev_raise, d->ev_raise_enqueued);
+        atomic_store(&d->raise_tag, tag);
         atomic_store(&d->raise_untracked, untracked);
       }
       gp__device_leave(pushed);
@@ -336,10 +341,8 @@ static gp_status relaunch_unfinished(struct gp__device *d) {
    * launch found unfinished below starts its next part with it up. (A
    * raise made since the clear, which the resumer's look may meet, can
    * only have landed if the cleared one did: one stream carries both.) */
-  cudaError_t q = cudaEventQuery(atomic_load(&d->ev_raise));
-  if (q != cudaSuccess && q != cudaErrorNotReady)
-    (void)cudaGetLastError();
-  bool raise_landed = q == cudaSuccess && !atomic_load(&d->raise_untracked);
+  bool raise_landed =
+      !atomic_load(&d->raise_untracked) && gp__device_raise_landed(d);
   /* A failed relaunch does not stop the others. Launches of a stream with
    * two unfinished ones before them are skipped unqueried: unfinished
    * launches only leave a stream's front, so one that yielded is still
@@ -466,14 +469,9 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
     unsigned depth = atomic_load(&d->depth);
     uint64_t raised = atomic_load(&d->raised_ns);
     if (depth > 0 && landed_raise != raised &&
-        !atomic_load(&d->raise_untracked)) {
-      cudaError_t q = cudaEventQuery(atomic_load(&d->ev_raise));
-      if (q == cudaSuccess) {
-        landed_ns = now;
-        landed_raise = raised;
-      } else if (q != cudaErrorNotReady) {
-        (void)cudaGetLastError();
-      }
+        !atomic_load(&d->raise_untracked) && gp__device_raise_landed(d)) {
+      landed_ns = now;
+      landed_raise = raised;
     }
     if (done)
       gp__rec_reap(d, SIZE_MAX);

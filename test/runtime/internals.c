@@ -107,6 +107,37 @@ static void arm_fire(void) {
   CHECK(gp__arm_fire(&d));
   CHECK_EQ(word, 2);
   CHECK(atomic_load(&d.ev_raise) == d.arm.ev[seq % GP__ARM_SLOTS]);
+
+  /* Firing hands the slot's raise tag to raise_landed (device.h). */
+  d.arm.tag[0] = 41;
+  d.arm.tag[1] = 42;
+  atomic_store(&d.arm.state, UINT64_C(9) << 1 | 1); /* slot 1 */
+  CHECK(gp__arm_fire(&d));
+  CHECK_EQ(atomic_load(&d.raise_tag), 42);
+}
+
+/* A raise has landed once the word the GPU writes after its copy holds its
+ * tag or a later one: a load, no CUDA call; tags compare cyclically, and a
+ * released arm's older tag never counts for a later raise. */
+static void raise_landed(void) {
+  struct gp__device d;
+  memset(&d, 0, sizeof d);
+  static volatile uint32_t word;
+  d.raise_word = &word;
+  d.raise_tags = UINT32_MAX - 1;
+  uint32_t tag = gp__device_next_raise_tag(&d);
+  CHECK_EQ(tag, UINT32_MAX);
+  atomic_store(&d.raise_tag, tag);
+  word = tag - 1; /* a released arm's tag */
+  CHECK(!gp__device_raise_landed(&d));
+  word = tag;
+  CHECK(gp__device_raise_landed(&d));
+  word = tag + 1; /* 0: wrapped, and later */
+  CHECK(gp__device_raise_landed(&d));
+  tag = gp__device_next_raise_tag(&d);
+  CHECK_EQ(tag, 0);
+  atomic_store(&d.raise_tag, tag + 1);
+  CHECK(!gp__device_raise_landed(&d));
 }
 
 static void drain_percentiles(void) {
@@ -279,6 +310,7 @@ int main(void) {
   size_classes();
   pool_keeps_clean_state();
   arm_fire();
+  raise_landed();
   resume_levels();
   drain_percentiles();
   counters();
