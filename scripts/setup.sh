@@ -24,8 +24,11 @@ die() { echo "setup: error: $*" >&2; exit 1; }
 # plugin; clang compiles CUDA; lit, FileCheck, opt and llc run the tests),
 # CMake and Ninja, a host C/C++ toolchain for the runtime and gpreempt-cc,
 # and Python with psutil for lit (psutil enables lit's per-test timeouts).
+# clang-tools-22 holds clang-linker-wrapper, which clang 22 runs to link
+# every CUDA program (its default, the new offloading driver): without it
+# the link fails with "posix_spawn failed: No such file or directory".
 PACKAGES=(
-  clang-22 llvm-22-dev llvm-22-tools lld-22 libclang-rt-22-dev
+  clang-22 clang-tools-22 llvm-22-dev llvm-22-tools lld-22 libclang-rt-22-dev
   cmake ninja-build gcc g++ make python3 python3-psutil
 )
 
