@@ -96,16 +96,15 @@ def drain_row(run):
     return row
 
 
-def lc_row(run):
+def lc_row(situation, run):
+    """measure.py's row of an LC run, less the per-request detail (the logs
+    keep it), plus gp_preempt's median host time."""
     data = measure.parse_bench_json(run.output) or {}
-    client = data.get("client") or {}
-    lat = client.get("latency_us") or {}
-    row = {"status": run.status, "requests": lat.get("n"),
-           "wrong_requests": client.get("wrong_requests"),
-           "be_check": (data.get("be") or {}).get("check"),
-           "preempt_call_p50_us": (client.get("preempt_call_us") or {}).get("p50")}
-    for k in ("p50", "p90", "p99", "max"):
-        row[k + "_us"] = lat.get(k)
+    row = measure.lc_summary(situation, run, data)
+    for detail in ("samples_us", "slowest", "median_request"):
+        row.pop(detail, None)
+    row["preempt_call_p50_us"] = (
+        (data.get("client") or {}).get("preempt_call_us") or {}).get("p50")
     return row, (data.get("lc") or {}).get("iters")
 
 
@@ -141,7 +140,7 @@ def compare(runner, clock, bin_dir, variants, rounds, drains, situations):
             r = runner.run("lc-%s-r%d" % (label, rnd), argv, env,
                            timeout=t or 1, skip=skip)
             runs.append(r)
-            row, got = lc_row(r)
+            row, got = lc_row(situation, r)
             if situation == "alone":
                 iters = iters or got
                 res["lc_alone"].append(row)
@@ -179,6 +178,10 @@ def checksums_agree(rows):
     return "same in every run" if None not in seen else "same where printed"
 
 
+def statuses(rows):
+    return "; ".join(r["status"] for r in rows if r["status"] != "ok") or "ok"
+
+
 def write_md(res, path, device):
     out = ["# A/B of runtime variants (bench/ab.py)", ""]
     out.append("Device: %s. Variants: %s. %d round(s), the order turned every other round." % (
@@ -194,13 +197,11 @@ def write_md(res, path, device):
         for prog, by_variant in res["drain"].items():
             agree = checksums_agree([r for rows in by_variant.values() for r in rows])
             for name, rows in by_variant.items():
-                bad = [r["status"] for r in rows if r["status"] != "ok"]
                 out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     prog, name, rounds_of(rows, "p50_us"), rounds_of(rows, "p99_us"),
                     rounds_of(rows, "raise_p50_us"), rounds_of(rows, "raise_p99_us"),
                     rounds_of(rows, "preemptions"), rounds_of(rows, "raises_armed"),
-                    agree,
-                    "; ".join(bad) or "ok"))
+                    agree, statuses(rows)))
     if res["lc"]:
         out += ["", "## LC latency, us (per round; alone p99 by round: %s)" % rounds_of(
             res["lc_alone"], "p99_us"), "",
@@ -209,13 +210,12 @@ def write_md(res, path, device):
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for situation, by_variant in res["lc"].items():
             for name, rows in by_variant.items():
-                bad = [r["status"] for r in rows if r["status"] != "ok"]
                 out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     situation, name, rounds_of(rows, "p50_us"), rounds_of(rows, "p90_us"),
                     rounds_of(rows, "p99_us"), rounds_of(rows, "p99_minus_alone_us"),
                     fmt(median_of(rows, "p99_minus_alone_us")),
                     rounds_of(rows, "preempt_call_p50_us"), rounds_of(rows, "wrong_requests"),
-                    rounds_of(rows, "be_check"), "; ".join(bad) or "ok"))
+                    rounds_of(rows, "be_check"), statuses(rows)))
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
 
@@ -255,9 +255,9 @@ def main(argv):
                                             "--format=csv,noheader"], timeout=30)
     device = env_run.output.strip().splitlines()[0] if env_run.ok and env_run.output.strip() \
         else None
-    res, runs = compare(runner, Clock(args.budget_s, args.max_run_s), os.path.join(args.bench_dir, "bin"),
-                        variants, args.rounds, [p for p in args.drain.split(",") if p],
-                        situations)
+    res, runs = compare(runner, Clock(args.budget_s, args.max_run_s),
+                        os.path.join(args.bench_dir, "bin"), variants, args.rounds,
+                        [p for p in args.drain.split(",") if p], situations)
     res["device"] = device
     res["build"] = measure.load_build_info(args.bench_dir, log_dir, True)
     with open(os.path.join(args.out, "ab.json"), "w", encoding="utf-8") as f:
