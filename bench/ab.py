@@ -21,7 +21,7 @@ binary, same seed.
   per round (its calibration is reused by every later run): latency p50,
   p90, p99 per run, and the p99 minus that round's alone p99.
 
-OUTDIR gets ab.json (every number), ab.md (the tables) and logs.tar.gz.
+OUTDIR gets ab.json (each run's numbers), ab.md (the tables) and logs.tar.gz.
 Exit status: 0 all runs passed, 1 a run failed, timed out or was skipped
 for time (the tables say which), 2 usage, 77 no GPU (nothing was run).
 
