@@ -240,6 +240,9 @@ void Rewriter::buildDispatch() {
   // and publishes `complete` = epoch at system scope, which the user's
   // stream waits for (cuStreamWaitValue32) before running later work; else
   // it takes the instance's arrivals back out, for the next instance.
+  // Either way it counts the instance in `instances` and, where the runtime
+  // gave the control block a left word, tells the host with one store to
+  // it: the host then records no event per launch (abi.h).
   at(Exit).CreateCondBr(IsLeader, ExitCount, Return);
   {
     KernelBuilder B = at(ExitCount);
@@ -247,6 +250,8 @@ void Rewriter::buildDispatch() {
     BasicBlock *Last = newBlock("gp.exit.last", Return);
     BasicBlock *Clean = newBlock("gp.exit.clean", Return);
     BasicBlock *Rearm = newBlock("gp.exit.rearm", Return);
+    BasicBlock *Tell = newBlock("gp.exit.tell", Return);
+    BasicBlock *TellStore = newBlock("gp.exit.tell.store", Return);
     B.CreateFence(AtomicOrdering::Release, Device);
     Value *ProgressWord =
         B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 8, "gp.progress.word");
@@ -264,21 +269,50 @@ void Rewriter::buildDispatch() {
     B.CreateCondBr(B.CreateICmpEQ(Arrived, PhysBlocks64, "gp.last.arrival"),
                    Last, Return);
     KernelBuilder L = at(Last);
+    Value *InstancesWord =
+        L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 20, "gp.instances.word");
+    Value *Instances = L.CreateAdd(
+        L.CreateLoad(L.getInt32Ty(), InstancesWord, "gp.instances.before"),
+        L.getInt32(1), "gp.instances");
+    Value *LeftWord = L.CreateLoad(
+        I64, L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 24, "gp.left.word.at"),
+        "gp.left.word");
     L.CreateCondBr(L.CreateICmpEQ(Done, Total, "gp.grid.complete"), Clean,
                    Rearm);
     KernelBuilder R = at(Rearm);
     R.CreateStore(Done, ProgressWord);
-    R.CreateBr(Return);
+    R.CreateStore(Instances, InstancesWord);
+    R.CreateBr(Tell);
     KernelBuilder C = at(Clean);
     C.CreateStore(C.getInt64(0), Ctl); // next_block
     C.CreateStore(C.getInt64(0), ProgressWord);
+    C.CreateStore(C.getInt32(0), InstancesWord);
     C.CreateFence(AtomicOrdering::SequentiallyConsistent);
     StoreInst *Complete = C.CreateAlignedStore(
         EpochArg,
         C.CreateConstGEP1_32(C.getInt8Ty(), Ctl, 16, "gp.complete.word"),
         Align(4), /*isVolatile=*/true);
     Complete->setAtomic(AtomicOrdering::Release);
-    C.CreateBr(Return);
+    C.CreateBr(Tell);
+    // gp.exit.tell: GP_LEFT_VALUE(epoch, instances, complete), released at
+    // system scope after every write above, so a host that sees it may
+    // reuse the control block or relaunch from it.
+    KernelBuilder T = at(Tell);
+    PHINode *Completed = T.CreatePHI(T.getInt64Ty(), 2, "gp.left.complete");
+    Completed->addIncoming(T.getInt64(0), Rearm);
+    Completed->addIncoming(T.getInt64(1), Clean);
+    T.CreateCondBr(T.CreateICmpNE(LeftWord, T.getInt64(0), "gp.left.told"),
+                   TellStore, Return);
+    KernelBuilder S = at(TellStore);
+    Value *LeftValue = S.CreateOr(
+        S.CreateOr(S.CreateShl(S.CreateZExt(EpochArg, I64), 32),
+                   S.CreateShl(S.CreateZExt(Instances, I64), 1)),
+        Completed, "gp.left.value");
+    StoreInst *Told = S.CreateAlignedStore(
+        LeftValue, S.CreateIntToPtr(LeftWord, S.getPtrTy(), "gp.left.ptr"),
+        Align(8), /*isVolatile=*/true);
+    Told->setAtomic(AtomicOrdering::Release);
+    S.CreateBr(Return);
   }
   at(Return).CreateRetVoid();
   {

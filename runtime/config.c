@@ -67,6 +67,7 @@ static void read_config(void) {
   config.disable = env_flag("GPREEMPT_DISABLE");
   config.log = env_flag("GPREEMPT_LOG");
   config.stats = env_flag("GPREEMPT_STATS");
+  config.events = env_flag("GPREEMPT_EVENTS");
 
   const char *stress = getenv("GPREEMPT_STRESS");
   if (stress != NULL && stress[0] != '\0') {

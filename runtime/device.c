@@ -314,6 +314,7 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
   pthread_mutex_init(&d->signal_lock, NULL);
   pthread_mutex_init(&d->lock, NULL);
   pthread_mutex_init(&d->pool.lock, NULL);
+  pthread_mutex_init(&d->pool.left_words.lock, NULL);
   GP__LOG("device %d: ready (%d SMs)", ordinal, d->sm_count);
   return GP_SUCCESS;
 }

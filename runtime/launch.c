@@ -3,22 +3,24 @@
  *
  * Per preemptible launch, on the user's stream:
  *     cudaMemsetAsync(ctl, 0)          only for a control block that is not
- *                                      clean (pool.h): new, or its last
+ *     cudaMemcpyAsync(ctl->left_word)  clean (pool.h): new, or its last
  *                                      launch did not complete
  *     cuLaunchKernel(variant, P blocks) L0: a persistent grid of P blocks
- *     cudaEventRecord(ev_ran)          L0 has left the GPU
  *     cuStreamWaitValue32(complete == epoch)
- *     cudaEventRecord(ev_done)         the logical grid is complete
  * The wait keeps stream semantics: work enqueued later on the stream runs
  * only once the kernel is complete, even when relaunches on another stream
- * finished it. Nothing here waits for the GPU.
+ * finished it. The kernel's last block tells the host through the buffer's
+ * left word when an instance leaves and when the grid is complete
+ * (left_words.h); where the buffer has none, events do (record.h): ev_ran
+ * after the launch, ev_done after the wait. Nothing here waits for the GPU.
  *
  * This is the host's hot path. After the first launch of a kernel on a
  * device it costs: five stream/device queries, two atomic loads (the cached
  * resolution and occupancy), pool lookups under short locks, one malloc, the
- * four enqueued operations (five with a memset), and two short holds of the
- * device lock. Every failure of gpreempt's own falls back to the plain
- * launch, so the user sees cudaLaunchKernel's behaviour.
+ * two enqueued operations (four with a clear; four without a left word),
+ * and two short holds of the device lock. Every failure of gpreempt's own
+ * falls back to the plain launch, so the user sees cudaLaunchKernel's
+ * behaviour.
  */
 #include "launch.h"
 
@@ -266,11 +268,26 @@ static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
   }
 
   /* Epoch 1: a control block to clear (a clean one goes on from its last
-   * epoch, which is at least 1). */
-  if (rec->epoch == 1 &&
-      cudaMemsetAsync(rec->buffer.ptr, 0, rec->ctl_bytes, s) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return GP__WHY_CUDA_ERROR;
+   * epoch, which is at least 1, and holds its left word's address). */
+  if (rec->epoch == 1) {
+    if (cudaMemsetAsync(rec->buffer.ptr, 0, rec->ctl_bytes, s) != cudaSuccess) {
+      (void)cudaGetLastError();
+      return GP__WHY_CUDA_ERROR;
+    }
+    if (rec->left != NULL) {
+      /* Nothing writes the word now: its buffer's last launch had left.
+       * Counting starts again with the epochs. */
+      rec->left->word = 0;
+      cudaError_t err = cudaMemcpyAsync(
+          (char *)rec->buffer.ptr + offsetof(struct gp_launch_ctl, left_word),
+          &rec->left->word_dev, sizeof rec->left->word_dev,
+          cudaMemcpyHostToDevice, s);
+      if (err != cudaSuccess) {
+        (void)cudaGetLastError();
+        *fate = REC_ORPHANED; /* the memset will write the buffer */
+        return GP__WHY_CUDA_ERROR;
+      }
+    }
   }
   CUresult r = drv->LaunchKernel(rec->kernel->variant, rec->physical_blocks, 1,
                                  1, rec->block[0], rec->block[1],
@@ -283,7 +300,10 @@ static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
     GP__LOG("launch of %s: cuLaunchKernel of the variant failed (error %d)",
             rec->kernel->name, (int)r);
     rec->done = true;
-    if (cudaEventRecord(rec->ev_ran, s) != cudaSuccess) {
+    rec->left = NULL; /* nothing will write it: ev_ran tells */
+    if ((rec->ev_ran == NULL &&
+         gp__pool_get_event(d, &rec->ev_ran) != GP_SUCCESS) ||
+        cudaEventRecord(rec->ev_ran, s) != cudaSuccess) {
       (void)cudaGetLastError();
       *fate = REC_ORPHANED; /* the buffer leaks: better than a stray write */
       return GP__WHY_CUDA_ERROR;
@@ -297,18 +317,20 @@ static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
 
   /* From here the variant runs: the user's launch has happened, so errors
    * are logged, never reported (CUDA would report them at the next call). */
-  cudaError_t err = cudaEventRecord(rec->ev_ran, s);
+  rec->instances = 1;
+  bool events = rec->left == NULL;
+  cudaError_t err = events ? cudaEventRecord(rec->ev_ran, s) : cudaSuccess;
   r = drv->StreamWaitValue32((CUstream)s,
                              rec->ctl + offsetof(struct gp_launch_ctl, complete),
                              rec->epoch, CU_STREAM_WAIT_VALUE_EQ);
-  cudaError_t err2 = cudaEventRecord(rec->ev_done, s);
+  cudaError_t err2 = events ? cudaEventRecord(rec->ev_done, s) : cudaSuccess;
   if (err != cudaSuccess || r != CUDA_SUCCESS || err2 != cudaSuccess) {
     (void)cudaGetLastError();
     GP__LOG("launch of %s: enqueueing its completion failed (%d/%d/%d): "
             "preempting it may break stream order",
             rec->kernel->name, (int)err, (int)r, (int)err2);
   } else {
-    rec->launched = true; /* ev_done now says when the grid is complete */
+    rec->launched = true; /* ev_done (if any) says when it is complete */
   }
   pthread_mutex_lock(&d->lock);
   append(d, rec, gen);
@@ -417,9 +439,11 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
     gp__rec_discard(d, rec, false);
     return run_unpreempted(c, GP__WHY_NO_MEMORY, 0);
   }
-  if (gp__pool_get_event(d, &rec->ev_ran) != GP_SUCCESS ||
-      gp__pool_get_event(d, &rec->ev_done) != GP_SUCCESS ||
-      gp__pool_get_event(d, &rec->ev_last) != GP_SUCCESS) {
+  rec->left = rec->buffer.left;
+  if (rec->left == NULL &&
+      (gp__pool_get_event(d, &rec->ev_ran) != GP_SUCCESS ||
+       gp__pool_get_event(d, &rec->ev_done) != GP_SUCCESS ||
+       gp__pool_get_event(d, &rec->ev_last) != GP_SUCCESS)) {
     gp__rec_discard(d, rec, true);
     return run_unpreempted(c, GP__WHY_CUDA_ERROR, 0);
   }

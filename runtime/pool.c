@@ -73,6 +73,8 @@ gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes,
     return GP_ERROR_OUT_OF_MEMORY;
   }
   *out = (struct gp__buffer){.ptr = fresh, .bytes = size};
+  if (!gp__config()->events)
+    out->left = gp__left_word_take(&p->left_words, d->ordinal);
   return GP_SUCCESS;
 }
 

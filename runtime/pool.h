@@ -11,6 +11,8 @@
 #ifndef GP_RUNTIME_POOL_H
 #define GP_RUNTIME_POOL_H
 
+#include "left_words.h"
+
 #include <gpreempt.h>
 
 #include <cuda_runtime_api.h>
@@ -28,10 +30,15 @@ struct gp__buffer {
   size_t bytes;
   size_t clean_bytes;
   uint32_t epoch;
+  /* The buffer's left word (left_words.h), NULL where launches on it use
+   * events (GPREEMPT_EVENTS=1, or no mapped memory). A clean control block
+   * already holds its address. */
+  struct gp__left_slot *left;
 };
 
 struct gp__pool {
   pthread_mutex_t lock;
+  struct gp__left_words left_words; /* has its own lock */
   struct gp__buffer *buffers; /* free buffers */
   size_t n_buffers, cap_buffers;
   cudaEvent_t *events;        /* free events (cudaEventDisableTiming) */
@@ -47,7 +54,8 @@ size_t gp__pool_size_class(size_t bytes);
 
 /* A device buffer of at least `bytes` (its real size in out->bytes): the
  * smallest free one that fits, else a new cudaMalloc on the current device,
- * which must be d's (clean_bytes 0). GP_ERROR_OUT_OF_MEMORY if that fails. */
+ * which must be d's (clean_bytes 0; a left word unless GPREEMPT_EVENTS=1).
+ * GP_ERROR_OUT_OF_MEMORY if that fails. */
 gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes,
                               struct gp__buffer *out);
 /* Give a buffer back. Only once nothing on the GPU can still use it. */

@@ -96,14 +96,23 @@ gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec) {
     }
     return GP_SUCCESS;
   }
+  /* Looked at again now that it has left: it may have completed the grid
+   * since the first look, and a relaunch of a complete grid writes no left
+   * word (abi.h), so nothing would tell when it is over. */
+  if (rec->left != NULL && gp__rec_done(rec)) {
+    gp__rec_set_owed(d, rec, false);
+    return GP_SUCCESS;
+  }
   gp__rec_set_owed(d, rec, false);
 
   struct gp__resume_stream *lane = gp__resume_stream_pick(d, rec->priority);
   cudaStream_t rs = lane->stream;
   /* The previous instance has left (complete, so this wait costs nothing):
-   * stream order for the record's instances, stated rather than assumed. */
+   * stream order for the record's instances, stated rather than assumed.
+   * With a left word, the host saw its last write, after which it touches
+   * nothing: the host's order is the order. */
   cudaError_t err = cudaStreamWaitEvent(rs, d->ev_clear, 0);
-  if (err == cudaSuccess)
+  if (err == cudaSuccess && rec->left == NULL)
     err = cudaStreamWaitEvent(rs, rec->relaunched ? rec->ev_last : rec->ev_ran,
                               0);
   if (err != cudaSuccess) {
@@ -126,8 +135,9 @@ gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec) {
     return gp__cuda_failure((int)r);
   }
   rec->relaunched = true;
+  rec->instances++;
   gp__stats_relaunch();
-  err = cudaEventRecord(rec->ev_last, rs);
+  err = rec->left == NULL ? cudaEventRecord(rec->ev_last, rs) : cudaSuccess;
   gp__resume_stream_mark(lane);
   if (err != cudaSuccess) {
     (void)cudaGetLastError();
@@ -493,6 +503,19 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
         log_busy(d, before_seq);
       gp__relaxed_end(relaxed, mode);
       return GP_ERROR_TIMEOUT;
+    }
+    /* A launch whose left word tells (record.h) never leaves once the
+     * context is broken (an illegal address in any kernel): past the spin,
+     * ask CUDA for its sticky error, or this would wait forever. */
+    if (now - start >= GP__SPIN_NS) {
+      cudaError_t q = cudaStreamQuery(d->signal);
+      if (q != cudaSuccess && q != cudaErrorNotReady) {
+        (void)cudaGetLastError();
+        GP__LOG("device %d: waiting for the drain: %s", d->ordinal,
+                cudaGetErrorName(q));
+        gp__relaxed_end(relaxed, mode);
+        return gp__cuda_failure(q);
+      }
     }
     back_off(now - start);
   }

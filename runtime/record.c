@@ -41,9 +41,24 @@ static bool event_finished(cudaEvent_t ev) {
   return true;
 }
 
+/* The left word's value once the latest instance has left without
+ * completing the grid (abi.h: GP_LEFT_VALUE). */
+static uint64_t left_when_idle(const struct gp__launch_rec *rec) {
+  return GP_LEFT_VALUE(rec->epoch, rec->instances, 0);
+}
+
 bool gp__rec_done(struct gp__launch_rec *rec) {
   if (rec->done)
     return true;
+  if (rec->left != NULL) {
+    /* The epoch in the high half: an older launch's value (same buffer)
+     * is never taken for this one's. */
+    uint64_t seen = gp__left_word_load(rec->left);
+    if (seen >> 32 != rec->epoch || (seen & 1) == 0)
+      return false;
+    rec->done = rec->completed = true;
+    return true;
+  }
   cudaError_t err = cudaEventQuery(rec->ev_done);
   if (err == cudaErrorNotReady)
     return false;
@@ -56,6 +71,8 @@ bool gp__rec_done(struct gp__launch_rec *rec) {
 }
 
 bool gp__rec_idle(const struct gp__launch_rec *rec) {
+  if (rec->left != NULL)
+    return gp__left_word_load(rec->left) >= left_when_idle(rec);
   return event_finished(rec->relaunched ? rec->ev_last : rec->ev_ran);
 }
 
@@ -86,17 +103,28 @@ void gp__rec_set_owed(struct gp__device *d, struct gp__launch_rec *rec,
     atomic_fetch_sub_explicit(&d->n_owed, 1, memory_order_relaxed);
 }
 
+/* Those it took (none where the left word tells; record.h). */
+static void put_events(struct gp__device *d, struct gp__launch_rec *rec) {
+  if (rec->ev_ran != NULL)
+    gp__pool_put_event(d, rec->ev_ran);
+  if (rec->ev_done != NULL)
+    gp__pool_put_event(d, rec->ev_done);
+  if (rec->ev_last != NULL)
+    gp__pool_put_event(d, rec->ev_last);
+}
+
 static void release(struct gp__device *d, struct gp__launch_rec *rec) {
   gp__rec_set_owed(d, rec, false); /* done: nothing is owed any more */
   /* A grid that completed left its control block clean (abi.h); the save
-   * area after it is not. Anything else: clear it before the next use. */
+   * area after it is not. Anything else: clear it before the next use. A
+   * clean block also holds the buffer's left word's address, if the launch
+   * used it. */
   struct gp__buffer buf = rec->buffer;
-  buf.clean_bytes = rec->completed ? rec->ctl_bytes : 0;
-  buf.epoch = rec->completed ? rec->epoch : 0;
+  bool clean = rec->completed && rec->left == buf.left;
+  buf.clean_bytes = clean ? rec->ctl_bytes : 0;
+  buf.epoch = clean ? rec->epoch : 0;
   gp__pool_put_buffer(d, &buf);
-  gp__pool_put_event(d, rec->ev_ran);
-  gp__pool_put_event(d, rec->ev_done);
-  gp__pool_put_event(d, rec->ev_last);
+  put_events(d, rec);
   free(rec);
 }
 
@@ -133,11 +161,6 @@ void gp__rec_discard(struct gp__device *d, struct gp__launch_rec *rec,
   if (buffer_unused && rec->buffer.ptr != NULL)
     gp__pool_put_buffer(d, &rec->buffer); /* as it was taken */
   /* Events were never recorded (or have completed): safe to reuse. */
-  if (rec->ev_ran != NULL)
-    gp__pool_put_event(d, rec->ev_ran);
-  if (rec->ev_done != NULL)
-    gp__pool_put_event(d, rec->ev_done);
-  if (rec->ev_last != NULL)
-    gp__pool_put_event(d, rec->ev_last);
+  put_events(d, rec);
   free(rec);
 }

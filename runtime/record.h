@@ -5,9 +5,16 @@
  * then relaunches made after gp_resume() while it is unfinished, on the
  * device's shared resume streams (resume_streams.h). They run one after
  * another, so they share the control block and save area: a relaunch is
- * enqueued only once the instance before it has left the GPU (ev_ran for
- * L0, ev_last after that), which the host sees before it enqueues; until
- * then the relaunch is owed (resumer.h).
+ * enqueued only once the instance before it has left the GPU, which the
+ * host sees before it enqueues; until then the relaunch is owed
+ * (resumer.h).
+ *
+ * How the host sees it: where the buffer has a left word (left_words.h),
+ * the kernel's last block writes it as each instance leaves, and one load
+ * says how many instances have left and whether the grid is complete. Else
+ * (GPREEMPT_EVENTS=1, no mapped memory, a failed copy of its address) by
+ * events: ev_ran after L0, ev_last after the latest relaunch, ev_done after
+ * the user's stream has seen the grid complete.
  *
  * Never enqueue a relaunch that waits on the GPU for an earlier instance:
  * on a shared stream, "wait for B's L0" (which waits on the user's stream
@@ -55,17 +62,24 @@ struct gp__launch_rec {
   struct gp__buffer buffer; /* control block, then save area */
   size_t ctl_bytes;          /* of the control block, slots included */
 
+  /* The buffer's left word, if the control block holds its address; then
+   * there are no events (but ev_ran where the variant failed to launch:
+   * it marks the memset). */
+  struct gp__left_slot *left;
+  uint32_t instances; /* enqueued: L0 and relaunches */
   cudaEvent_t ev_ran;  /* after L0 on the user's stream */
   cudaEvent_t ev_done; /* after the wait for ctl->complete */
   cudaEvent_t ev_last; /* after the latest relaunch */
   bool relaunched;
   bool owed;   /* relaunch it once its latest instance has left the GPU */
-  bool done;   /* ev_done seen complete (or the launch never happened) */
+  bool done;   /* complete (ev_done, or the left word says so), or the
+                  launch never happened */
   bool pinned; /* a relaunch went unrecorded: nothing tells when it ends, so
                   never relaunch it again nor reuse its buffer */
   bool launched;  /* the variant's first instance and its wait were enqueued */
-  bool completed; /* ev_done completed without error: the grid is complete,
-                     so the kernel left the control block clean (abi.h) */
+  bool completed; /* the grid is complete (the left word, or ev_done
+                     without error), so the kernel left the control block
+                     clean (abi.h) */
 
   /* Values of the GP_EXTRA_PARAMS; params[] points at them. */
   CUdeviceptr ctl, flag, save;
@@ -79,12 +93,15 @@ struct gp__launch_rec {
 struct gp__launch_rec *gp__rec_alloc(uint32_t num_params, size_t args_bytes,
                                      unsigned char **args);
 
-/* Has the launch completed (ev_done)? Caches a yes. An error other than
- * "not ready" counts as complete: the context is broken, and nothing will
- * ever complete it. */
+/* Has the launch completed? Caches a yes. With events, an error other
+ * than "not ready" counts as complete: the context is broken, and nothing
+ * will ever complete it. */
 bool gp__rec_done(struct gp__launch_rec *rec);
 
-/* Has its latest launch instance left the GPU (finished or yielded)? */
+/* Has its latest launch instance left the GPU (finished or yielded)? With
+ * a left word, call it before gp__rec_done where both matter: once the
+ * instance has left, the word no longer changes, so a look at it after
+ * this one says for sure whether that instance completed the grid. */
 bool gp__rec_idle(const struct gp__launch_rec *rec);
 
 /* Same user stream (handles are compared by id: they are reused)? */

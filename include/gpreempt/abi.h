@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define GP_ABI_VERSION 5u
+#define GP_ABI_VERSION 6u
 #define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
 
 #define GP_VARIANT_SUFFIX "__gp"
@@ -133,19 +133,32 @@ struct gp_kernel_info {
  * 1, 2, ...; the user's stream waits for complete == epoch. A relaunch
  * that finds complete == epoch (the grid completed in the instance before
  * it) leaves at once and touches nothing. Grids of 2^40 logical blocks or
- * more are not run preemptible. */
+ * more are not run preemptible.
+ *
+ * The last arrival also counts the instances that have left in `instances`
+ * (0 again once the grid is complete, so a clean block has it 0) and, if
+ * `left_word` is not 0, then stores, at system scope with release order,
+ *     GP_LEFT_VALUE(epoch, instances, complete)
+ * to the 64-bit word at that address: a mapped host word, so the host sees
+ * "this instance has left the GPU" and "the grid is complete" with a load,
+ * with no event recorded per launch. The runtime sets left_word once per
+ * control block (after clearing it); kernels leave it as it is. */
 struct gp_launch_ctl {
   uint64_t next_block; /* ticket: next logical block to start */
   uint64_t progress;   /* logical blocks finished, plus this instance's
                           arrivals << GP_PROGRESS_ARRIVAL_SHIFT */
   uint32_t complete;   /* the epoch of the last launch that completed: the
                           user's stream waits on this word */
-  uint32_t reserved0;
-  uint64_t reserved1;
+  uint32_t instances;  /* instances of this launch that have left */
+  uint64_t left_word;  /* device address of the word written as one leaves,
+                          or 0 */
   /* uint64_t slots[physical blocks]: logical block + 1 that physical block p
    * left half-done (its threads' state is in the save area), 0 if none. */
 };
 #define GP_PROGRESS_ARRIVAL_SHIFT 40u
+#define GP_LEFT_VALUE(epoch, instances, complete)                              \
+  ((uint64_t)(epoch) << 32 | (uint64_t)(uint32_t)(instances) << 1 |            \
+   (uint64_t)((complete) != 0))
 #define GP_CTL_HEADER_BYTES 32u
 #define GP_CTL_SLOTS_OFFSET GP_CTL_HEADER_BYTES
 

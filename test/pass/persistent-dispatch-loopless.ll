@@ -25,7 +25,7 @@ entry:
 declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 
 ; Word 0 only: nothing is live across a yield point because there is none.
-; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 5, i32 1, i32 0, i32 1, i32 1, i32 0, i32 0]
+; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 6, i32 1, i32 0, i32 1, i32 1, i32 0, i32 0]
 
 ; CHECK-LABEL: define ptx_kernel void @increment__gp(
 ; Each physical block polls its own copy of the flag (abi.h: 32 copies, 128
@@ -108,9 +108,11 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; On the way out (no ticket, or yielded), thread 0 adds its count and its
 ; arrival (1 << 40) to ctl->progress in one atomic (abi.h). The last of the
 ; instance's blocks to arrive cleans a complete grid's control block
-; (next_block and progress 0) and then publishes complete = epoch at system
-; scope; if the grid is not complete it leaves only the count, for the next
-; instance.
+; (next_block, progress and instances 0) and then publishes complete = epoch
+; at system scope; if the grid is not complete it leaves the count and the
+; instances that have left, for the next instance. Either way, if the
+; runtime gave the control block a left word (ctl + 24), it stores
+; epoch << 32 | instances << 1 | complete there at system scope.
 ; CHECK:       gp.exit:
 ; CHECK:         br i1 %gp.leader{{[0-9]*}}, label %gp.exit.count, label %gp.return
 ; CHECK:       gp.exit.count:
@@ -126,16 +128,38 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    %gp.last.arrival = icmp eq i64 %gp.arrived, %gp.phys.blocks64{{[0-9]*}}
 ; CHECK-NEXT:    br i1 %gp.last.arrival, label %gp.exit.last, label %gp.return
 ; CHECK:       gp.exit.last:
-; CHECK:         %gp.grid.complete = icmp eq i64 %gp.blocks.done, %gp.total{{[0-9]*}}
+; CHECK:         %gp.instances.word = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 20
+; CHECK-NEXT:    %gp.instances.before = load i32, ptr addrspace(1) %gp.instances.word
+; CHECK-NEXT:    %gp.instances = add i32 %gp.instances.before, 1
+; CHECK-NEXT:    %gp.left.word.at = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 24
+; CHECK-NEXT:    %gp.left.word = load i64, ptr addrspace(1) %gp.left.word.at
+; CHECK-NEXT:    %gp.grid.complete = icmp eq i64 %gp.blocks.done, %gp.total{{[0-9]*}}
 ; CHECK-NEXT:    br i1 %gp.grid.complete, label %gp.exit.clean, label %gp.exit.rearm
 ; CHECK:       gp.exit.clean:
 ; CHECK:         store i64 0, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}
 ; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.progress.word
+; CHECK-NEXT:    store i32 0, ptr addrspace(1) %gp.instances.word
 ; CHECK-NEXT:    fence seq_cst
 ; CHECK-NEXT:    %[[CW:.*]] = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 16
 ; CHECK-NEXT:    store atomic volatile i32 %gp.epoch{{.*}}, ptr addrspace(1) %[[CW]] release
+; CHECK-NEXT:    br label %gp.exit.tell
 ; CHECK:       gp.exit.rearm:
 ; CHECK-NEXT:    store i64 %gp.blocks.done, ptr addrspace(1) %gp.progress.word
+; CHECK-NEXT:    store i32 %gp.instances, ptr addrspace(1) %gp.instances.word
+; CHECK-NEXT:    br label %gp.exit.tell
+; CHECK:       gp.exit.tell:
+; CHECK-NEXT:    %gp.left.complete = phi i64 [ 0, %gp.exit.rearm ], [ 1, %gp.exit.clean ]
+; CHECK-NEXT:    %gp.left.told = icmp ne i64 %gp.left.word, 0
+; CHECK-NEXT:    br i1 %gp.left.told, label %gp.exit.tell.store, label %gp.return
+; CHECK:       gp.exit.tell.store:
+; CHECK:         %[[INST:.*]] = zext i32 %gp.instances to i64
+; CHECK-NEXT:    %[[INSTSH:.*]] = shl i64 %[[INST]], 1
+; CHECK-NEXT:    %[[EP:.*]] = zext i32 %gp.epoch{{.*}} to i64
+; CHECK-NEXT:    %[[EPSH:.*]] = shl i64 %[[EP]], 32
+; CHECK-NEXT:    %[[HI:.*]] = or i64 %[[EPSH]], %[[INSTSH]]
+; CHECK-NEXT:    %gp.left.value = or i64 %[[HI]], %gp.left.complete
+; CHECK-NEXT:    %gp.left.ptr = inttoptr i64 %gp.left.word to ptr
+; CHECK-NEXT:    store atomic volatile i64 %gp.left.value, ptr %gp.left.ptr release
 ; CHECK-NEXT:    br label %gp.return
 
 ; REMAT-LABEL: define ptx_kernel void @increment__gp(

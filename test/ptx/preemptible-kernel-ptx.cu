@@ -11,8 +11,8 @@ __global__ void saxpy(int n, float a, const float *x, float *y) {
     y[i] += a * x[i];
 }
 
-// "GPRE" magic, ABI 5, preemptible, no refusal, 2 state words, 4 params.
-// CHECK: .visible .global .align 8 .b8 _Z5saxpyifPKfPf__gp_info[32] = {69, 82, 80, 71, 5, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1};
+// "GPRE" magic, ABI 6, preemptible, no refusal, 2 state words, 4 params.
+// CHECK: .visible .global .align 8 .b8 _Z5saxpyifPKfPf__gp_info[32] = {69, 82, 80, 71, 6, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1};
 // The original has no poll and no barrier.
 // CHECK-LABEL: .visible .entry _Z5saxpyifPKfPf(
 // CHECK-NOT:   ld.volatile
@@ -24,3 +24,8 @@ __global__ void saxpy(int n, float a, const float *x, float *y) {
 // CHECK:       barrier.sync 0;
 // CHECK:       ld.volatile.global.b32
 // CHECK:       barrier.red.or.pred
+// The last block to leave publishes completion at system scope, then tells
+// the host through the left word (abi.h) with a system-scope release.
+// CHECK:       fence.sc.sys;
+// CHECK-NEXT:  st.release.sys.global.b32
+// CHECK:       st.release.sys.b64

@@ -53,7 +53,8 @@ extern "C" __global__ void busy(unsigned long long *out, unsigned iters) {
 // abi.h: thread 0 of each physical block, as it leaves, adds the logical
 // blocks it finished and its arrival to ctl->progress; the instance's last
 // arrival leaves a complete grid's control block clean and then sets
-// complete = epoch, or takes the arrivals back out for the next instance.
+// complete = epoch, or takes the arrivals back out for the next instance,
+// counts the instance, and tells the host through ctl->left_word.
 __device__ void leave_instance(gp_launch_ctl *ctl, unsigned long long finished,
                                unsigned long long total, unsigned epoch) {
   const unsigned long long arrival = 1ull << GP_PROGRESS_ARRIVAL_SHIFT;
@@ -63,14 +64,22 @@ __device__ void leave_instance(gp_launch_ctl *ctl, unsigned long long finished,
   if ((before >> GP_PROGRESS_ARRIVAL_SHIFT) + 1 != gridDim.x)
     return;
   unsigned long long done = (before & (arrival - 1)) + finished;
+  unsigned instances = ctl->instances + 1;
+  volatile unsigned long long *left = (volatile unsigned long long *)ctl->left_word;
   if (done != total) {
     ctl->progress = done;
-    return;
+    ctl->instances = instances;
+  } else {
+    ctl->next_block = 0;
+    ctl->progress = 0;
+    ctl->instances = 0;
+    __threadfence_system();
+    atomicExch((unsigned *)&ctl->complete, epoch);
   }
-  ctl->next_block = 0;
-  ctl->progress = 0;
-  __threadfence_system();
-  atomicExch((unsigned *)&ctl->complete, epoch);
+  if (left != NULL) {
+    __threadfence_system();
+    *left = GP_LEFT_VALUE(epoch, instances, done == total);
+  }
 }
 
 extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_launch_ctl *ctl,

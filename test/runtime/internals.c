@@ -1,6 +1,6 @@
 /* Unit checks of runtime internals that need no GPU: buffer size classes,
- * what the pool remembers of a buffer's control block, firing an armed
- * raise, drain percentiles, names, the per-thread CUDA error, which resume
+ * what the pool remembers of a buffer's control block, what a launch's
+ * left word says, firing an armed raise, drain percentiles, names, the per-thread CUDA error, which resume
  * streams a priority gets, and which launches hold back which (the stream
  * set that keeps walks of the launch list cheap). */
 #include "check.h"
@@ -8,6 +8,7 @@
 #include "arm.h"
 #include "device.h"
 #include "pool.h"
+#include "record.h"
 #include "resume_streams.h"
 #include "stats.h"
 #include "stream_set.h"
@@ -41,14 +42,16 @@ static void size_classes(void) {
 
 /* A buffer comes back from the pool as it went in: how much of it is a
  * clean control block and that block's epoch (launch.c skips the memset on
- * that), the best fit first. No CUDA call: the pool is never empty here. */
+ * that), its left word, the best fit first. No CUDA call: the pool is never
+ * empty here. */
 static void pool_keeps_clean_state(void) {
   struct gp__device d;
   memset(&d, 0, sizeof d);
   pthread_mutex_init(&d.pool.lock, NULL);
   static char small[1], large[1];
-  struct gp__buffer in_large = {large, 4096, 288, 41};
-  struct gp__buffer in_small = {small, 1024, 0, 0};
+  static struct gp__left_slot word;
+  struct gp__buffer in_large = {large, 4096, 288, 41, &word};
+  struct gp__buffer in_small = {small, 1024, 0, 0, NULL};
   gp__pool_put_buffer(&d, &in_large);
   gp__pool_put_buffer(&d, &in_small);
   struct gp__buffer out;
@@ -57,11 +60,37 @@ static void pool_keeps_clean_state(void) {
   CHECK_EQ(out.bytes, 4096);
   CHECK_EQ(out.clean_bytes, 288);
   CHECK_EQ(out.epoch, 41);
+  CHECK(out.left == &word);
   CHECK_EQ(gp__pool_get_buffer(&d, 100, &out), GP_SUCCESS);
   CHECK(out.ptr == small);
   CHECK_EQ(out.clean_bytes, 0);
   free(d.pool.buffers);
   pthread_mutex_destroy(&d.pool.lock);
+}
+
+/* A launch whose buffer has a left word (left_words.h) has left the GPU
+ * once the word counts all its instances, and is complete once the word
+ * says so for its own epoch: an older launch's value, on the same buffer,
+ * says nothing about it. No event is queried (there are none). */
+static void left_word_says(void) {
+  static struct gp__left_slot word;
+  struct gp__launch_rec rec = {.left = &word, .epoch = 5, .instances = 1};
+  CHECK(!gp__rec_idle(&rec));
+  CHECK(!gp__rec_done(&rec));
+  word.word = GP_LEFT_VALUE(4, 3, 1); /* the launch before, on this buffer */
+  CHECK(!gp__rec_idle(&rec));
+  CHECK(!gp__rec_done(&rec));
+  word.word = GP_LEFT_VALUE(5, 1, 0); /* L0 left, the grid not complete */
+  CHECK(gp__rec_idle(&rec));
+  CHECK(!gp__rec_done(&rec));
+  rec.instances = 2; /* relaunched */
+  CHECK(!gp__rec_idle(&rec));
+  word.word = GP_LEFT_VALUE(5, 2, 1); /* the relaunch completed it */
+  CHECK(gp__rec_idle(&rec));
+  CHECK(gp__rec_done(&rec));
+  CHECK(rec.completed);
+  word.word = 0; /* cached: a later clear of the word changes nothing */
+  CHECK(gp__rec_done(&rec));
 }
 
 /* Firing an armed raise (arm.h) is one compare-and-swap and one store to
@@ -309,6 +338,7 @@ int main(void) {
   stream_set();
   size_classes();
   pool_keeps_clean_state();
+  left_word_says();
   arm_fire();
   raise_landed();
   resume_levels();
