@@ -282,6 +282,7 @@ void Rewriter::buildDispatch() {
     KernelBuilder R = at(Rearm);
     R.CreateStore(Done, ProgressWord);
     R.CreateStore(Instances, InstancesWord);
+    R.CreateFence(AtomicOrdering::Release);
     R.CreateBr(Tell);
     KernelBuilder C = at(Clean);
     C.CreateStore(C.getInt64(0), Ctl); // next_block
@@ -291,12 +292,18 @@ void Rewriter::buildDispatch() {
     StoreInst *Complete = C.CreateAlignedStore(
         EpochArg,
         C.CreateConstGEP1_32(C.getInt8Ty(), Ctl, 16, "gp.complete.word"),
-        Align(4), /*isVolatile=*/true);
-    Complete->setAtomic(AtomicOrdering::Release);
+        Align(4));
+    // Not volatile: NVPTX makes a volatile relaxed store st.mmio.
+    Complete->setAtomic(AtomicOrdering::Monotonic);
     C.CreateBr(Tell);
-    // gp.exit.tell: GP_LEFT_VALUE(epoch, instances, complete), released at
-    // system scope after every write above, so a host that sees it may
-    // reuse the control block or relaunch from it.
+    // gp.exit.tell: GP_LEFT_VALUE(epoch, instances, complete). Each way
+    // here fences at system scope after its writes to the control block
+    // (gp.exit.clean before `complete`), and a fence then a relaxed store
+    // is a release in PTX: so `complete` and this store are released, and
+    // a host that sees the word may reuse the control block or relaunch
+    // from it. One fence, not a release store each: on the H100 each is a
+    // wait at the grid's tail, about 1 us a launch (docs/results.md,
+    // session 14).
     KernelBuilder T = at(Tell);
     PHINode *Completed = T.CreatePHI(T.getInt64Ty(), 2, "gp.left.complete");
     Completed->addIncoming(T.getInt64(0), Rearm);
@@ -310,8 +317,8 @@ void Rewriter::buildDispatch() {
         Completed, "gp.left.value");
     StoreInst *Told = S.CreateAlignedStore(
         LeftValue, S.CreateIntToPtr(LeftWord, S.getPtrTy(), "gp.left.ptr"),
-        Align(8), /*isVolatile=*/true);
-    Told->setAtomic(AtomicOrdering::Release);
+        Align(8));
+    Told->setAtomic(AtomicOrdering::Monotonic);
     S.CreateBr(Return);
   }
   at(Return).CreateRetVoid();

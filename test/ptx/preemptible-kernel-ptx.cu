@@ -24,8 +24,10 @@ __global__ void saxpy(int n, float a, const float *x, float *y) {
 // CHECK:       barrier.sync 0;
 // CHECK:       ld.volatile.global.b32
 // CHECK:       barrier.red.or.pred
-// The last block to leave publishes completion at system scope, then tells
-// the host through the left word (abi.h) with a system-scope release.
+// The last block to leave publishes completion and tells the host through
+// the left word (abi.h) with relaxed system-scope stores after one
+// system-scope fence (never st.mmio: a volatile relaxed store would be).
 // CHECK:       fence.sc.sys;
-// CHECK-NEXT:  st.release.sys.global.b32
-// CHECK:       st.release.sys.b64
+// CHECK-NEXT:  st.relaxed.sys.global.b32
+// CHECK:       st.relaxed.sys.b64
+// CHECK-NOT:   st.mmio
