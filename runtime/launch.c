@@ -17,8 +17,9 @@
  * This is the host's hot path. After the first launch of a kernel on a
  * device it costs: five stream/device queries, two atomic loads (the cached
  * resolution and occupancy), pool lookups under short locks, one malloc, the
- * two enqueued operations (four with a clear; four without a left word),
- * and two short holds of the device lock. Every failure of gpreempt's own
+ * two enqueued operations (two more to clear a control block, two more
+ * events where the buffer has no left word), and two short holds of the
+ * device lock. Every failure of gpreempt's own
  * falls back to the plain launch, so the user sees cudaLaunchKernel's
  * behaviour.
  */

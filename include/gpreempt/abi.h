@@ -137,7 +137,8 @@ struct gp_kernel_info {
  *
  * The last arrival also counts the instances that have left in `instances`
  * (0 again once the grid is complete, so a clean block has it 0) and, if
- * `left_word` is not 0, then stores, at system scope with release order,
+ * `left_word` is not 0, then stores, after a system-scope fence (the one
+ * that also orders `complete`: release order for both),
  *     GP_LEFT_VALUE(epoch, instances, complete)
  * to the 64-bit word at that address: a mapped host word, so the host sees
  * "this instance has left the GPU" and "the grid is complete" with a load,
