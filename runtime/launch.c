@@ -19,9 +19,8 @@
  * resolution and occupancy), pool lookups under short locks, one malloc, the
  * two enqueued operations (two more to clear a control block, two more
  * events where the buffer has no left word), and two short holds of the
- * device lock. Every failure of gpreempt's own
- * falls back to the plain launch, so the user sees cudaLaunchKernel's
- * behaviour.
+ * device lock. Every failure of gpreempt's own falls back to the plain
+ * launch, so the user sees cudaLaunchKernel's behaviour.
  */
 #include "launch.h"
 
