@@ -256,10 +256,14 @@ void Rewriter::buildDispatch() {
     Value *ProgressWord =
         B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 8, "gp.progress.word");
     const uint64_t Arrival = uint64_t(1) << GP_PROGRESS_ARRIVAL_SHIFT;
+    // Relaxed, with its release the fence above and its acquire a fence on
+    // the last arrival's path only: LLVM 22's NVPTX backend emits every
+    // atomicrmw as a relaxed `atom` whatever its ordering, so an acq_rel
+    // one would silently lose its acquire there.
     Value *Before = B.CreateAtomicRMW(
         AtomicRMWInst::Add, ProgressWord,
         B.CreateAdd(N, B.getInt64(Arrival), "gp.progress.add"), Align(8),
-        AtomicOrdering::AcquireRelease, Device);
+        AtomicOrdering::Monotonic, Device);
     Before->setName("gp.progress");
     Value *Arrived = B.CreateAdd(
         B.CreateLShr(Before, B.getInt64(GP_PROGRESS_ARRIVAL_SHIFT)),
@@ -269,6 +273,10 @@ void Rewriter::buildDispatch() {
     B.CreateCondBr(B.CreateICmpEQ(Arrived, PhysBlocks64, "gp.last.arrival"),
                    Last, Return);
     KernelBuilder L = at(Last);
+    // Acquire: the other blocks' writes (slots, tickets, their arrivals)
+    // come before everything the last arrival does next, its clean stores
+    // to next_block and progress included.
+    L.CreateFence(AtomicOrdering::Acquire, Device);
     Value *InstancesWord =
         L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 20, "gp.instances.word");
     Value *Instances = L.CreateAdd(

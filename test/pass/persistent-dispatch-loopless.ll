@@ -114,7 +114,9 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; runtime gave the control block a left word (ctl + 24), it stores
 ; epoch << 32 | instances << 1 | complete there. One system-scope fence
 ; on each way releases both that store and complete's (relaxed stores:
-; a release store each cost ~1 us at the grid's tail on the H100).
+; a release store each cost ~1 us at the grid's tail on the H100). The
+; arrival is relaxed and the last arrival fences to acquire: LLVM 22's
+; NVPTX emits an acq_rel atomicrmw as a relaxed atom.
 ; CHECK:       gp.exit:
 ; CHECK:         br i1 %gp.leader{{[0-9]*}}, label %gp.exit.count, label %gp.return
 ; CHECK:       gp.exit.count:
@@ -122,7 +124,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    fence syncscope("device") release
 ; CHECK-NEXT:    %gp.progress.word = getelementptr i8, ptr addrspace(1) %{{.*}}, i32 8
 ; CHECK-NEXT:    %gp.progress.add = add i64 %gp.done.total, 1099511627776
-; CHECK-NEXT:    %gp.progress = atomicrmw add ptr addrspace(1) %gp.progress.word, i64 %gp.progress.add syncscope("device") acq_rel
+; CHECK-NEXT:    %gp.progress = atomicrmw add ptr addrspace(1) %gp.progress.word, i64 %gp.progress.add syncscope("device") monotonic
 ; CHECK-NEXT:    %[[HI:.*]] = lshr i64 %gp.progress, 40
 ; CHECK-NEXT:    %gp.arrived = add i64 %[[HI]], 1
 ; CHECK-NEXT:    %[[LO:.*]] = and i64 %gp.progress, 1099511627775
@@ -130,7 +132,8 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    %gp.last.arrival = icmp eq i64 %gp.arrived, %gp.phys.blocks64{{[0-9]*}}
 ; CHECK-NEXT:    br i1 %gp.last.arrival, label %gp.exit.last, label %gp.return
 ; CHECK:       gp.exit.last:
-; CHECK:         %gp.instances.word = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 20
+; CHECK:         fence syncscope("device") acquire
+; CHECK-NEXT:    %gp.instances.word = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 20
 ; CHECK-NEXT:    %gp.instances.before = load i32, ptr addrspace(1) %gp.instances.word
 ; CHECK-NEXT:    %gp.instances = add i32 %gp.instances.before, 1
 ; CHECK-NEXT:    %gp.left.word.at = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 24

@@ -24,6 +24,12 @@ __global__ void saxpy(int n, float a, const float *x, float *y) {
 // CHECK:       barrier.sync 0;
 // CHECK:       ld.volatile.global.b32
 // CHECK:       barrier.red.or.pred
+// Each block arrives with a device-scope release and a relaxed atomic; the
+// last one to arrive acquires with a fence of its own (LLVM 22 would drop
+// the acquire of an acq_rel atomicrmw).
+// CHECK:       fence.release.gpu;
+// CHECK:       atom.global.add.u64
+// CHECK:       fence.acquire.gpu;
 // The last block to leave publishes completion and tells the host through
 // the left word (abi.h) with relaxed system-scope stores after one
 // system-scope fence (never st.mmio: a volatile relaxed store would be).
