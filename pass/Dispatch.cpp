@@ -253,6 +253,19 @@ void Rewriter::buildDispatch() {
     BasicBlock *Tell = newBlock("gp.exit.tell", Return);
     BasicBlock *TellStore = newBlock("gp.exit.tell.store", Return);
     B.CreateFence(AtomicOrdering::Release, Device);
+    // What only the last arrival needs, loaded by every arriving block
+    // beside its atomic rather than after it: two loads in flight with the
+    // atomic instead of a round trip more at the grid's tail. Both words
+    // change only between instances (the last arrival writes `instances`
+    // once every block has arrived; the runtime sets `left_word` before a
+    // launch), so an early look sees the same values.
+    Value *InstancesWord =
+        B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 20, "gp.instances.word");
+    Value *InstancesBefore =
+        B.CreateLoad(B.getInt32Ty(), InstancesWord, "gp.instances.before");
+    Value *LeftWord = B.CreateLoad(
+        I64, B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 24, "gp.left.word.at"),
+        "gp.left.word");
     Value *ProgressWord =
         B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 8, "gp.progress.word");
     const uint64_t Arrival = uint64_t(1) << GP_PROGRESS_ARRIVAL_SHIFT;
@@ -277,14 +290,8 @@ void Rewriter::buildDispatch() {
     // come before everything the last arrival does next, its clean stores
     // to next_block and progress included.
     L.CreateFence(AtomicOrdering::Acquire, Device);
-    Value *InstancesWord =
-        L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 20, "gp.instances.word");
-    Value *Instances = L.CreateAdd(
-        L.CreateLoad(L.getInt32Ty(), InstancesWord, "gp.instances.before"),
-        L.getInt32(1), "gp.instances");
-    Value *LeftWord = L.CreateLoad(
-        I64, L.CreateConstGEP1_32(L.getInt8Ty(), Ctl, 24, "gp.left.word.at"),
-        "gp.left.word");
+    Value *Instances =
+        L.CreateAdd(InstancesBefore, L.getInt32(1), "gp.instances");
     L.CreateCondBr(L.CreateICmpEQ(Done, Total, "gp.grid.complete"), Clean,
                    Rearm);
     KernelBuilder R = at(Rearm);

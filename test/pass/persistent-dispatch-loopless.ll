@@ -116,12 +116,18 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; on each way releases both that store and complete's (relaxed stores:
 ; a release store each cost ~1 us at the grid's tail on the H100). The
 ; arrival is relaxed and the last arrival fences to acquire: LLVM 22's
-; NVPTX emits an acq_rel atomicrmw as a relaxed atom.
+; NVPTX emits an acq_rel atomicrmw as a relaxed atom. Every arriving block
+; loads instances and the left word beside its atomic, so the last one
+; has them without another round trip.
 ; CHECK:       gp.exit:
 ; CHECK:         br i1 %gp.leader{{[0-9]*}}, label %gp.exit.count, label %gp.return
 ; CHECK:       gp.exit.count:
 ; CHECK:         %gp.done.total = load i64, ptr addrspace(3) @__gp_shared_done
 ; CHECK-NEXT:    fence syncscope("device") release
+; CHECK-NEXT:    %gp.instances.word = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 20
+; CHECK-NEXT:    %gp.instances.before = load i32, ptr addrspace(1) %gp.instances.word
+; CHECK-NEXT:    %gp.left.word.at = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 24
+; CHECK-NEXT:    %gp.left.word = load i64, ptr addrspace(1) %gp.left.word.at
 ; CHECK-NEXT:    %gp.progress.word = getelementptr i8, ptr addrspace(1) %{{.*}}, i32 8
 ; CHECK-NEXT:    %gp.progress.add = add i64 %gp.done.total, 1099511627776
 ; CHECK-NEXT:    %gp.progress = atomicrmw add ptr addrspace(1) %gp.progress.word, i64 %gp.progress.add syncscope("device") monotonic
@@ -133,11 +139,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    br i1 %gp.last.arrival, label %gp.exit.last, label %gp.return
 ; CHECK:       gp.exit.last:
 ; CHECK:         fence syncscope("device") acquire
-; CHECK-NEXT:    %gp.instances.word = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 20
-; CHECK-NEXT:    %gp.instances.before = load i32, ptr addrspace(1) %gp.instances.word
 ; CHECK-NEXT:    %gp.instances = add i32 %gp.instances.before, 1
-; CHECK-NEXT:    %gp.left.word.at = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 24
-; CHECK-NEXT:    %gp.left.word = load i64, ptr addrspace(1) %gp.left.word.at
 ; CHECK-NEXT:    %gp.grid.complete = icmp eq i64 %gp.blocks.done, %gp.total{{[0-9]*}}
 ; CHECK-NEXT:    br i1 %gp.grid.complete, label %gp.exit.clean, label %gp.exit.rearm
 ; CHECK:       gp.exit.clean:
