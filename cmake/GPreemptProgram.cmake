@@ -4,6 +4,9 @@
 # builds a program, and appends the program's path to <output-var>.
 function(gpreempt_add_cuda_program out_var)
   cmake_parse_arguments(ARG "" "NAME;SOURCE" "FLAGS;DEPENDS" ${ARGN})
+  if(NOT "--gp-no-preempt" IN_LIST ARG_FLAGS)
+    list(PREPEND ARG_FLAGS ${GPREEMPT_PASS_FLAGS})
+  endif()
   set(program ${CMAKE_BINARY_DIR}/bin/${ARG_NAME})
   file(RELATIVE_PATH shown ${PROJECT_SOURCE_DIR} ${ARG_SOURCE})
   string(REPLACE ";" " " flags "${ARG_FLAGS}")

@@ -63,6 +63,13 @@ static cl::opt<bool> FuseVotes(
     cl::desc("Let a block-collective loop vote at its own __syncthreads "
              "instead of at an added barrier"));
 
+// For measurements: a check that does not wait for the flag's load, against
+// one that does (docs/experiments/README.md).
+static cl::opt<bool> PollAhead(
+    "gpreempt-poll-ahead", cl::init(false), cl::Hidden,
+    cl::desc("Let each flag check branch on the value the previous check "
+             "loaded, so that no check waits for the load"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -240,6 +247,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.ShortLoopLimit = ShortLoopLimit;
       Options.Rematerialize = Rematerialize;
       Options.FuseVotes = FuseVotes;
+      Options.PollAhead = PollAhead;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

@@ -69,6 +69,10 @@ struct RewriteOptions {
   /// With BlockCollective: a loop with its own __syncthreads once per
   /// iteration votes there (voteBarrierOf) instead of at an added barrier.
   bool FuseVotes = true;
+  /// A check branches on the flag its previous check loaded, and loads it
+  /// for the next one (insertYieldPoint): the load's latency leaves the
+  /// loop's path, and a yield comes one interval later.
+  bool PollAhead = false;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;
