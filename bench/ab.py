@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """ab.py - compare runtime variants in one GPU call, interleaved.
 
-    ab.py --out OUTDIR --variant NAME:VAR=VALUE[,VAR=VALUE...] --variant ...
-          [--bench-dir build/bench] [--rounds 2] [--drain PROG,PROG...]
-          [--lc SITUATION,SITUATION...] [--budget-s 300] [--max-run-s 60]
+    ab.py --out OUTDIR --variant NAME[@BENCH_DIR]:VAR=VALUE[,VAR=VALUE...]
+          --variant ... [--bench-dir build/bench] [--rounds 2]
+          [--drain PROG,PROG...] [--lc SITUATION,SITUATION...]
+          [--budget-s 300] [--max-run-s 60]
 
 A variant is a set of environment variables for the programs (a runtime
-switch, GPREEMPT_ARM_US=0, ...; `NAME:` alone is the build as it is). Each
+switch, GPREEMPT_ARM_US=0, ...; `NAME:` alone is the build as it is), and
+optionally a build of its own: `NAME@DIR:` runs DIR/bin's programs (a
+second tree's `bench/run.sh build`, e.g. one configured with
+GPREEMPT_PASS_FLAGS) instead of --bench-dir's. Each
 round runs every drain program and every LC situation once per variant, the
 variants' order turned around every other round, so that what drifts on
 the machine during a call (the host's hiccups, the GPU's clocks) hits each
@@ -50,17 +54,20 @@ CHECKSUM_RE = re.compile(r"^checksum (\S+)", re.M)
 
 
 def parse_variant(text):
-    """'name:A=1,B=2' -> ('name', {'A': '1', 'B': '2'})."""
+    """'name@dir:A=1,B=2' -> ('name', {'A': '1', 'B': '2'}, 'dir'); without
+    '@dir', the bench dir is None (--bench-dir's)."""
     name, sep, assignments = text.partition(":")
-    if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise ValueError("a variant is NAME:VAR=VALUE[,VAR=VALUE...] (NAME: alone for none)")
+    name, at, bench_dir = name.partition("@")
+    if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or (at and not bench_dir):
+        raise ValueError("a variant is NAME[@BENCH_DIR]:VAR=VALUE[,VAR=VALUE...] "
+                         "(NAME: alone for none)")
     env = {}
     for a in filter(None, assignments.split(",")):
         var, eq, value = a.partition("=")
         if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
             raise ValueError("not VAR=VALUE: %r" % a)
         env[var] = value
-    return name, env
+    return name, env, bench_dir or None
 
 
 def have_gpu():
@@ -108,22 +115,24 @@ def lc_row(situation, run):
     return row, (data.get("lc") or {}).get("iters")
 
 
-def compare(runner, clock, bin_dir, variants, rounds, drains, situations):
+def compare(runner, clock, bench_dir, variants, rounds, drains, situations):
     """Every run, round by round; returns the results and the runs."""
-    res = {"variants": [{"name": n, "env": e} for n, e in variants], "rounds": rounds,
+    res = {"variants": [{"name": n, "env": e, "bench_dir": d or bench_dir}
+                        for n, e, d in variants], "rounds": rounds,
            "stress_mean_us": measure.STRESS_MEAN_US, "seed": measure.STRESS_SEED,
-           "drain": {p: {n: [] for n, _ in variants} for p in drains},
-           "lc": {s: {n: [] for n, _ in variants} for s in situations},
+           "drain": {p: {n: [] for n, _, _ in variants} for p in drains},
+           "lc": {s: {n: [] for n, _, _ in variants} for s in situations},
            "lc_alone": []}
+    bin_of = {n: os.path.join(d or bench_dir, "bin") for n, _, d in variants}
     runs, iters = [], None
     for rnd in range(1, rounds + 1):
         order = variants if rnd % 2 else variants[::-1]
         for prog in drains:
-            for name, env in order:
+            for name, env, _ in order:
                 t, skip = clock.timeout()
                 full = dict(env, GPREEMPT_STRESS=str(measure.STRESS_MEAN_US),
                             GPREEMPT_SEED=str(measure.STRESS_SEED), GPREEMPT_STATS="1")
-                argv = [os.path.join(bin_dir, "zoo_" + prog), "--repeat", "2", "--check",
+                argv = [os.path.join(bin_of[name], "zoo_" + prog), "--repeat", "2", "--check",
                         "--timeout", measure.watchdog(t)]
                 r = runner.run("drain-%s-%s-r%d" % (prog, name, rnd), argv, full,
                                timeout=t or 1, skip=skip)
@@ -131,10 +140,12 @@ def compare(runner, clock, bin_dir, variants, rounds, drains, situations):
                 res["drain"][prog][name].append(drain_row(r))
         if not situations:
             continue
-        lc = os.path.join(bin_dir, "bench_lc_latency")
+        # Alone: --bench-dir's build (LC work is never instrumented).
+        bin_of["alone"] = os.path.join(bench_dir, "bin")
         for name, env, situation in [("alone", {}, "alone")] + [
-                (n, e, s) for s in situations for n, e in order]:
+                (n, e, s) for s in situations for n, e, _ in order]:
             t, skip = clock.timeout()
+            lc = os.path.join(bin_of[name], "bench_lc_latency")
             argv = measure.lc_argv(lc, situation, t, iters)
             label = "alone" if situation == "alone" else "%s-%s" % (situation, name)
             r = runner.run("lc-%s-r%d" % (label, rnd), argv, env,
@@ -185,8 +196,9 @@ def statuses(rows):
 def write_md(res, path, device):
     out = ["# A/B of runtime variants (bench/ab.py)", ""]
     out.append("Device: %s. Variants: %s. %d round(s), the order turned every other round." % (
-        device or "unknown", "; ".join("`%s` (%s)" % (v["name"], " ".join(
-            "%s=%s" % kv for kv in sorted(v["env"].items())) or "as built")
+        device or "unknown", "; ".join("`%s` (%s%s)" % (v["name"], " ".join(
+            "%s=%s" % kv for kv in sorted(v["env"].items())) or "as built",
+            "" if v["bench_dir"] == res["bench_dir"] else ", built in " + v["bench_dir"])
             for v in res["variants"]), res["rounds"]))
     if res["drain"]:
         out += ["", "## Drain, us (GPREEMPT_STRESS=%d, seed %d; per round)" % (
@@ -236,8 +248,9 @@ def main(argv):
         variants = [parse_variant(v) for v in args.variant]
     except ValueError as e:
         ap.error(str(e))
-    if len(variants) < 2 or len({n for n, _ in variants}) != len(variants):
-        ap.error("give two or more variants, each with its own name")
+    if len(variants) < 2 or len({n for n, _, _ in variants}) != len(variants) or \
+            any(n == "alone" for n, _, _ in variants):
+        ap.error("give two or more variants, each with its own name (not 'alone')")
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
     situations = [s for s in args.lc.split(",") if s]
@@ -256,10 +269,19 @@ def main(argv):
     device = env_run.output.strip().splitlines()[0] if env_run.ok and env_run.output.strip() \
         else None
     res, runs = compare(runner, Clock(args.budget_s, args.max_run_s),
-                        os.path.join(args.bench_dir, "bin"), variants, args.rounds,
+                        args.bench_dir, variants, args.rounds,
                         [p for p in args.drain.split(",") if p], situations)
+    res["bench_dir"] = args.bench_dir
     res["device"] = device
     res["build"] = measure.load_build_info(args.bench_dir, log_dir, True)
+    for v in res["variants"]:  # the builds of variants with their own
+        if v["bench_dir"] != args.bench_dir:
+            try:
+                with open(os.path.join(v["bench_dir"], "build-info.json"),
+                          encoding="utf-8") as f:
+                    v["build"] = json.load(f)
+            except (OSError, ValueError):
+                v["build"] = {}
     with open(os.path.join(args.out, "ab.json"), "w", encoding="utf-8") as f:
         json.dump(res, f, indent=1, sort_keys=True)
         f.write("\n")
