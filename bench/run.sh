@@ -85,7 +85,8 @@ build() {
   cat >"$BENCH_DIR/build-info.json" <<EOF
 {"commit": "$commit", "dirty": $dirty, "built_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
  "clang": "$("${GPREEMPT_CLANG:-clang++-22}" --version 2>/dev/null | head -n1)",
- "cuda_version": "$(sed -n 's/^#define CUDA_VERSION \([0-9]*\).*/\1/p' "${CUDA_PATH:-/usr/local/cuda}/include/cuda.h" 2>/dev/null | head -n1)"}
+ "cuda_version": "$(sed -n 's/^#define CUDA_VERSION \([0-9]*\).*/\1/p' "${CUDA_PATH:-/usr/local/cuda}/include/cuda.h" 2>/dev/null | head -n1)",
+ "pass_flags": "$(sed -n 's/^GPREEMPT_PASS_FLAGS:STRING=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null | head -n1)"}
 EOF
   echo "bench: ready in $BENCH_DIR ($(du -sh "$BENCH_DIR" | cut -f1)): carry it to the GPU machine and run"
   echo "bench:   bench/run.sh measure OUTDIR"

@@ -70,6 +70,12 @@ static cl::opt<bool> PollAhead(
     cl::desc("Let each flag check branch on the value the previous check "
              "loaded, so that no check waits for the load"));
 
+// For measurements: the complete grid's fence (docs/experiments/README.md).
+static cl::opt<bool> TailFenceSC(
+    "gpreempt-tail-sc-fence", cl::init(true), cl::Hidden,
+    cl::desc("Fence with fence.sc.sys (else fence.acq_rel.sys) before a "
+             "complete grid's last block publishes `complete`"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -248,6 +254,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.Rematerialize = Rematerialize;
       Options.FuseVotes = FuseVotes;
       Options.PollAhead = PollAhead;
+      Options.TailFenceSC = TailFenceSC;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

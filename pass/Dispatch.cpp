@@ -303,7 +303,8 @@ void Rewriter::buildDispatch() {
     C.CreateStore(C.getInt64(0), Ctl); // next_block
     C.CreateStore(C.getInt64(0), ProgressWord);
     C.CreateStore(C.getInt32(0), InstancesWord);
-    C.CreateFence(AtomicOrdering::SequentiallyConsistent);
+    C.CreateFence(Options.TailFenceSC ? AtomicOrdering::SequentiallyConsistent
+                                      : AtomicOrdering::AcquireRelease);
     StoreInst *Complete = C.CreateAlignedStore(
         EpochArg,
         C.CreateConstGEP1_32(C.getInt8Ty(), Ctl, 16, "gp.complete.word"),

@@ -73,6 +73,10 @@ struct RewriteOptions {
   /// for the next one (insertYieldPoint): the load's latency leaves the
   /// loop's path, and a yield comes one interval later.
   bool PollAhead = false;
+  /// The complete grid's last arrival fences with fence.sc.sys before
+  /// `complete`; false: fence.acq_rel.sys (an experiment: nothing there
+  /// needs a total order of fences).
+  bool TailFenceSC = true;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;
