@@ -76,6 +76,13 @@ static cl::opt<bool> TailFenceSC(
     cl::desc("Fence with fence.sc.sys (else fence.acq_rel.sys) before a "
              "complete grid's last block publishes `complete`"));
 
+// For measurements: loops that wait for memory checking more often
+// (docs/experiments/README.md).
+static cl::opt<unsigned> LoadLatency(
+    "gpreempt-load-latency", cl::init(1), cl::Hidden,
+    cl::desc("Instructions that a global load on an iteration's longest "
+             "chain of dependent loads counts for in the poll interval"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -255,6 +262,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.FuseVotes = FuseVotes;
       Options.PollAhead = PollAhead;
       Options.TailFenceSC = TailFenceSC;
+      Options.LoadLatency = LoadLatency;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

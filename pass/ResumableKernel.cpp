@@ -505,10 +505,12 @@ std::optional<Refusal> Rewriter::plan() {
   for (LoopYield &LY : Plan.Loops) {
     const Loop *L = LI.getLoopFor(LY.Header);
     LY.VoteBarrier = C.Votes.lookup(L);
-    LY.PollInterval = pollInterval(*L, Options.PollBudget, InnerTrips);
+    LY.PollInterval =
+        pollInterval(*L, Options.PollBudget, InnerTrips, Options.LoadLatency);
     if (ConvergedHeaders.contains(LY.Header)) {
       LY.Role = LoopYield::Converge::Loop;
-      LY.PollInterval = pollInterval(*L, Options.PollBudget, ConstantTrips);
+      LY.PollInterval = pollInterval(*L, Options.PollBudget, ConstantTrips,
+                                     Options.LoadLatency);
       ++ConvergedParts;
     } else if (WaitVote.count(LY.Header)) {
       LY.Role = LoopYield::Converge::Wait;

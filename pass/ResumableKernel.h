@@ -77,6 +77,10 @@ struct RewriteOptions {
   /// `complete`; false: fence.acq_rel.sys (an experiment: nothing there
   /// needs a total order of fences).
   bool TailFenceSC = true;
+  /// What a global load on an iteration's chain of dependent ones counts
+  /// for in the poll interval (YieldPlan.h: pollInterval); 1: one
+  /// instruction, like any other.
+  unsigned LoadLatency = 1;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

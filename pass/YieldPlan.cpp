@@ -7,6 +7,8 @@
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <functional>
+
 using namespace llvm;
 
 namespace gpreempt {
@@ -213,11 +215,63 @@ runSize(const Loop &L, function_ref<unsigned(const Loop &)> Trips) {
                             1u << 30);
 }
 
+/// A load that may go to global memory (generic or global address space):
+/// what a chain of dependent accesses waits for.
+static bool isGlobalLoad(const Instruction &I) {
+  const auto *Ld = dyn_cast<LoadInst>(&I);
+  if (!Ld)
+    return false;
+  unsigned AS = Ld->getPointerAddressSpace();
+  return AS == 0 || AS == 1;
+}
+
+/// The longest chain of global loads in one iteration of L where each
+/// load's address (or value) depends on the one before, through L's own
+/// instructions (phis end a chain: they carry values between iterations);
+/// each inner loop's chain counted InnerTrips times.
+static uint64_t loadChain(const Loop &L,
+                          function_ref<unsigned(const Loop &)> InnerTrips) {
+  auto Own = [&L](const BasicBlock *BB) {
+    return L.contains(BB) &&
+           none_of(L.getSubLoops(),
+                   [BB](const Loop *S) { return S->contains(BB); });
+  };
+  DenseMap<const Instruction *, uint64_t> Depth;
+  // SSA without phis is acyclic, so the recursion ends.
+  std::function<uint64_t(const Instruction &)> DepthOf =
+      [&](const Instruction &I) -> uint64_t {
+    auto It = Depth.find(&I);
+    if (It != Depth.end())
+      return It->second;
+    uint64_t Before = 0;
+    if (!isa<PHINode>(I))
+      for (const Value *Op : I.operands())
+        if (const auto *OpI = dyn_cast<Instruction>(Op))
+          if (Own(OpI->getParent()) && !isa<PHINode>(OpI))
+            Before = std::max(Before, DepthOf(*OpI));
+    uint64_t D = Before + (isGlobalLoad(I) ? 1 : 0);
+    Depth[&I] = D;
+    return D;
+  };
+  uint64_t Chain = 0;
+  for (const BasicBlock *BB : L.blocks())
+    if (Own(BB))
+      for (const Instruction &I : *BB)
+        Chain = std::max(Chain, DepthOf(I));
+  for (const Loop *S : L.getSubLoops())
+    Chain += std::max(InnerTrips(*S), 1u) * loadChain(*S, InnerTrips);
+  return std::min<uint64_t>(Chain, 1u << 20);
+}
+
 unsigned pollInterval(const Loop &L, unsigned Budget,
-                      function_ref<unsigned(const Loop &)> InnerTrips) {
+                      function_ref<unsigned(const Loop &)> InnerTrips,
+                      unsigned LoadLatency) {
   if (Budget == 0)
     return 1;
   uint64_t Size = iterationSize(L, InnerTrips);
+  if (LoadLatency > 1)
+    Size = std::min<uint64_t>(
+        Size + uint64_t(LoadLatency - 1) * loadChain(L, InnerTrips), 1u << 30);
   uint64_t Wanted =
       (Budget + std::max<uint64_t>(Size, 1) - 1) / std::max<uint64_t>(Size, 1);
   return std::min<unsigned>(PowerOf2Ceil(std::max<uint64_t>(Wanted, 1)), 1024);

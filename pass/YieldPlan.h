@@ -111,11 +111,15 @@ planYields(llvm::Function &F, llvm::LoopInfo &LI,
 /// their own checks bound the time. A call that was not inlined, or a memory
 /// intrinsic of run-time length, counts as more than any budget (its time
 /// is unknown): such a loop, and every loop around it, checks at every
-/// back-edge.
+/// back-edge. With LoadLatency above 1 (an experiment), each global load
+/// on the iteration's longest chain of dependent ones counts LoadLatency
+/// instructions instead of 1: a loop that waits for memory checks more
+/// often.
 unsigned pollInterval(
     const llvm::Loop &L, unsigned Budget,
     llvm::function_ref<unsigned(const llvm::Loop &)> InnerTrips =
-        [](const llvm::Loop &) { return 1u; });
+        [](const llvm::Loop &) { return 1u; },
+    unsigned LoadLatency = 1);
 
 /// Instructions of a whole run of L: Trips(L) iterations, each inner loop
 /// counted Trips(inner) times; nullopt when Trips says 0 (not a known

@@ -1,0 +1,77 @@
+; -gpreempt-load-latency=N (an experiment; 1, the default, changes
+; nothing): each global load on the longest chain of dependent loads in an
+; iteration counts N instructions in the poll interval, so a loop that
+; waits for memory checks the flag more often. gather's iteration loads
+; idx[i] and then x[idx[i]] (a chain of 2); stream's loads x[i] only (a
+; chain of 1); a load from shared memory (addrspace 3) is not counted.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=PLAIN
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-load-latency=64 -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=LAT
+; RUN: %opt -passes=verify -disable-output %t.ll
+
+target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
+target triple = "nvptx64-nvidia-cuda"
+
+@tile = internal addrspace(3) global [256 x float] poison
+
+; About 12 instructions an iteration: 256 / 12 -> every 32 iterations;
+; with the chain of 2 counted 64 each: 256 / (12 + 126) -> every 2.
+; PLAIN: remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
+; LAT:   remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 2 iterations
+define ptx_kernel void @gather(i32 %n, ptr %idx, ptr %x, ptr %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  br label %loop
+
+loop:
+  %i = phi i32 [ %tid, %entry ], [ %i.next, %loop ]
+  %acc = phi float [ 0.0, %entry ], [ %acc.next, %loop ]
+  %ii = sext i32 %i to i64
+  %pi = getelementptr inbounds i32, ptr %idx, i64 %ii
+  %j = load i32, ptr %pi, align 4
+  %jj = sext i32 %j to i64
+  %px = getelementptr inbounds float, ptr %x, i64 %jj
+  %v = load float, ptr %px, align 4
+  %acc.next = fadd float %acc, %v
+  %i.next = add i32 %i, 32
+  %more = icmp slt i32 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  %po = getelementptr inbounds float, ptr %out, i32 %tid
+  store float %acc.next, ptr %po, align 4
+  ret void
+}
+
+; One global load (chain 1) and one from shared memory (not counted):
+; 256 / (about 12 + 63) -> every 4. (Shared memory makes the kernel
+; block-collective and its loop a converged one: the interval is the same
+; rule.)
+; PLAIN: remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
+; LAT:   remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 4 iterations
+define ptx_kernel void @stream(i32 %n, ptr %x, ptr %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  br label %loop
+
+loop:
+  %i = phi i32 [ %tid, %entry ], [ %i.next, %loop ]
+  %acc = phi float [ 0.0, %entry ], [ %acc.next, %loop ]
+  %ii = sext i32 %i to i64
+  %px = getelementptr inbounds float, ptr %x, i64 %ii
+  %v = load float, ptr %px, align 4
+  %lane = and i32 %i, 255
+  %ps = getelementptr inbounds [256 x float], ptr addrspace(3) @tile, i32 0, i32 %lane
+  %s = load float, ptr addrspace(3) %ps, align 4
+  %w = fmul float %v, %s
+  %acc.next = fadd float %acc, %w
+  %i.next = add i32 %i, 32
+  %more = icmp slt i32 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  %po = getelementptr inbounds float, ptr %out, i32 %tid
+  store float %acc.next, ptr %po, align 4
+  ret void
+}
+
+declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
