@@ -172,11 +172,19 @@ void Rewriter::carryFlagAhead(PHINode *Ahead, Value *FlagNext,
     Carried = Next;
     Enters = Back;
   }
+  // One entry per edge, as every phi (a switch may branch to the header
+  // from several of its cases).
   BasicBlock *Header = Ahead->getParent();
-  for (BasicBlock *Pred : predecessors(Header)) {
-    if (Ahead->getBasicBlockIndex(Pred) < 0)
+  SmallDenseMap<BasicBlock *, unsigned, 8> Missing;
+  for (BasicBlock *Pred : predecessors(Header))
+    ++Missing[Pred];
+  for (BasicBlock *Have : Ahead->blocks())
+    --Missing[Have];
+  for (BasicBlock *Pred : predecessors(Header)) // in order: stable output
+    if (Missing[Pred] > 0) {
+      --Missing[Pred];
       Ahead->addIncoming(ConstantInt::get(Ahead->getType(), 0), Pred);
-  }
+    }
   Ahead->setIncomingValueForBlock(Enters, Carried);
 }
 

@@ -56,6 +56,30 @@ exit:
   ret void
 }
 
+; A loop entered by two edges from one block (a switch's two cases): the
+; carried phi has an entry for each, as every phi (checked after
+; scale_grid's, below).
+define ptx_kernel void @two_edges(i32 %n, ptr %y) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  switch i32 %n, label %exit [ i32 1, label %loop
+                               i32 2, label %loop ]
+
+loop:
+  %i = phi i32 [ %tid, %entry ], [ %tid, %entry ], [ %i.next, %loop ]
+  %idx = sext i32 %i to i64
+  %p = getelementptr inbounds float, ptr %y, i64 %idx
+  %v = load float, ptr %p, align 4
+  %r = fadd float %v, 1.0
+  store float %r, ptr %p, align 4
+  %i.next = add i32 %i, 32
+  %more = icmp slt i32 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
 declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 declare i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
 declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
@@ -70,6 +94,9 @@ declare i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 ; INT-NEXT:    %loop.gp.flag.ahead.next = phi i32 [ %loop.gp.flag.ahead, %loop.gp.poll ], [ %[[NEXT]], %loop.gp.check ]
 ; INT:       loop:
 ; INT-NEXT:    %loop.gp.flag.ahead = phi i32 [ %loop.gp.flag.ahead.next, %loop.gp.back ], [ 0, %preheader ], [ 0, %loop.gp.restore ]
+
+; INT-LABEL: define ptx_kernel void @two_edges__gp(
+; INT:         %loop.gp.flag.ahead = phi i32 [ %loop.gp.flag.ahead.next, %loop.gp.back ], [ 0, %entry ], [ 0, %entry ], [ 0, %loop.gp.restore ]
 
 ; EVERY-LABEL: define ptx_kernel void @scale_grid__gp(
 ; EVERY:       loop.gp.poll:
