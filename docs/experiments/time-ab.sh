@@ -12,6 +12,8 @@
 #       plain=build-cur/bench/bin/zoo_%p_plain \
 #       events=build-cur/bench/bin/zoo_%p,GPREEMPT_EVENTS=1 \
 #       left=build-cur/bench/bin/zoo_%p relaxed=build/bench/bin/zoo_%p
+# (build-cur a full bench build then; trees from build-variant.sh have no
+# plain programs: take those from build/bench).
 # Each run is `PROGRAM --time --repeat 11`; $OUT/time-ab.txt gets one line
 # per run: round, program, variant, and the program's kernel_time_us line
 # (median, min, max over the repeats). Odd rounds run the variants in the
