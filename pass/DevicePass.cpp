@@ -83,6 +83,12 @@ static cl::opt<unsigned> LoadLatency(
     cl::desc("Instructions that a global load on an iteration's longest "
              "chain of dependent loads counts for in the poll interval"));
 
+// For measurements: a converged loop's inner loops yielding too
+// (docs/experiments/README.md).
+static cl::opt<bool> ConvergeInner(
+    "gpreempt-converge-inner", cl::init(false), cl::Hidden,
+    cl::desc("Let the loops inside a converged loop yield as parts of it"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -263,6 +269,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.PollAhead = PollAhead;
       Options.TailFenceSC = TailFenceSC;
       Options.LoadLatency = LoadLatency;
+      Options.ConvergeInner = ConvergeInner;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

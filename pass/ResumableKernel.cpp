@@ -446,8 +446,15 @@ Rewriter::whyNoCollectiveYield(const Loop &L, const CollectiveLoops &C) {
   const BasicBlock *H = L.getHeader();
   bool OuterVotes = false;
   for (const Loop *P = L.getParentLoop(); P; P = P->getParentLoop()) {
-    if (ConvergedHeaders.contains(P->getHeader()))
+    if (ConvergedHeaders.contains(P->getHeader())) {
+      // Its threads check on their own and meet at P's join, as P's do;
+      // not where P's lanes must stop together (warp operations).
+      if (Options.ConvergeInner && !ConvergedWarpOps.contains(P->getHeader())) {
+        ConvergedInner.insert(H);
+        return std::nullopt;
+      }
       return SkipReason::InsideConverged;
+    }
     OuterVotes |= C.Votes.count(P) != 0;
   }
   if (!C.UniformHeaders.contains(H))
@@ -462,6 +469,7 @@ Rewriter::whyNoCollectiveYield(const Loop &L, const CollectiveLoops &C) {
 std::optional<Refusal> Rewriter::plan() {
   removeUnreachableBlocks(*G);
   Plan = YieldPlan();
+  ConvergedInner.clear();
   Body.clear();
   for (BasicBlock &BB : *G)
     if (&BB != Prologue && &BB != BlockStart)
@@ -516,6 +524,8 @@ std::optional<Refusal> Rewriter::plan() {
       LY.Role = LoopYield::Converge::Wait;
       LY.PollInterval = 1; // the wait's one back-edge is its yield
       ++ConvergedParts;
+    } else if (ConvergedInner.contains(LY.Header)) {
+      LY.Role = LoopYield::Converge::Loop; // a part of the loop around it
     }
   }
   // A converged loop's yields and its wait only meet if both have

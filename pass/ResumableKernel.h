@@ -81,6 +81,11 @@ struct RewriteOptions {
   /// for in the poll interval (YieldPlan.h: pollInterval); 1: one
   /// instruction, like any other.
   unsigned LoadLatency = 1;
+  /// Loops inside a converged loop (without warp operations) yield too, as
+  /// parts of it: each thread checks on its own and meets the others at
+  /// the converged loop's join (ConvergeLoops.cpp). Off: they never yield,
+  /// and the converged loop's checks bound the wait.
+  bool ConvergeInner = false;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

@@ -186,6 +186,9 @@ private:
   // thread yields"), and the headers of the loops that could be converged
   // or, with the reason, cannot (for remarks).
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedHeaders;
+  // With Options.ConvergeInner: the headers of loops inside converged
+  // loops, which yield as parts of them (each thread on its own).
+  llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergedInner;
   llvm::DenseMap<const llvm::BasicBlock *, llvm::Value *> WaitVote;
   llvm::SmallPtrSet<const llvm::BasicBlock *, 4> ConvergibleHeaders;
   llvm::DenseMap<const llvm::BasicBlock *, const char *> NotConvergible;
