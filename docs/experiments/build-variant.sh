@@ -8,8 +8,9 @@
 # -mllvm -gpreempt-poll-ahead), builds it with bench/run.sh build, from the
 # checkout or, with --commit, from a temporary worktree of commit C, and
 # keeps in DIR/bench only what an A/B runs: the instrumented zoo programs
-# and bench_lc_latency (~11 MB). Variants then name it: bench/ab.py
-# --variant NAME@DIR/bench:, time-ab.sh NAME=DIR/bench/bin/zoo_%p.
+# and bench_lc_latency (~11 MB), or with KEEP="prog ..." only those zoo
+# programs (~0.8 MB each; no bench_lc_latency). Variants then name it:
+# bench/ab.py --variant NAME@DIR/bench:, time-ab.sh NAME=DIR/bench/bin/zoo_%p.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 [ $# -ge 1 ] || { echo "usage: $0 DIR [--commit C] [PASS_FLAG...]" >&2; exit 2; }
@@ -29,4 +30,10 @@ cmake -S "$src" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DGPREEMPT_PASS_FLAGS=$flags" >/dev/null
 (cd "$src" && BUILD_DIR="$dir" bench/run.sh build)
 rm -f "$dir"/bench/bin/*_plain "$dir/bench/bin/bench_resume_cost"
+if [ -n "${KEEP:-}" ]; then
+  for exe in "$dir"/bench/bin/*; do
+    name=$(basename "$exe")
+    [[ " $KEEP " == *" ${name#zoo_} "* ]] || rm -f "$exe"
+  done
+fi
 echo "build-variant: $dir/bench ($(du -sh "$dir/bench" | cut -f1)), pass flags: ${*:-none}"
