@@ -124,6 +124,7 @@ def compare(runner, clock, bench_dir, variants, rounds, drains, situations):
            "lc": {s: {n: [] for n, _, _ in variants} for s in situations},
            "lc_alone": []}
     bin_of = {n: os.path.join(d or bench_dir, "bin") for n, _, d in variants}
+    bin_of["alone"] = os.path.join(bench_dir, "bin")  # LC work is never instrumented
     runs, iters = [], None
     for rnd in range(1, rounds + 1):
         order = variants if rnd % 2 else variants[::-1]
@@ -140,8 +141,6 @@ def compare(runner, clock, bench_dir, variants, rounds, drains, situations):
                 res["drain"][prog][name].append(drain_row(r))
         if not situations:
             continue
-        # Alone: --bench-dir's build (LC work is never instrumented).
-        bin_of["alone"] = os.path.join(bench_dir, "bin")
         for name, env, situation in [("alone", {}, "alone")] + [
                 (n, e, s) for s in situations for n, e, _ in order]:
             t, skip = clock.timeout()
