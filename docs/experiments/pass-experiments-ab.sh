@@ -9,7 +9,7 @@ set -u
 OUT=${OUT:?}
 mkdir -p "$OUT"
 here=docs/experiments
-PROGS="reduction scan histogram bfs spmv_csr" OUT=$OUT "$here/time-ab.sh" 2 \
+PROGS="reduction scan histogram spmv_csr" OUT=$OUT "$here/time-ab.sh" 2 \
   main=build-main/bench/bin/zoo_%p before=build-before/bench/bin/zoo_%p \
   acqrel=build-acqrel/bench/bin/zoo_%p ahead=build-ahead/bench/bin/zoo_%p \
   aheadlat=build-aheadlat/bench/bin/zoo_%p
