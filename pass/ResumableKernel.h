@@ -85,7 +85,7 @@ struct RewriteOptions {
   /// parts of it: each thread checks on its own and meets the others at
   /// the converged loop's join (ConvergeLoops.cpp). Off: they never yield,
   /// and the converged loop's checks bound the wait.
-  bool ConvergeInner = false;
+  bool ConvergeInner = true;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

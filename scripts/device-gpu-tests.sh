@@ -153,7 +153,7 @@ for candidate in .device/lit/lit.py build/utils/lit/lit.py; do
 done
 lit_ran=no
 lit_start=$SECONDS
-limit=$(step_limit 330 150)
+limit=$(step_limit 330 100)
 if [ -z "$lit_py" ]; then
   echo "no lit found (.device/lit/lit.py, build/utils/lit/lit.py)"
 elif [ "$limit" -eq 0 ]; then

@@ -14,7 +14,7 @@
 #   gpu-logs.tar.gz   their log folder (scripts/device-gpu-tests.sh)
 #   harness.out       the harness's console output (targets at its end)
 #   harness/          results.md, results.json, lc_latency.png, logs.tar.gz
-# Budgets: GPU_TESTS_BUDGET_S (default 230) and BENCH_BUDGET_S (default 300),
+# Budgets: GPU_TESTS_BUDGET_S (default 260) and BENCH_BUDGET_S (default 300),
 # so the call ends inside the device's 10 minutes per command.
 # Exits 1 if either part failed; both always run.
 set -u -o pipefail
@@ -38,7 +38,7 @@ OUT=${OUT:?set OUT to the folder that comes back}
 mkdir -p "$OUT"
 logs=$(mktemp -d)
 rc=0
-GPU_TESTS_BUDGET_S=${GPU_TESTS_BUDGET_S:-230} OUT=$logs/gpu \
+GPU_TESTS_BUDGET_S=${GPU_TESTS_BUDGET_S:-260} OUT=$logs/gpu \
   scripts/device-gpu-tests.sh >"$OUT/gpu-tests.out" 2>&1 || rc=1
 tail -n 12 "$OUT/gpu-tests.out"
 tar czf "$OUT/gpu-logs.tar.gz" -C "$logs" gpu || rc=1

@@ -8,10 +8,12 @@
 ; and saves its state. Threads that leave the loop (or skip it) meet them
 ; before the join, learn from the meeting whether any thread arrived from
 ; its yield, and then yield too, from a resume point of their own. Inside a uniform loop (no barrier of its own)
-; the same, and the resume routes through the outer loop's header. A
-; converged loop's inner loops never yield, so its interval counts their
-; instructions as many times as they run, where that is a constant.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; the same, and the resume routes through the outer loop's header. With
+; -gpreempt-converge-inner=false (as here: the default lets them yield,
+; collective-converge-inner-yields.ll) a converged loop's inner loops never
+; yield, so its interval counts their instructions as many times as they
+; run, where that is a constant; no other kernel here has such loops.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-converge-inner=false -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o - | FileCheck %s --check-prefix=PTX
