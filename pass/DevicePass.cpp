@@ -83,6 +83,12 @@ static cl::opt<unsigned> LoadLatency(
     cl::desc("Instructions that a global load on an iteration's longest "
              "chain of dependent loads counts for in the poll interval"));
 
+// For measurements: -gpreempt-load-latency for indirect loads only.
+static cl::opt<bool> LoadLatencyIndirect(
+    "gpreempt-load-latency-indirect", cl::init(false), cl::Hidden,
+    cl::desc("Let -gpreempt-load-latency count only the loads of a chain "
+             "that wait for another load of the same iteration"));
+
 // For measurements: a converged loop's inner loops left without yield
 // points (=false), as before session 15 (docs/results.md).
 static cl::opt<bool> ConvergeInner(
@@ -269,6 +275,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.PollAhead = PollAhead;
       Options.TailFenceSC = TailFenceSC;
       Options.LoadLatency = LoadLatency;
+      Options.LoadLatencyIndirect = LoadLatencyIndirect;
       Options.ConvergeInner = ConvergeInner;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;

@@ -514,11 +514,13 @@ std::optional<Refusal> Rewriter::plan() {
     const Loop *L = LI.getLoopFor(LY.Header);
     LY.VoteBarrier = C.Votes.lookup(L);
     LY.PollInterval =
-        pollInterval(*L, Options.PollBudget, InnerTrips, Options.LoadLatency);
+        pollInterval(*L, Options.PollBudget, InnerTrips, Options.LoadLatency,
+                     Options.LoadLatencyIndirect);
     if (ConvergedHeaders.contains(LY.Header)) {
       LY.Role = LoopYield::Converge::Loop;
       LY.PollInterval = pollInterval(*L, Options.PollBudget, ConstantTrips,
-                                     Options.LoadLatency);
+                                     Options.LoadLatency,
+                                     Options.LoadLatencyIndirect);
       ++ConvergedParts;
     } else if (WaitVote.count(LY.Header)) {
       LY.Role = LoopYield::Converge::Wait;

@@ -228,9 +228,11 @@ static bool isGlobalLoad(const Instruction &I) {
 /// The longest chain of global loads in one iteration of L where each
 /// load's address (or value) depends on the one before, through L's own
 /// instructions (phis end a chain: they carry values between iterations);
-/// each inner loop's chain counted InnerTrips times.
+/// each inner loop's chain counted InnerTrips times. IndirectOnly: each
+/// chain's first load is not counted.
 static uint64_t loadChain(const Loop &L,
-                          function_ref<unsigned(const Loop &)> InnerTrips) {
+                          function_ref<unsigned(const Loop &)> InnerTrips,
+                          bool IndirectOnly) {
   auto Own = [&L](const BasicBlock *BB) {
     return L.contains(BB) &&
            none_of(L.getSubLoops(),
@@ -258,20 +260,25 @@ static uint64_t loadChain(const Loop &L,
     if (Own(BB))
       for (const Instruction &I : *BB)
         Chain = std::max(Chain, DepthOf(I));
+  if (IndirectOnly && Chain > 0)
+    --Chain;
   for (const Loop *S : L.getSubLoops())
-    Chain += std::max(InnerTrips(*S), 1u) * loadChain(*S, InnerTrips);
+    Chain += std::max(InnerTrips(*S), 1u) *
+             loadChain(*S, InnerTrips, IndirectOnly);
   return std::min<uint64_t>(Chain, 1u << 20);
 }
 
 unsigned pollInterval(const Loop &L, unsigned Budget,
                       function_ref<unsigned(const Loop &)> InnerTrips,
-                      unsigned LoadLatency) {
+                      unsigned LoadLatency, bool IndirectOnly) {
   if (Budget == 0)
     return 1;
   uint64_t Size = iterationSize(L, InnerTrips);
   if (LoadLatency > 1)
     Size = std::min<uint64_t>(
-        Size + uint64_t(LoadLatency - 1) * loadChain(L, InnerTrips), 1u << 30);
+        Size + uint64_t(LoadLatency - 1) *
+                   loadChain(L, InnerTrips, IndirectOnly),
+        1u << 30);
   uint64_t Wanted =
       (Budget + std::max<uint64_t>(Size, 1) - 1) / std::max<uint64_t>(Size, 1);
   return std::min<unsigned>(PowerOf2Ceil(std::max<uint64_t>(Wanted, 1)), 1024);

@@ -114,12 +114,13 @@ planYields(llvm::Function &F, llvm::LoopInfo &LI,
 /// back-edge. With LoadLatency above 1 (an experiment), each global load
 /// on the iteration's longest chain of dependent ones counts LoadLatency
 /// instructions instead of 1: a loop that waits for memory checks more
-/// often.
+/// often. With IndirectOnly, only the chain's loads after its first count
+/// so (a gather's second load, not a stream's one).
 unsigned pollInterval(
     const llvm::Loop &L, unsigned Budget,
     llvm::function_ref<unsigned(const llvm::Loop &)> InnerTrips =
         [](const llvm::Loop &) { return 1u; },
-    unsigned LoadLatency = 1);
+    unsigned LoadLatency = 1, bool IndirectOnly = false);
 
 /// Instructions of a whole run of L: Trips(L) iterations, each inner loop
 /// counted Trips(inner) times; nullopt when Trips says 0 (not a known

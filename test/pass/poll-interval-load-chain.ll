@@ -4,9 +4,12 @@
 ; waits for memory checks the flag more often. gather's iteration loads
 ; idx[i] and then x[idx[i]] (a chain of 2); stream's loads x[i] only (a
 ; chain of 1); a load from shared memory (addrspace 3) is not counted.
+; With -gpreempt-load-latency-indirect only a chain's loads after its
+; first count N: gather's x[idx[i]], none of stream's.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=PLAIN
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-load-latency=64 -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=LAT
 ; RUN: %opt -passes=verify -disable-output %t.ll
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-load-latency=64 -gpreempt-load-latency-indirect -pass-remarks=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=IND
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"
@@ -17,6 +20,8 @@ target triple = "nvptx64-nvidia-cuda"
 ; with the chain of 2 counted 64 each: 256 / (12 + 126) -> every 2.
 ; PLAIN: remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
 ; LAT:   remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 2 iterations
+; Indirect only: 256 / (12 + 63) -> every 4.
+; IND:   remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 4 iterations
 define ptx_kernel void @gather(i32 %n, ptr %idx, ptr %x, ptr %out) {
 entry:
   %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
@@ -48,6 +53,7 @@ exit:
 ; rule.)
 ; PLAIN: remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
 ; LAT:   remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 4 iterations
+; IND:   remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
 define ptx_kernel void @stream(i32 %n, ptr %x, ptr %out) {
 entry:
   %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
