@@ -76,16 +76,19 @@ static cl::opt<bool> TailFenceSC(
     cl::desc("Fence with fence.sc.sys (else fence.acq_rel.sys) before a "
              "complete grid's last block publishes `complete`"));
 
-// For measurements: loops that wait for memory checking more often
-// (docs/experiments/README.md).
+// A loop that waits for memory checks more often: a gather's drain is its
+// dependent loads' round trips, not its instruction count (docs/results.md,
+// session 15: spmv_csr's drain p99 196 -> 76 us for 1 % of its GPU time).
 static cl::opt<unsigned> LoadLatency(
-    "gpreempt-load-latency", cl::init(1), cl::Hidden,
-    cl::desc("Instructions that a global load on an iteration's longest "
-             "chain of dependent loads counts for in the poll interval"));
+    "gpreempt-load-latency", cl::init(64),
+    cl::desc("Instructions that a global load waiting for another load of "
+             "the same iteration counts for in the poll interval (1: one, "
+             "like any other instruction)"));
 
-// For measurements: -gpreempt-load-latency for indirect loads only.
+// For measurements: every load of the chain counted (=false), streams'
+// loads too, which cost reduction and histogram 5-7 % for no shorter drain.
 static cl::opt<bool> LoadLatencyIndirect(
-    "gpreempt-load-latency-indirect", cl::init(false), cl::Hidden,
+    "gpreempt-load-latency-indirect", cl::init(true), cl::Hidden,
     cl::desc("Let -gpreempt-load-latency count only the loads of a chain "
              "that wait for another load of the same iteration"));
 

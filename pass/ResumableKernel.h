@@ -80,12 +80,12 @@ struct RewriteOptions {
   /// What a global load on an iteration's chain of dependent ones counts
   /// for in the poll interval (YieldPlan.h: pollInterval); 1: one
   /// instruction, like any other.
-  unsigned LoadLatency = 1;
+  unsigned LoadLatency = 64;
   /// LoadLatency counts only the loads after a chain's first: those whose
   /// address or value waits for another load of the same iteration (a
   /// gather), not a stream's one load an iteration, whose loads overlap
   /// across iterations.
-  bool LoadLatencyIndirect = false;
+  bool LoadLatencyIndirect = true;
   /// Loops inside a converged loop (without warp operations) yield too, as
   /// parts of it: each thread checks on its own and meets the others at
   /// the converged loop's join (ConvergeLoops.cpp). Off: they never yield,

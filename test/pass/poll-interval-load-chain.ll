@@ -1,27 +1,29 @@
-; -gpreempt-load-latency=N (an experiment; 1, the default, changes
-; nothing): each global load on the longest chain of dependent loads in an
+; -gpreempt-load-latency=N (default 64; 1: a load counts like any other
+; instruction): a global load that waits for another load of the same
 ; iteration counts N instructions in the poll interval, so a loop that
-; waits for memory checks the flag more often. gather's iteration loads
-; idx[i] and then x[idx[i]] (a chain of 2); stream's loads x[i] only (a
-; chain of 1); a load from shared memory (addrspace 3) is not counted.
-; With -gpreempt-load-latency-indirect only a chain's loads after its
-; first count N: gather's x[idx[i]], none of stream's.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=PLAIN
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-load-latency=64 -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=LAT
+; waits for memory round trips checks the flag more often. gather's
+; iteration loads idx[i] and then x[idx[i]] (a chain of 2: the second
+; counts); stream's loads x[i] only (a chain of 1: its loads overlap across
+; iterations, nothing counts); a load from shared memory (addrspace 3) is
+; never counted. -gpreempt-load-latency-indirect=false (an experiment)
+; counts every load of the longest chain, the first too.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=DEFAULT
 ; RUN: %opt -passes=verify -disable-output %t.ll
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-load-latency=64 -gpreempt-load-latency-indirect -pass-remarks=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=IND
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-load-latency=1 -pass-remarks=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=ONE
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-load-latency-indirect=false -pass-remarks=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=ALL
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"
 
 @tile = internal addrspace(3) global [256 x float] poison
 
-; About 12 instructions an iteration: 256 / 12 -> every 32 iterations;
-; with the chain of 2 counted 64 each: 256 / (12 + 126) -> every 2.
-; PLAIN: remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
-; LAT:   remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 2 iterations
-; Indirect only: 256 / (12 + 63) -> every 4.
-; IND:   remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 4 iterations
+; About 12 instructions an iteration, the dependent load counted 64:
+; 256 / (12 + 63) -> every 4 iterations. Loads counted as one instruction:
+; 256 / 12 -> every 32; both loads of the chain counted: 256 / (12 + 126)
+; -> every 2.
+; DEFAULT: remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 4 iterations
+; ONE:     remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
+; ALL:     remark: {{.*}}'gather': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 2 iterations
 define ptx_kernel void @gather(i32 %n, ptr %idx, ptr %x, ptr %out) {
 entry:
   %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
@@ -47,13 +49,14 @@ exit:
   ret void
 }
 
-; One global load (chain 1) and one from shared memory (not counted):
-; 256 / (about 12 + 63) -> every 4. (Shared memory makes the kernel
-; block-collective and its loop a converged one: the interval is the same
-; rule.)
-; PLAIN: remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
-; LAT:   remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 4 iterations
-; IND:   remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
+; One global load (a chain of 1: nothing counted) and one from shared
+; memory (never counted): every 32 iterations, as for plain instructions.
+; Every load of the chain counted: 256 / (about 12 + 63) -> every 4.
+; (Shared memory makes the kernel block-collective and its loop a
+; converged one: the interval is the same rule.)
+; DEFAULT: remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
+; ONE:     remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations
+; ALL:     remark: {{.*}}'stream': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 4 iterations
 define ptx_kernel void @stream(i32 %n, ptr %x, ptr %out) {
 entry:
   %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
