@@ -63,19 +63,6 @@ static cl::opt<bool> FuseVotes(
     cl::desc("Let a block-collective loop vote at its own __syncthreads "
              "instead of at an added barrier"));
 
-// For measurements: a check that does not wait for the flag's load, against
-// one that does (docs/experiments/README.md).
-static cl::opt<bool> PollAhead(
-    "gpreempt-poll-ahead", cl::init(false), cl::Hidden,
-    cl::desc("Let each flag check branch on the value the previous check "
-             "loaded, so that no check waits for the load"));
-
-// For measurements: the complete grid's fence (docs/experiments/README.md).
-static cl::opt<bool> TailFenceSC(
-    "gpreempt-tail-sc-fence", cl::init(true), cl::Hidden,
-    cl::desc("Fence with fence.sc.sys (else fence.acq_rel.sys) before a "
-             "complete grid's last block publishes `complete`"));
-
 // A loop that waits for memory checks more often: a gather's drain is its
 // dependent loads' round trips, not its instruction count (docs/results.md,
 // session 15: spmv_csr's drain p99 196 -> 76 us for 1 % of its GPU time).
@@ -275,8 +262,6 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.ShortLoopLimit = ShortLoopLimit;
       Options.Rematerialize = Rematerialize;
       Options.FuseVotes = FuseVotes;
-      Options.PollAhead = PollAhead;
-      Options.TailFenceSC = TailFenceSC;
       Options.LoadLatency = LoadLatency;
       Options.LoadLatencyIndirect = LoadLatencyIndirect;
       Options.ConvergeInner = ConvergeInner;

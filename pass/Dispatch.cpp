@@ -303,8 +303,9 @@ void Rewriter::buildDispatch() {
     C.CreateStore(C.getInt64(0), Ctl); // next_block
     C.CreateStore(C.getInt64(0), ProgressWord);
     C.CreateStore(C.getInt32(0), InstancesWord);
-    C.CreateFence(Options.TailFenceSC ? AtomicOrdering::SequentiallyConsistent
-                                      : AtomicOrdering::AcquireRelease);
+    // fence.sc.sys: acq_rel measured no cheaper (docs/results.md, session
+    // 15), and sc needs no argument about which order the host relies on.
+    C.CreateFence(AtomicOrdering::SequentiallyConsistent);
     StoreInst *Complete = C.CreateAlignedStore(
         EpochArg,
         C.CreateConstGEP1_32(C.getInt8Ty(), Ctl, 16, "gp.complete.word"),

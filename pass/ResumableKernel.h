@@ -69,14 +69,6 @@ struct RewriteOptions {
   /// With BlockCollective: a loop with its own __syncthreads once per
   /// iteration votes there (voteBarrierOf) instead of at an added barrier.
   bool FuseVotes = true;
-  /// A check branches on the flag its previous check loaded, and loads it
-  /// for the next one (insertYieldPoint): the load's latency leaves the
-  /// loop's path, and a yield comes one interval later.
-  bool PollAhead = false;
-  /// The complete grid's last arrival fences with fence.sc.sys before
-  /// `complete`; false: fence.acq_rel.sys (an experiment: nothing there
-  /// needs a total order of fences).
-  bool TailFenceSC = true;
   /// What a global load on an iteration's chain of dependent ones counts
   /// for in the poll interval (YieldPlan.h: pollInterval); 1: one
   /// instruction, like any other.

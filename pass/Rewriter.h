@@ -76,9 +76,6 @@ private:
   void repairSSA();
   void rematerializePrologue();
   llvm::Value *sharedFlagAddress(llvm::IRBuilder<> &B);
-  void carryFlagAhead(llvm::PHINode *Ahead, llvm::Value *FlagNext,
-                      llvm::BasicBlock *Decide, llvm::BasicBlock *Poll,
-                      llvm::BasicBlock *Back);
 
   // Helpers.
   KernelBuilder at(llvm::BasicBlock *BB) {
@@ -177,8 +174,6 @@ private:
 
   llvm::DenseMap<LoopYield *, llvm::PHINode *>
       PollCounter; // loops with an interval > 1
-  llvm::DenseMap<LoopYield *, llvm::PHINode *>
-      PollAhead; // with Options.PollAhead: the flag as the last check read it
   llvm::DenseMap<LoopYield *, llvm::Value *>
       FusedVote; // loops voting at a barrier
   // Converged loops (ConvergeLoops.cpp): their headers, the headers of the

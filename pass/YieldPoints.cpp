@@ -83,26 +83,11 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   IRBuilder<> B(Br);
   B.SetCurrentDebugLocation(Br->getDebugLoc());
   Value *Raised = Fused;
-  // Options.PollAhead: the flag loaded here is the next check's; this one
-  // branches on the previous check's load (0 on every entry to the loop).
-  PHINode *Ahead = nullptr;
-  Value *FlagNext = nullptr;
   if (!Raised) {
     Value *FlagAt = Check == Poll ? Flag : sharedFlagAddress(B);
     Value *Loaded =
         B.CreateLoad(B.getInt32Ty(), FlagAt, /*isVolatile=*/true, "gp.flag");
-    Value *Seen = Loaded;
-    if (Options.PollAhead) {
-      PHINode *&A = PollAhead[&LY];
-      if (!A)
-        A = PHINode::Create(B.getInt32Ty(), 4,
-                            Header->getName() + ".gp.flag.ahead",
-                            Header->begin());
-      Ahead = A;
-      FlagNext = Loaded;
-      Seen = Ahead;
-    }
-    Raised = B.CreateICmpNE(Seen, B.getInt32(0), "gp.preempted");
+    Raised = B.CreateICmpNE(Loaded, B.getInt32(0), "gp.preempted");
     if (LY.Role == LoopYield::Converge::Loop) {
       // Each thread on its own (ConvergeLoops.cpp): the flag, or another
       // thread of the block that decided to yield.
@@ -130,8 +115,6 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   }
   B.CreateCondBr(Raised, Save, Continue, Unlikely);
   Br->eraseFromParent();
-  if (Ahead)
-    carryFlagAhead(Ahead, FlagNext, B.GetInsertBlock(), Poll, Back);
 
   KernelBuilder S(Save, ArtificialLoc);
   if (LY.Role == LoopYield::Converge::Loop) {
@@ -152,40 +135,6 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   copySharedMemory(S, /*ToSaveArea=*/true);
   S.CreateBr(BlockTail);
   MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
-}
-
-/// Options.PollAhead: Ahead, in the header, takes FlagNext over the edge
-/// from Decide (the block that branched on the check) and keeps its value
-/// over an edge from Poll that did not check; 0 on every other entry
-/// (setRouteIncoming gives it 0 on the edges that resumes add later).
-void Rewriter::carryFlagAhead(PHINode *Ahead, Value *FlagNext,
-                              BasicBlock *Decide, BasicBlock *Poll,
-                              BasicBlock *Back) {
-  Value *Carried = FlagNext;
-  BasicBlock *Enters = Decide; // the block whose edge enters the header
-  if (Back != Decide) {        // an interval: Back joins Poll and Decide
-    IRBuilder<> J(Back, Back->begin());
-    PHINode *Next = J.CreatePHI(Ahead->getType(), 2,
-                                Ahead->getName() + ".next");
-    Next->addIncoming(Ahead, Poll);
-    Next->addIncoming(FlagNext, Decide);
-    Carried = Next;
-    Enters = Back;
-  }
-  // One entry per edge, as every phi (a switch may branch to the header
-  // from several of its cases).
-  BasicBlock *Header = Ahead->getParent();
-  SmallDenseMap<BasicBlock *, unsigned, 8> Missing;
-  for (BasicBlock *Pred : predecessors(Header))
-    ++Missing[Pred];
-  for (BasicBlock *Have : Ahead->blocks())
-    --Missing[Have];
-  for (BasicBlock *Pred : predecessors(Header)) // in order: stable output
-    if (Missing[Pred] > 0) {
-      --Missing[Pred];
-      Ahead->addIncoming(ConstantInt::get(Ahead->getType(), 0), Pred);
-    }
-  Ahead->setIncomingValueForBlock(Enters, Carried);
 }
 
 /// The lanes of this thread's warp (linear thread index / 32 in a block of
@@ -366,12 +315,10 @@ BasicBlock *Rewriter::buildRestoreBlock(LoopYield &LY) {
 void Rewriter::setRouteIncoming(LoopYield &LY, BasicBlock *From, bool ForTarget,
                                 Value *Key) {
   PHINode *Count = PollCounter.lookup(&LY);
-  PHINode *Ahead = PollAhead.lookup(&LY);
   for (PHINode &Phi : LY.Header->phis()) {
     if (&Phi == RouteKey.lookup(&LY) || Phi.getBasicBlockIndex(From) >= 0)
       continue;
-    bool Zero = &Phi == Count || &Phi == Ahead;
-    Phi.addIncoming(Zero ? ConstantInt::get(Phi.getType(), 0)
+    Phi.addIncoming(&Phi == Count ? ConstantInt::get(Phi.getType(), 0)
                          : PoisonValue::get(Phi.getType()),
                     From);
   }

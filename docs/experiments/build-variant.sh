@@ -5,7 +5,7 @@
 #     docs/experiments/build-variant.sh DIR [--commit C] [PASS_FLAG...]
 #
 # Configures DIR with GPREEMPT_PASS_FLAGS set to the PASS_FLAGs (e.g.
-# -mllvm -gpreempt-poll-ahead), builds it with bench/run.sh build, from the
+# -mllvm -gpreempt-load-latency=1), builds it with bench/run.sh build, from the
 # checkout or, with --commit, from a temporary worktree of commit C, and
 # keeps in DIR/bench only what an A/B runs: the instrumented zoo programs
 # and bench_lc_latency (~11 MB), or with KEEP="prog ..." only those zoo

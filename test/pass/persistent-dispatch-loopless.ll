@@ -4,13 +4,6 @@
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s -o %t.ll
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
-; The experiment's fence (-gpreempt-tail-sc-fence=false): acq_rel, not sc.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-tail-sc-fence=false -S %s | FileCheck %s --check-prefix=ACQREL
-; ACQREL:      gp.exit.clean:
-; ACQREL:        store i32 0, ptr addrspace(1) %gp.instances.word
-; ACQREL-NEXT:   fence acq_rel
-; ACQREL-NEXT:   %[[CW:.*]] = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 16
-; ACQREL-NEXT:   store atomic i32 %gp.epoch{{.*}}, ptr addrspace(1) %[[CW]] monotonic
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
 ; The dispatch re-reads special registers where it needs them (volatile asm,
 ; so llc keeps the copies apart) instead of keeping the prologue's values
