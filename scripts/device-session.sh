@@ -31,7 +31,8 @@ if [ "${1:-}" = prepare ]; then
   rm -f build/test/results.json
   du -shc build/bin build/test build/utils build/bench
   cat <<'CALL'
-device call: carry ["build/bin", "build/test", "build/utils", "build/bench"],
+device call: carry ["build/bin", "build/test", "build/utils", "build/bench",
+  "build/zoo-remarks"],
 timeout_s 600, command: OUT=$OUT scripts/device-session.sh
 CALL
   exit 0
