@@ -67,7 +67,7 @@ static cl::opt<bool> FuseVotes(
 // dependent loads' round trips, not its instruction count (docs/results.md,
 // session 15: spmv_csr's drain p99 196 -> 76 us for 1 % of its GPU time).
 static cl::opt<unsigned> LoadLatency(
-    "gpreempt-load-latency", cl::init(64),
+    "gpreempt-load-latency", cl::init(64), cl::Hidden,
     cl::desc("Instructions that a global load waiting for another load of "
              "the same iteration counts for in the poll interval (1: one, "
              "like any other instruction)"));

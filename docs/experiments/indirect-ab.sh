@@ -9,7 +9,8 @@
 #   build-ind  -mllvm -gpreempt-load-latency=64
 #              -mllvm -gpreempt-load-latency-indirect
 # $OUT gets eight files: kmeans-lit.log, harness.out, harness/ (4),
-# time-ab.txt, ab.tar.gz.
+# time-ab.txt, ab.tar.gz. Ran at 45f2363; on main since a667c60 build-ind
+# is main and build-lat is -mllvm -gpreempt-load-latency-indirect=false.
 set -u
 OUT=${OUT:?}
 mkdir -p "$OUT/tmp"

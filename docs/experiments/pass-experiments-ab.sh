@@ -4,7 +4,8 @@
 # with the six build-variant.sh trees carried (build-main, build-before,
 # build-acqrel, build-ahead, build-aheadlat, build-inner; README says how
 # each is built). $OUT gets eight files: time-ab.txt, ab/ (3), ab-inner/
-# (3), spmv.sass.
+# (3), spmv.sass. Ran at 4167c03; acqrel and ahead need trees built from
+# 45f2363 (--commit), their options are gone from main since 4ab01c2.
 set -u
 OUT=${OUT:?}
 mkdir -p "$OUT"
