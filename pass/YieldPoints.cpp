@@ -318,9 +318,10 @@ void Rewriter::setRouteIncoming(LoopYield &LY, BasicBlock *From, bool ForTarget,
   for (PHINode &Phi : LY.Header->phis()) {
     if (&Phi == RouteKey.lookup(&LY) || Phi.getBasicBlockIndex(From) >= 0)
       continue;
-    Phi.addIncoming(&Phi == Count ? ConstantInt::get(Phi.getType(), 0)
-                         : PoisonValue::get(Phi.getType()),
-                    From);
+    // The poll counter restarts at 0; any other value is restored deeper.
+    Value *In = &Phi == Count ? ConstantInt::get(Phi.getType(), 0)
+                              : PoisonValue::get(Phi.getType());
+    Phi.addIncoming(In, From);
   }
   if (PHINode *K = RouteKey.lookup(&LY))
     K->addIncoming(ForTarget ? ConstantInt::get(K->getType(), 0) : Key, From);
