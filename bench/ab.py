@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """ab.py - compare runtime variants in one GPU call, interleaved.
 
-    ab.py --out OUTDIR --variant NAME[@BENCH_DIR]:VAR=VALUE[,VAR=VALUE...]
+    ab.py --out OUTDIR --variant NAME[@BENCH_DIR]:SETTING[,SETTING...]
           --variant ... [--bench-dir build/bench] [--rounds 2]
           [--drain PROG,PROG...] [--lc SITUATION,SITUATION...]
           [--budget-s 300] [--max-run-s 60]
 
-A variant is a set of environment variables for the programs (a runtime
-switch, GPREEMPT_ARM_US=0, ...; `NAME:` alone is the build as it is), and
-optionally a build of its own: `NAME@DIR:` runs DIR/bin's programs (a
+A variant is a set of settings: environment variables for the programs
+(VAR=VALUE: a runtime switch, GPREEMPT_ARM_US=0, ...) and flags of the LC
+program (--FLAG: how the request calls gpreempt, --wait-drained; drain runs
+ignore them); `NAME:` alone is the build as it is. Optionally a build of
+its own: `NAME@DIR:` runs DIR/bin's programs (a
 second tree's `bench/run.sh build`, e.g. one configured with
 GPREEMPT_PASS_FLAGS) instead of --bench-dir's. Each
 round runs every drain program and every LC situation once per variant, the
@@ -54,20 +56,23 @@ CHECKSUM_RE = re.compile(r"^checksum (\S+)", re.M)
 
 
 def parse_variant(text):
-    """'name@dir:A=1,B=2' -> ('name', {'A': '1', 'B': '2'}, 'dir'); without
-    '@dir', the bench dir is None (--bench-dir's)."""
-    name, sep, assignments = text.partition(":")
+    """'name@dir:A=1,B=2,--flag' -> ('name', {'A': '1', 'B': '2'}, 'dir',
+    ['--flag']); without '@dir', the bench dir is None (--bench-dir's)."""
+    name, sep, settings = text.partition(":")
     name, at, bench_dir = name.partition("@")
     if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or (at and not bench_dir):
-        raise ValueError("a variant is NAME[@BENCH_DIR]:VAR=VALUE[,VAR=VALUE...] "
-                         "(NAME: alone for none)")
-    env = {}
-    for a in filter(None, assignments.split(",")):
+        raise ValueError("a variant is NAME[@BENCH_DIR]:SETTING[,SETTING...], a setting "
+                         "VAR=VALUE or --LC-FLAG (NAME: alone for none)")
+    env, lc_flags = {}, []
+    for a in filter(None, settings.split(",")):
+        if re.fullmatch(r"--[a-z0-9-]+", a):
+            lc_flags.append(a)
+            continue
         var, eq, value = a.partition("=")
         if not eq or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
-            raise ValueError("not VAR=VALUE: %r" % a)
+            raise ValueError("not VAR=VALUE or --FLAG: %r" % a)
         env[var] = value
-    return name, env, bench_dir or None
+    return name, env, bench_dir or None, lc_flags
 
 
 def have_gpu():
@@ -110,26 +115,31 @@ def lc_row(situation, run):
     row = measure.lc_summary(situation, run, data)
     for detail in ("samples_us", "slowest", "median_request"):
         row.pop(detail, None)
-    row["preempt_call_p50_us"] = (
-        (data.get("client") or {}).get("preempt_call_us") or {}).get("p50")
+    client = data.get("client") or {}
+    row["preempt_call_p50_us"] = (client.get("preempt_call_us") or {}).get("p50")
+    # --wait-drained: the host's wait for the drain before the launches.
+    row["drain_wait_p50_us"] = (client.get("drain_wait_us") or {}).get("p50")
+    row["drain_wait_p99_us"] = (client.get("drain_wait_us") or {}).get("p99")
     return row, (data.get("lc") or {}).get("iters")
 
 
 def compare(runner, clock, bench_dir, variants, rounds, drains, situations):
     """Every run, round by round; returns the results and the runs."""
-    res = {"variants": [{"name": n, "env": e, "bench_dir": d or bench_dir}
-                        for n, e, d in variants], "rounds": rounds,
+    res = {"variants": [{"name": n, "env": e, "bench_dir": d or bench_dir, "lc_flags": f}
+                        for n, e, d, f in variants], "rounds": rounds,
            "stress_mean_us": measure.STRESS_MEAN_US, "seed": measure.STRESS_SEED,
-           "drain": {p: {n: [] for n, _, _ in variants} for p in drains},
-           "lc": {s: {n: [] for n, _, _ in variants} for s in situations},
+           "drain": {p: {v[0]: [] for v in variants} for p in drains},
+           "lc": {s: {v[0]: [] for v in variants} for s in situations},
            "lc_alone": []}
-    bin_of = {n: os.path.join(d or bench_dir, "bin") for n, _, d in variants}
+    bin_of = {n: os.path.join(d or bench_dir, "bin") for n, _, d, _ in variants}
+    lc_flags = dict((v[0], v[3]) for v in variants)
+    lc_flags["alone"] = []
     bin_of["alone"] = os.path.join(bench_dir, "bin")  # LC work is never instrumented
     runs, iters = [], None
     for rnd in range(1, rounds + 1):
         order = variants if rnd % 2 else variants[::-1]
         for prog in drains:
-            for name, env, _ in order:
+            for name, env, _, _ in order:
                 t, skip = clock.timeout()
                 full = dict(env, GPREEMPT_STRESS=str(measure.STRESS_MEAN_US),
                             GPREEMPT_SEED=str(measure.STRESS_SEED), GPREEMPT_STATS="1")
@@ -142,10 +152,10 @@ def compare(runner, clock, bench_dir, variants, rounds, drains, situations):
         if not situations:
             continue
         for name, env, situation in [("alone", {}, "alone")] + [
-                (n, e, s) for s in situations for n, e, _ in order]:
+                (n, e, s) for s in situations for n, e, _, _ in order]:
             t, skip = clock.timeout()
             lc = os.path.join(bin_of[name], "bench_lc_latency")
-            argv = measure.lc_argv(lc, situation, t, iters)
+            argv = measure.lc_argv(lc, situation, t, iters) + lc_flags[name]
             label = "alone" if situation == "alone" else "%s-%s" % (situation, name)
             r = runner.run("lc-%s-r%d" % (label, rnd), argv, env,
                            timeout=t or 1, skip=skip)
@@ -196,7 +206,7 @@ def write_md(res, path, device):
     out = ["# A/B of runtime variants (bench/ab.py)", ""]
     out.append("Device: %s. Variants: %s. %d round(s), the order turned every other round." % (
         device or "unknown", "; ".join("`%s` (%s%s)" % (v["name"], " ".join(
-            "%s=%s" % kv for kv in sorted(v["env"].items())) or "as built",
+            ["%s=%s" % kv for kv in sorted(v["env"].items())] + v["lc_flags"]) or "as built",
             "" if v["bench_dir"] == res["bench_dir"] else ", built in " + v["bench_dir"])
             for v in res["variants"]), res["rounds"]))
     if res["drain"]:
@@ -247,8 +257,8 @@ def main(argv):
         variants = [parse_variant(v) for v in args.variant]
     except ValueError as e:
         ap.error(str(e))
-    if len(variants) < 2 or len({n for n, _, _ in variants}) != len(variants) or \
-            any(n == "alone" for n, _, _ in variants):
+    names = [v[0] for v in variants]
+    if len(variants) < 2 or len(set(names)) != len(variants) or "alone" in names:
         ap.error("give two or more variants, each with its own name (not 'alone')")
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")

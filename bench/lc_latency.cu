@@ -30,6 +30,12 @@
  *                       with --hint-after-copy, just after the copy-in is
  *                       enqueued, so that gp_preempt's driver call (~10 us
  *                       of host time) overlaps the copy.
+ * --wait-drained (the two preempting situations): gp_wait_drained() before
+ * the LC kernels are launched, so that they start on an empty GPU.
+ * --trace-placement: each LC kernel block records its SM and when it ran
+ * (%globaltimer), and events split the kernels' time per kernel; the JSON
+ * then has one row per request (client.trace). A diagnostic: it adds two
+ * event records and a store per block to every request.
  * --throughput instead measures BE throughput: a fixed amount of BE work
  * alone (before and after), then with an LC request (preempting at
  * arrival) every --period-us, and the LC kernels' GPU time alone.
@@ -40,6 +46,7 @@
  *
  *   bench_lc_latency --situation S [--requests N] [--max-seconds S]
  *                    [--gap-us LO HI] [--lc-iters I1,I2,I3] [--timeout S]
+ *                    [--hint-after-copy] [--wait-drained] [--trace-placement]
  *   bench_lc_latency --throughput [--periods-us P1,P2] [--be-seconds S]
  *                    [--lc-iters I1,I2,I3] [--timeout S]
  */
@@ -74,6 +81,35 @@ static const char *situation_name(Situation s) {
   return "?";
 }
 
+/* Where and when one block of an LC kernel ran (--trace-placement). */
+struct BlockTrace {
+  uint64_t start_ns, end_ns; /* %globaltimer, thread 0 */
+  uint32_t sm, unused;
+};
+
+/* lc_chain, and thread 0 of each block records its SM and its start and
+ * end: whether a kernel's blocks were spread over the GPU or packed onto
+ * the SMs that were free when it started. */
+GP_NO_PREEMPT __global__ void lc_chain_traced(uint32_t n, uint32_t iters,
+                                              uint32_t a, uint32_t c,
+                                              const uint32_t *__restrict__ in,
+                                              uint32_t *__restrict__ out,
+                                              BlockTrace *__restrict__ trace) {
+  const uint64_t start = (uint64_t)__nvvm_read_ptx_sreg_globaltimer();
+  const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n)
+    return;
+  uint32_t x = in[i];
+  for (uint32_t s = 0; s < iters; ++s)
+    x = x * a + c;
+  out[i] = x;
+  if (threadIdx.x == 0)
+    trace[blockIdx.x] = {start, (uint64_t)__nvvm_read_ptx_sreg_globaltimer(),
+                         (uint32_t)__nvvm_read_ptx_sreg_smid(), 0};
+}
+
+static constexpr uint32_t kLcBlocks = kLcElems / kLcBlock;
+
 /* Requests cycle through kLcInputs different random inputs, whose results
  * the CPU computes once: per request the host only poisons the output and
  * compares it, so that it can keep up with a request every millisecond. */
@@ -87,8 +123,13 @@ struct LcContext {
   cudaEvent_t ev_start, ev_copied, ev_launch, ev_kernels, ev_end;
   uint32_t iters[kLcKernels];
   int current = 0; /* the input of the request being served */
+  /* --trace-placement: each kernel's block records, and events between the
+   * kernels (ev_between[k] after kernel k). */
+  bool trace = false;
+  BlockTrace *d_trace = nullptr, *h_trace = nullptr;
+  cudaEvent_t ev_between[kLcKernels - 1];
 
-  void init() {
+  void init(bool with_trace) {
     stream = make_lc_stream();
     for (int i = 0; i < kLcInputs; ++i) {
       CHECK_CUDA(cudaMallocHost(&h_in[i], kLcElems * sizeof(uint32_t)));
@@ -103,6 +144,14 @@ struct LcContext {
     CHECK_CUDA(cudaEventCreate(&ev_launch));
     CHECK_CUDA(cudaEventCreate(&ev_kernels));
     CHECK_CUDA(cudaEventCreate(&ev_end));
+    trace = with_trace;
+    if (trace) {
+      const size_t bytes = kLcKernels * kLcBlocks * sizeof(BlockTrace);
+      CHECK_CUDA(cudaMalloc(&d_trace, bytes));
+      CHECK_CUDA(cudaMallocHost(&h_trace, bytes));
+      for (cudaEvent_t &e : ev_between)
+        CHECK_CUDA(cudaEventCreate(&e));
+    }
   }
   /* Sets each kernel's length and what the CPU expects of every input. */
   void set_iters(const uint32_t *it) {
@@ -122,9 +171,23 @@ struct LcContext {
     }
   }
   void launch_kernel(int k, uint32_t kernel_iters) {
-    lc_chain<<<kLcElems / kLcBlock, kLcBlock, 0, stream>>>(
-        kLcElems, kernel_iters, kLcA[k], kLcC[k], d_buf[k], d_buf[k + 1]);
+    if (trace)
+      lc_chain_traced<<<kLcBlocks, kLcBlock, 0, stream>>>(
+          kLcElems, kernel_iters, kLcA[k], kLcC[k], d_buf[k], d_buf[k + 1],
+          d_trace + k * kLcBlocks);
+    else
+      lc_chain<<<kLcBlocks, kLcBlock, 0, stream>>>(
+          kLcElems, kernel_iters, kLcA[k], kLcC[k], d_buf[k], d_buf[k + 1]);
     CHECK_LAUNCH();
+  }
+  /* The request's kernels, in turn, with the events between them when
+   * tracing. */
+  void launch_kernels() {
+    for (int k = 0; k < kLcKernels; ++k) {
+      launch_kernel(k, iters[k]);
+      if (trace && k + 1 < kLcKernels)
+        CHECK_CUDA(cudaEventRecord(ev_between[k], stream));
+    }
   }
 };
 
@@ -176,8 +239,53 @@ struct RequestTiming {
    * its stream (copy-in start to copy-out end). latency - span is what the
    * GPU did not account for: host calls and the wait to get started. */
   double copy_out_us = 0, gpu_span_us = 0;
+  /* --wait-drained: host time in gp_wait_drained before the launches. */
+  double drain_wait_us = 0;
+  /* --trace-placement, per kernel: its GPU time (events), the SMs its
+   * blocks ran on and the most on one SM, from its first block's start to
+   * its last block's start (blocks waiting for room), and from the
+   * previous kernel's last block's end to its first block's start. */
+  struct Placement {
+    double us = 0, start_spread_us = 0, gap_us = 0;
+    unsigned sms = 0, max_per_sm = 0;
+  } kernel[kLcKernels];
   bool wrong;
 };
+
+/* How a request calls gpreempt. */
+struct RequestPlan {
+  Situation situation = Situation::Alone;
+  /* preempt-at-arrival: enqueue the copy-in first, then gp_preempt(). */
+  bool hint_after_copy = false;
+  /* Preempting situations: gp_wait_drained() before the LC launches. */
+  bool wait_drained = false;
+};
+
+/* Fills t.kernel[] from the block records and events of the request just
+ * served (--trace-placement). */
+static void read_placement(LcContext &lc, RequestTiming &t) {
+  CHECK_CUDA(cudaMemcpy(lc.h_trace, lc.d_trace,
+                        kLcKernels * kLcBlocks * sizeof(BlockTrace),
+                        cudaMemcpyDeviceToHost));
+  uint64_t prev_end = 0;
+  for (int k = 0; k < kLcKernels; ++k) {
+    const BlockTrace *b = lc.h_trace + k * kLcBlocks;
+    std::vector<unsigned> per_sm(1024, 0);
+    uint64_t first = UINT64_MAX, last = 0, end = 0;
+    RequestTiming::Placement &p = t.kernel[k];
+    for (uint32_t i = 0; i < kLcBlocks; ++i) {
+      unsigned &n = per_sm[b[i].sm % per_sm.size()];
+      p.sms += n++ == 0;
+      p.max_per_sm = std::max(p.max_per_sm, n);
+      first = std::min(first, b[i].start_ns);
+      last = std::max(last, b[i].start_ns);
+      end = std::max(end, b[i].end_ns);
+    }
+    p.start_spread_us = (double)(last - first) * 1e-3;
+    p.gap_us = k == 0 ? 0 : ((double)first - (double)prev_end) * 1e-3;
+    prev_end = end;
+  }
+}
 
 /* Picks the input of request `id` and poisons the output (before the
  * request arrives: not timed). */
@@ -188,8 +296,9 @@ static void prepare_request(LcContext &lc, uint32_t id) {
 
 /* Serves one request that arrives now; returns its timing and whether its
  * result matched the CPU. */
-static RequestTiming serve_request(LcContext &lc, Situation sit,
-                                   bool hint_after_copy = false) {
+static RequestTiming serve_request(LcContext &lc, const RequestPlan &plan) {
+  const Situation sit = plan.situation;
+  const bool hint_after_copy = plan.hint_after_copy;
   const size_t bytes = kLcElems * sizeof(uint32_t);
   const bool preempts = sit == Situation::PreemptAtLaunch ||
                         sit == Situation::PreemptAtArrival;
@@ -214,10 +323,14 @@ static RequestTiming serve_request(LcContext &lc, Situation sit,
   t.copy_wait_us = now_us() - t_call;
   if (sit == Situation::PreemptAtLaunch)
     preempt();
+  if (preempts && plan.wait_drained) {
+    t_call = now_us();
+    CHECK_GP(gp_wait_drained(0, 0, nullptr));
+    t.drain_wait_us = now_us() - t_call;
+  }
   t_call = now_us();
   CHECK_CUDA(cudaEventRecord(lc.ev_launch, lc.stream));
-  for (int k = 0; k < kLcKernels; ++k)
-    lc.launch_kernel(k, lc.iters[k]);
+  lc.launch_kernels();
   CHECK_CUDA(cudaEventRecord(lc.ev_kernels, lc.stream));
   t.launch_calls_us = now_us() - t_call;
   if (preempts) {
@@ -242,20 +355,25 @@ static RequestTiming serve_request(LcContext &lc, Situation sit,
   t.kernels_us = elapsed_us(lc.ev_launch, lc.ev_kernels);
   t.copy_out_us = elapsed_us(lc.ev_kernels, lc.ev_end);
   t.gpu_span_us = elapsed_us(lc.ev_start, lc.ev_end);
+  if (lc.trace) {
+    read_placement(lc, t);
+    for (int k = 0; k < kLcKernels; ++k)
+      t.kernel[k].us = elapsed_us(k == 0 ? lc.ev_launch : lc.ev_between[k - 1],
+                                  k + 1 < kLcKernels ? lc.ev_between[k]
+                                                     : lc.ev_kernels);
+  }
   t.wrong = memcmp(lc.h_out, lc.want[lc.current].data(),
                    kLcElems * sizeof(uint32_t)) != 0;
   return t;
 }
 
 struct ClientConfig {
-  Situation situation = Situation::Alone;
+  RequestPlan plan;
   unsigned max_requests = 1000;
   double max_seconds = 60;
   double gap_lo_us = 200, gap_hi_us = 1000; /* after each result */
   double period_us = 0; /* > 0: arrivals on a fixed period instead */
   const std::atomic<bool> *stop = nullptr; /* e.g. the BE work is done */
-  /* preempt-at-arrival: enqueue the copy-in first, then gp_preempt(). */
-  bool hint_after_copy = false;
   uint64_t seed = 1;
 };
 
@@ -266,6 +384,7 @@ struct ClientResult {
   unsigned wrong = 0;
   unsigned late = 0; /* periodic arrivals that found the previous one busy */
   bool bounded = false; /* stopped by max_seconds */
+  bool traced = false;  /* requests carry placement (--trace-placement) */
   double seconds = 0;
 };
 
@@ -287,7 +406,7 @@ static void run_client(LcContext *lc, ClientConfig cfg, ClientResult *out) {
     if (cfg.period_us > 0 && now_us() > arrival)
       ++out->late;
     sleep_us(arrival - now_us());
-    RequestTiming t = serve_request(*lc, cfg.situation, cfg.hint_after_copy);
+    RequestTiming t = serve_request(*lc, cfg.plan);
     out->latency_us.push_back(t.latency_us);
     out->copy_in_us.push_back(t.copy_in_us);
     out->kernels_us.push_back(t.kernels_us);
@@ -302,6 +421,7 @@ static void run_client(LcContext *lc, ClientConfig cfg, ClientResult *out) {
       arrival = now_us() + rng.uniform(cfg.gap_lo_us, cfg.gap_hi_us);
   }
   out->seconds = (now_us() - t0) * 1e-6;
+  out->traced = lc->trace;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -405,7 +525,24 @@ static Json timing_json(size_t index, const RequestTiming &t) {
   j.num("launch_calls_us", t.launch_calls_us).num("resume_call_us", t.resume_call_us);
   j.num("finish_us", t.finish_us).num("copy_in_us", t.copy_in_us);
   j.num("kernels_us", t.kernels_us).num("copy_out_us", t.copy_out_us);
-  j.num("gpu_span_us", t.gpu_span_us);
+  j.num("gpu_span_us", t.gpu_span_us).num("drain_wait_us", t.drain_wait_us);
+  return j;
+}
+
+/* One request's placement row (--trace-placement): k<K>_us, _sms,
+ * _max_per_sm, _start_spread_us, _gap_us for each kernel K. */
+static Json trace_json(size_t index, const RequestTiming &t) {
+  Json j = timing_json(index, t);
+  for (int k = 0; k < kLcKernels; ++k) {
+    const RequestTiming::Placement &p = t.kernel[k];
+    auto key = [&](const char *what) {
+      return "k" + std::to_string(k) + "_" + what;
+    };
+    j.num(key("us").c_str(), p.us).integer(key("sms").c_str(), p.sms);
+    j.integer(key("max_per_sm").c_str(), p.max_per_sm);
+    j.num(key("start_spread_us").c_str(), p.start_spread_us);
+    j.num(key("gap_us").c_str(), p.gap_us);
+  }
   return j;
 }
 
@@ -419,6 +556,16 @@ static Json client_json(const ClientResult &r) {
   j.summary("kernels_us", summarize(r.kernels_us));
   j.summary("preempt_call_us", summarize(r.preempt_call_us));
   j.summary("resume_call_us", summarize(r.resume_call_us));
+  std::vector<double> drain_wait_us;
+  for (const RequestTiming &t : r.requests)
+    drain_wait_us.push_back(t.drain_wait_us);
+  j.summary("drain_wait_us", summarize(drain_wait_us));
+  if (r.traced) {
+    std::vector<Json> rows;
+    for (size_t i = 0; i < r.requests.size(); ++i)
+      rows.push_back(trace_json(i, r.requests[i]));
+    j.array("trace", rows);
+  }
   std::vector<size_t> order(r.requests.size());
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
@@ -449,6 +596,8 @@ struct Options {
   uint32_t lc_iters[kLcKernels] = {0, 0, 0};
   unsigned timeout_s = 300;
   bool hint_after_copy = false;
+  bool wait_drained = false;
+  bool trace_placement = false;
 };
 
 static void usage(const char *argv0) {
@@ -457,7 +606,8 @@ static void usage(const char *argv0) {
           "preempt-at-arrival [--requests N] [--max-seconds S] [--gap-us LO "
           "HI]\n"
           "       %s --throughput [--periods-us P1,P2,...] [--be-seconds S]\n"
-          "common: [--lc-iters I1,I2,I3] [--hint-after-copy] [--timeout S]\n",
+          "common: [--lc-iters I1,I2,I3] [--hint-after-copy] [--wait-drained]\n"
+          "        [--trace-placement] [--timeout S]\n",
           argv0, argv0);
   die_now(2);
 }
@@ -527,6 +677,10 @@ static Options parse_options(int argc, char **argv) {
       ++i;
     } else if (!strcmp(a, "--hint-after-copy")) {
       o.hint_after_copy = true;
+    } else if (!strcmp(a, "--wait-drained")) {
+      o.wait_drained = true;
+    } else if (!strcmp(a, "--trace-placement")) {
+      o.trace_placement = true;
     } else if (!strcmp(a, "--timeout") && v) {
       o.timeout_s = (unsigned)parse_u64_arg(v, a);
       ++i;
@@ -551,7 +705,7 @@ int main(int argc, char **argv) {
                         strcmp(getenv("GPREEMPT_DISABLE"), "0") != 0;
 
   LcContext lc;
-  lc.init();
+  lc.init(opt.trace_placement);
   uint32_t iters[kLcKernels];
   bool calibrated = opt.lc_iters[0] == 0;
   if (calibrated)
@@ -564,7 +718,7 @@ int main(int argc, char **argv) {
     kernel_alone_us[k] = time_lc_kernel(lc, iters[k]);
   for (uint32_t r = 0; r < 5; ++r) { /* warm-up, and the first checks */
     prepare_request(lc, r);
-    if (serve_request(lc, Situation::Alone).wrong) {
+    if (serve_request(lc, RequestPlan()).wrong) {
       printf("FAIL: the LC request is wrong even alone\n");
       die_now(1);
     }
@@ -605,17 +759,20 @@ int main(int argc, char **argv) {
 
   if (!opt.throughput) {
     ClientConfig cfg;
-    cfg.situation = opt.situation;
+    cfg.plan.situation = opt.situation;
+    cfg.plan.hint_after_copy = opt.hint_after_copy;
+    cfg.plan.wait_drained = opt.wait_drained;
     cfg.max_requests = opt.requests;
     cfg.max_seconds = opt.max_seconds;
     cfg.gap_lo_us = opt.gap_lo_us;
     cfg.gap_hi_us = opt.gap_hi_us;
     cfg.seed = 0x5EED0000u + (uint64_t)opt.situation;
-    cfg.hint_after_copy = opt.hint_after_copy;
     Feeder feeder(be, gemm_stream, stream_stream);
     ClientResult r = run_with_be(lc, with_be ? &feeder : nullptr, cfg);
     out.str("mode", "latency").str("situation", situation_name(opt.situation));
     out.boolean("hint_after_copy", opt.hint_after_copy);
+    out.boolean("wait_drained", opt.wait_drained);
+    out.boolean("trace_placement", opt.trace_placement);
     out.integer("requested", opt.requests).num("max_seconds", opt.max_seconds);
     out.num("gap_lo_us", opt.gap_lo_us).num("gap_hi_us", opt.gap_hi_us);
     out.object("client", client_json(r));
@@ -662,8 +819,9 @@ int main(int argc, char **argv) {
       f.lanes[1].limit = stream_launches;
       std::atomic<bool> be_done{false};
       ClientConfig cfg;
-      cfg.situation = Situation::PreemptAtArrival;
-      cfg.hint_after_copy = opt.hint_after_copy;
+      cfg.plan.situation = Situation::PreemptAtArrival;
+      cfg.plan.hint_after_copy = opt.hint_after_copy;
+      cfg.plan.wait_drained = opt.wait_drained;
       cfg.max_requests = UINT32_MAX;
       cfg.max_seconds = 1e9;
       cfg.period_us = period_us;
