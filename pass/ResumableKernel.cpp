@@ -502,15 +502,23 @@ std::optional<Refusal> Rewriter::plan() {
       std::tie(SL.Trips, SL.RunSize) = ShortLoops.lookup(SL.Header);
   }
   // A short loop, and every loop inside one, runs whole between its
-  // enclosing loop's checks: count its trips there.
+  // enclosing loop's checks: count its trips there. An inner loop with a
+  // yield point checks every PollInterval-th back-edge of one run, its
+  // count 0 again at each entry, so a run of up to that many iterations
+  // passes no check (iterative_solver's 4 systems a thread, checked every
+  // 4): its enclosing loop counts it as that many, its constant trip count
+  // if smaller. Plan.Loops is in preorder: backwards, inner loops first.
+  DenseMap<const BasicBlock *, unsigned> Intervals;
   auto InnerTrips = [&](const Loop &Inner) {
     for (const Loop *P = &Inner; P; P = P->getParentLoop())
       if (ShortLoops.count(P->getHeader()))
         return SE.getSmallConstantMaxTripCount(&Inner);
-    return 1u;
+    unsigned Unchecked = std::max(Intervals.lookup(Inner.getHeader()), 1u);
+    unsigned Trips = SE.getSmallConstantMaxTripCount(&Inner);
+    return Trips != 0 ? std::min(Trips, Unchecked) : Unchecked;
   };
   unsigned ConvergedParts = 0;
-  for (LoopYield &LY : Plan.Loops) {
+  for (LoopYield &LY : reverse(Plan.Loops)) {
     const Loop *L = LI.getLoopFor(LY.Header);
     LY.VoteBarrier = C.Votes.lookup(L);
     LY.PollInterval =
@@ -529,6 +537,7 @@ std::optional<Refusal> Rewriter::plan() {
     } else if (ConvergedInner.contains(LY.Header)) {
       LY.Role = LoopYield::Converge::Loop; // a part of the loop around it
     }
+    Intervals[LY.Header] = LY.PollInterval;
   }
   // A converged loop's yields and its wait only meet if both have
   // their yield point (convergeLoops chose loops whose enclosing loops all

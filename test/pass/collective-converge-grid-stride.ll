@@ -237,10 +237,12 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK:         store i32 %[[LAST]], ptr addrspace(1)
 ; CHECK:       }
 
-; The outer loop votes on its back-edge; the join sits inside it, and a
-; resume into the inner loop or the wait passes the outer loop's header.
+; The outer loop votes on its back-edge (every one: it counts the inner
+; loop's whole interval, poll-interval-nested.ll); the join sits inside it,
+; and a resume into the inner loop or the wait passes the outer loop's
+; header.
 ; CHECK-LABEL: define ptx_kernel void @passes__gp(
-; CHECK:       pass.gp.check:
+; CHECK:       pass.gp.poll:
 ; CHECK:         call i1 @llvm.nvvm.barrier.cta.red.or.all
 ; CHECK:       pass.gp.route:
 ; CHECK-NEXT:    switch i32 %pass.gp.route.key, label %gp.trap [

@@ -115,7 +115,10 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; NOFUSE-REMARK: kernel 'tiles' is preemptible: 3 yield point(s)
 ; NOFUSE-LABEL: define ptx_kernel void @tiles__gp(
 ; NOFUSE-NOT:     gp.vote
-; NOFUSE:       tile.loop.gp.check:
+; The tile loop counts its inner loop's whole interval (a run that short
+; passes no vote of its own, poll-interval-nested.ll): it votes at every
+; back-edge, in gp.poll itself.
+; NOFUSE:       tile.loop.gp.poll:
 ; NOFUSE:         call i1 @llvm.nvvm.barrier.cta.red.or.all(i32 0,
 ; NOFUSE:       tile.loop.gp.body:
 ; NOFUSE:         call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)

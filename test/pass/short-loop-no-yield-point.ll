@@ -202,7 +202,10 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
 ; NONE-NOT: no yield point
 ; NONE: kernel 'short16': loop 1 yields on 1 back-edge(s)
-; NONE: kernel 'outer_runtime_inner_short': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 32 iterations
+; With a yield point of its own the inner loop still runs its 4 iterations
+; unchecked (its interval is larger): the outer loop counts them, as when
+; it is short (poll-interval-nested.ll).
+; NONE: kernel 'outer_runtime_inner_short': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 8 iterations
 ; NONE: kernel 'outer_runtime_inner_short': loop 2 yields on 1 back-edge(s)
 ; NONE: kernel 'tiles16': loop 1 yields on 1 back-edge(s)
 ; NONE-NOT: no yield point
