@@ -20,7 +20,7 @@ here=docs/experiments
 python3 bench/ab.py --out "$OUT/ab" --bench-dir build/bench --variant main: \
   --variant b64@build-b64/bench: --variant b0@build-b0/bench: \
   --variant nest@build-nest/bench: \
-  --drain iterative_solver,scan,bfs,reduction --lc '' --rounds 2 --budget-s 170
+  --drain iterative_solver,scan,bfs,reduction --lc '' --rounds 2 --budget-s 150
 PROGS="iterative_solver scan reduction" OUT=$OUT "$here/time-ab.sh" 1 \
   main=build/bench/bin/zoo_%p b64=build-b64/bench/bin/zoo_%p \
   b0=build-b0/bench/bin/zoo_%p nest=build-nest/bench/bin/zoo_%p

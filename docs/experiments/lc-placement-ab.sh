@@ -22,4 +22,4 @@ mkdir -p "$OUT"
 python3 bench/ab.py --out "$OUT/lc" --bench-dir build/bench \
   --variant now: --variant wait:--wait-drained,GPREEMPT_STATS=1 \
   --variant tnow:--trace-placement --variant twait:--wait-drained,--trace-placement,GPREEMPT_STATS=1 \
-  --drain '' --lc preempt-at-launch,preempt-at-arrival --rounds 3 --budget-s 200
+  --drain '' --lc preempt-at-launch,preempt-at-arrival --rounds 2 --budget-s 140
