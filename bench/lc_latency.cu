@@ -264,9 +264,11 @@ struct RequestPlan {
 /* Fills t.kernel[] from the block records and events of the request just
  * served (--trace-placement). */
 static void read_placement(LcContext &lc, RequestTiming &t) {
-  CHECK_CUDA(cudaMemcpy(lc.h_trace, lc.d_trace,
-                        kLcKernels * kLcBlocks * sizeof(BlockTrace),
-                        cudaMemcpyDeviceToHost));
+  /* On the LC stream, not the legacy default one (gpreempt.h says why). */
+  CHECK_CUDA(cudaMemcpyAsync(lc.h_trace, lc.d_trace,
+                             kLcKernels * kLcBlocks * sizeof(BlockTrace),
+                             cudaMemcpyDeviceToHost, lc.stream));
+  CHECK_CUDA(cudaStreamSynchronize(lc.stream));
   uint64_t prev_end = 0;
   for (int k = 0; k < kLcKernels; ++k) {
     const BlockTrace *b = lc.h_trace + k * kLcBlocks;
