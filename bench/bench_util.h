@@ -113,6 +113,13 @@ __global__ void be_stream(uint32_t n, uint32_t a, const uint32_t *__restrict__ x
 /* LC kernel: one dependent chain of `iters` LCG steps per element, so its
  * duration is set by `iters`; the CPU checks an element with lcg_jump.
  * GP_NO_PREEMPT: latency-critical code runs exactly as compiled. */
+static inline __device__ uint32_t lcg_steps(uint32_t x, uint32_t iters,
+                                            uint32_t a, uint32_t c) {
+  for (uint32_t s = 0; s < iters; ++s)
+    x = x * a + c;
+  return x;
+}
+
 GP_NO_PREEMPT __global__ void lc_chain(uint32_t n, uint32_t iters, uint32_t a,
                                        uint32_t c,
                                        const uint32_t *__restrict__ in,
@@ -120,10 +127,7 @@ GP_NO_PREEMPT __global__ void lc_chain(uint32_t n, uint32_t iters, uint32_t a,
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n)
     return;
-  uint32_t x = in[i];
-  for (uint32_t s = 0; s < iters; ++s)
-    x = x * a + c;
-  out[i] = x;
+  out[i] = lcg_steps(in[i], iters, a, c);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -99,10 +99,7 @@ GP_NO_PREEMPT __global__ void lc_chain_traced(uint32_t n, uint32_t iters,
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n)
     return;
-  uint32_t x = in[i];
-  for (uint32_t s = 0; s < iters; ++s)
-    x = x * a + c;
-  out[i] = x;
+  out[i] = lcg_steps(in[i], iters, a, c);
   if (threadIdx.x == 0)
     trace[blockIdx.x] = {start, (uint64_t)__nvvm_read_ptx_sreg_globaltimer(),
                          (uint32_t)__nvvm_read_ptx_sreg_smid(), 0};
@@ -261,8 +258,8 @@ struct RequestPlan {
   bool wait_drained = false;
 };
 
-/* Fills t.kernel[] from the block records and events of the request just
- * served (--trace-placement). */
+/* Fills t.kernel[]'s placement from the block records of the request just
+ * served (--trace-placement); serve_request adds each kernel's time. */
 static void read_placement(LcContext &lc, RequestTiming &t) {
   /* On the LC stream, not the legacy default one (gpreempt.h says why). */
   CHECK_CUDA(cudaMemcpyAsync(lc.h_trace, lc.d_trace,
