@@ -132,7 +132,7 @@ def compare(runner, clock, bench_dir, variants, rounds, drains, situations):
            "lc": {s: {v[0]: [] for v in variants} for s in situations},
            "lc_alone": []}
     bin_of = {n: os.path.join(d or bench_dir, "bin") for n, _, d, _ in variants}
-    lc_flags = dict((v[0], v[3]) for v in variants)
+    lc_flags = {n: f for n, _, _, f in variants}
     lc_flags["alone"] = []
     bin_of["alone"] = os.path.join(bench_dir, "bin")  # LC work is never instrumented
     runs, iters = [], None
