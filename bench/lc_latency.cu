@@ -31,7 +31,9 @@
  *                       enqueued, so that gp_preempt's driver call (~10 us
  *                       of host time) overlaps the copy.
  * --wait-drained (the two preempting situations): gp_wait_drained() before
- * the LC kernels are launched, so that they start on an empty GPU.
+ * the LC kernels are launched, so that they start on an empty GPU;
+ * --no-wait-drained undoes it (the last of the two wins), so that an A/B
+ * can drop the wait the harness asks for at launch.
  * --trace-placement: each LC kernel block records its SM and when it ran
  * (%globaltimer), and events split the kernels' time per kernel; the JSON
  * then has one row per request (client.trace). A diagnostic: it adds two
@@ -605,8 +607,9 @@ static void usage(const char *argv0) {
           "preempt-at-arrival [--requests N] [--max-seconds S] [--gap-us LO "
           "HI]\n"
           "       %s --throughput [--periods-us P1,P2,...] [--be-seconds S]\n"
-          "common: [--lc-iters I1,I2,I3] [--hint-after-copy] [--wait-drained]\n"
-          "        [--trace-placement] [--timeout S]\n",
+          "common: [--lc-iters I1,I2,I3] [--hint-after-copy]\n"
+          "        [--wait-drained|--no-wait-drained] [--trace-placement]\n"
+          "        [--timeout S]\n",
           argv0, argv0);
   die_now(2);
 }
@@ -678,6 +681,8 @@ static Options parse_options(int argc, char **argv) {
       o.hint_after_copy = true;
     } else if (!strcmp(a, "--wait-drained")) {
       o.wait_drained = true;
+    } else if (!strcmp(a, "--no-wait-drained")) {
+      o.wait_drained = false;
     } else if (!strcmp(a, "--trace-placement")) {
       o.trace_placement = true;
     } else if (!strcmp(a, "--timeout") && v) {

@@ -68,6 +68,14 @@ STRESS_SEED = 4242
 LC_REQUESTS = 1000
 LC_MAX_SECONDS = {"alone": 20, "priority": 25, "preempt-at-launch": 20,
                   "preempt-at-arrival": 20}
+# Preempting at launch, the LC client waits for the drain before launching:
+# kernels launched while BE blocks still hold SMs pack onto the free ones
+# and keep that placement (measured: the 200 us kernel at up to 8 blocks an
+# SM ran up to 400 us; the wait took the p99 from alone +172 to +70 us,
+# docs/bench-results/2026-12-07-08e12c3-placement-interval-ab). At arrival
+# the copy-in usually covers the drain, and the wait's host round trip cost
+# more than it saved (p99 - alone +32 against +24 us), so it is not used.
+LC_FLAGS = {"preempt-at-launch": ["--wait-drained"]}
 THROUGHPUT_PERIODS_US = [1000, 10000]
 MIN_RUN_S = 8           # a run with less time left than this is skipped
 
@@ -469,6 +477,7 @@ def lc_summary(situation, run, data):
 def lc_argv(exe, situation, timeout, iters):
     argv = [exe, "--situation", situation, "--requests", str(LC_REQUESTS),
             "--max-seconds", str(LC_MAX_SECONDS[situation]), "--timeout", watchdog(timeout)]
+    argv += LC_FLAGS.get(situation, [])
     if iters:
         argv += ["--lc-iters", iters]
     return argv
@@ -523,7 +532,7 @@ def step_lc(runner, budget, results, bench_bin):
                 add_round(rows[situation], row)
     results["lc_latency"] = {"situations": [rows[s] for s in SITUATIONS], "request": shape,
                              "requests_asked": LC_REQUESTS, "max_seconds": LC_MAX_SECONDS,
-                             "rounds": LC_ROUNDS}
+                             "rounds": LC_ROUNDS, "flags": LC_FLAGS}
     results["_lc_iters"] = iters
     return runs
 

@@ -315,7 +315,10 @@ def markdown(results):
               "alone + 20 us." % (
                   shape.get("elements", "?"), len(kernels),
                   ", ".join(_fmt(k.get("alone_us")) for k in kernels) or "?",
-                  lc.get("rounds", 1)), ""]
+                  lc.get("rounds", 1))]
+    for situation, flags in sorted((lc.get("flags") or {}).items()):
+        lines[-1] += " %s runs with `%s` (docs/benchmarks.md)." % (situation, " ".join(flags))
+    lines += [""]
     alone = _situation(results, "alone")
     rows = []
     for s in lc.get("situations", []):
