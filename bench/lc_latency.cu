@@ -608,7 +608,7 @@ struct Options {
   double be_seconds = 1.5;
   uint32_t lc_iters[kLcKernels] = {0, 0, 0};
   unsigned timeout_s = 300;
-  RequestPlan plan; /* its situation: the field above */
+  RequestPlan plan; /* the flags; main sets plan.situation */
   bool trace_placement = false;
 };
 
@@ -620,8 +620,7 @@ static void usage(const char *argv0) {
           "       %s --throughput [--periods-us P1,P2,...] [--be-seconds S]\n"
           "common: [--lc-iters I1,I2,I3] [--hint-after-copy]\n"
           "        [--wait-drained|--no-wait-drained] [--resume-after-copy]\n"
-          "        [--trace-placement]\n"
-          "        [--timeout S]\n",
+          "        [--trace-placement] [--timeout S]\n",
           argv0, argv0);
   die_now(2);
 }
