@@ -191,6 +191,7 @@ def _tail(text):
 
 # A request's phases (lc_latency.cu, RequestTiming): host calls, then GPU spans.
 LC_PHASES = [("preempt_call_us", "gp_preempt"), ("copy_wait_us", "copy-in wait"),
+             ("drain_wait_us", "drain wait"),
              ("launch_calls_us", "launch calls"), ("resume_call_us", "gp_resume_after"),
              ("finish_us", "copy-out wait"), ("copy_in_us", "GPU copy-in"),
              ("kernels_us", "GPU kernels"), ("copy_out_us", "GPU copy-out"),
@@ -205,8 +206,10 @@ def _lc_phases(situations):
         if not slow or not med:
             continue
         worst = slow[:max(1, len(slow) // 2)]
-        mean = {k: statistics.mean(r.get(k) or 0 for r in worst) for k, _ in LC_PHASES}
-        mean["latency_us"] = statistics.mean(r.get("latency_us") or 0 for r in worst)
+        # A phase no request reports (an older program's log) stays "-".
+        mean = {k: statistics.mean(r.get(k) or 0 for r in worst)
+                if any(k in r for r in worst) else None
+                for k in [k for k, _ in LC_PHASES] + ["latency_us"]}
         label = "%s, round %s" % (s["situation"], s.get("slowest_round", 1))
         rows.append([label + ": median request", _fmt(med.get("latency_us"))] +
                     [_fmt(med.get(k)) for k, _ in LC_PHASES] + ["-"])
