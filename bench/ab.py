@@ -8,8 +8,9 @@
 
 A variant is a set of settings: environment variables for the programs
 (VAR=VALUE: a runtime switch, GPREEMPT_ARM_US=0, ...) and flags of the LC
-program (--FLAG: how the request calls gpreempt, --wait-drained; drain runs
-ignore them); `NAME:` alone is the build as it is. Optionally a build of
+program (--FLAG: how the request calls gpreempt, --no-wait-drained; they
+follow the harness's own flags, bench/measure.py's LC_FLAGS, so the last
+one wins; drain runs ignore them); `NAME:` alone is the build as it is. Optionally a build of
 its own: `NAME@DIR:` runs DIR/bin's programs (a
 second tree's `bench/run.sh build`, e.g. one configured with
 GPREEMPT_PASS_FLAGS) instead of --bench-dir's. Each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# interval-drain-ab.sh - session 16's second device call, on the GPU machine,
+# interval-drain-ab.sh - session 17's second device call (run in session 18), on the GPU machine,
 # from the repository root: is what is left of the drain the wait for each
 # block's next check (then checking at every back-edge shortens it), or
 # something a check cannot shorten (the raise's arrival, the save, the

@@ -13,6 +13,8 @@
 # --wait-drained (gp_wait_drained() before the launches) is the remedy to
 # measure: the kernels start on an empty GPU, after the drain.
 #
+# Since 1216325 the harness itself waits at launch (bench/measure.py
+# LC_FLAGS, which ab.py passes first), so `now` says --no-wait-drained.
 # Carry build/bench. $OUT/lc gets ab.json, ab.md and logs.tar.gz (each run's
 # whole output: the traced runs' bench-json has one row per request, read by
 # docs/experiments/lc-placement-report.py).
@@ -20,6 +22,7 @@ set -u
 OUT=${OUT:?}
 mkdir -p "$OUT"
 python3 bench/ab.py --out "$OUT/lc" --bench-dir build/bench \
-  --variant now: --variant wait:--wait-drained,GPREEMPT_STATS=1 \
-  --variant tnow:--trace-placement --variant twait:--wait-drained,--trace-placement,GPREEMPT_STATS=1 \
+  --variant now:--no-wait-drained --variant wait:--wait-drained,GPREEMPT_STATS=1 \
+  --variant tnow:--no-wait-drained,--trace-placement \
+  --variant twait:--wait-drained,--trace-placement,GPREEMPT_STATS=1 \
   --drain '' --lc preempt-at-launch,preempt-at-arrival --rounds 2 --budget-s 140
