@@ -8,9 +8,10 @@
 # copy-out, so the resumed BE kernels run beside the copy: at 1216325 the
 # copy-out took 30.9 us at p50 with the hint against 21.0 alone
 # (docs/bench-results/2026-12-07-1216325, the phase table). With
-# --resume-after-copy it is called once the copy-out is enqueued, as the
-# README's example does: the copy runs alone, and BE waits ~20 us more per
-# request. Carry build/bench. $OUT gets ab/ (ab.json, ab.md, logs.tar.gz)
+# --resume-after-copy it is called once the copy-out is enqueued: the copy
+# runs alone, and BE waits ~20 us more per request. Session 19's answer
+# (docs/bench-results/2026-12-07-7197bb1-resume-order-ab): the copy is no
+# faster alone, BE loses 3 points; the README now resumes first. Carry build/bench. $OUT gets ab/ (ab.json, ab.md, logs.tar.gz)
 # and throughput.txt (each run's bench-json line; BE kept is
 # (alone seconds / seconds) / (1 - LC kernels' p50 / period), as
 # bench/measure.py computes it).
