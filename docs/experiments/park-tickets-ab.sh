@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# park-tickets-ab.sh - session 19's A/B of -gpreempt-park-tickets, on the
+# GPU machine from the repository root.
+#
+# Nsight Compute (launch-cost-profile.sh, session 19) put most of the
+# launch-heavy programs' overhead inside the kernels: a one-block kernel
+# 2.9 -> 6.6 us (reduce_final; scan_totals 5.2 -> 8.3), a one-wave one
+# 122 -> 134 us (reduce_xor_partials). Part of it is the chain of global
+# round trips before a logical block starts: the flag load, then the
+# ticket atomic. The variant issues both at once (and parks a ticket taken
+# with the flag up in the slot, not started).
+#
+# First correctness: every zoo program of the variant under
+# GPREEMPT_STRESS=100 with --check, its checksum against the plain build's.
+# Then GPU time per repeat, main vs variant vs plain, two interleaved
+# rounds (time-ab.sh). Carry build/bench and build-park/bench (from
+# `docs/experiments/build-variant.sh build-park -mllvm -gpreempt-park-tickets`).
+# $OUT gets stress.txt and time-ab.txt.
+set -u
+OUT=${OUT:?}
+mkdir -p "$OUT"
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+for prog in bfs histogram iterative_solver jacobi2d kmeans nbody reduction scan \
+    sgemm_tiled softmax_rows spmv_csr tiled_rows_dynamic wmma_gemm; do
+  want=$(timeout 100 build/bench/bin/zoo_${prog}_plain --check --timeout 60 2>&1 |
+         grep -m1 '^checksum ')
+  got=$(env GPREEMPT_STRESS=100 GPREEMPT_STATS=1 timeout 100 \
+        build-park/bench/bin/zoo_$prog --check --timeout 60 --require-preemptible 2>&1)
+  rc=$?
+  stats=$(grep -E '^gpreempt: (preemptions|relaunches) ' <<<"$got" | tr '\n' ' ')
+  if [ $rc -eq 0 ] && [ -n "$want" ] && grep -qxF "$want" <<<"$got"; then
+    echo "PASS $prog ($want; $stats)"
+  else
+    echo "FAIL $prog rc=$rc want '$want'"; tail -5 <<<"$got"
+  fi
+done | tee "$OUT/stress.txt"
+PROGS="reduction scan histogram bfs nbody" docs/experiments/time-ab.sh 2 \
+  main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p \
+  plain=build/bench/bin/zoo_%p_plain >/dev/null
+cat "$OUT/time-ab.txt"
