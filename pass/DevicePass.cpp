@@ -85,6 +85,13 @@ static cl::opt<bool> ConvergeInner(
     "gpreempt-converge-inner", cl::init(true), cl::Hidden,
     cl::desc("Let the loops inside a converged loop yield as parts of it"));
 
+// For measurements (session 19): gp.take's flag read beside its ticket
+// atomic, a ticket taken with the flag up parked in the block's slot.
+static cl::opt<bool> ParkTickets(
+    "gpreempt-park-tickets", cl::init(false), cl::Hidden,
+    cl::desc("Read the preemption flag beside the ticket atomic and park a "
+             "ticket taken with the flag up, not started, for the relaunch"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -265,6 +272,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.LoadLatency = LoadLatency;
       Options.LoadLatencyIndirect = LoadLatencyIndirect;
       Options.ConvergeInner = ConvergeInner;
+      Options.ParkTickets = ParkTickets;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

@@ -137,8 +137,18 @@ void Rewriter::buildDispatch() {
     Pending->addIncoming(S, FirstSync);
     N.CreateCondBr(N.CreateICmpNE(Pending, N.getInt64(0)), FirstResume, Take);
     KernelBuilder R = at(FirstResume);
-    Logical->addIncoming(R.CreateSub(Pending, R.getInt64(1)), FirstResume);
-    Resuming->addIncoming(R.getTrue(), FirstResume);
+    if (Options.ParkTickets) {
+      // A parked ticket (gp.take.park) starts from the beginning.
+      Value *Parked = R.CreateICmpNE(
+          R.CreateAnd(Pending, R.getInt64(SlotNotStarted)), R.getInt64(0),
+          "gp.parked");
+      Value *Block = R.CreateAnd(Pending, R.getInt64(~SlotNotStarted));
+      Logical->addIncoming(R.CreateSub(Block, R.getInt64(1)), FirstResume);
+      Resuming->addIncoming(R.CreateNot(Parked, "gp.half.done"), FirstResume);
+    } else {
+      Logical->addIncoming(R.CreateSub(Pending, R.getInt64(1)), FirstResume);
+      Resuming->addIncoming(R.getTrue(), FirstResume);
+    }
     R.CreateBr(BlockStart);
   }
 
@@ -146,21 +156,48 @@ void Rewriter::buildDispatch() {
   at(Take).CreateCondBr(IsLeader, TakeLead, TakeSync);
   {
     KernelBuilder B = at(TakeLead);
-    Value *Raised = B.CreateICmpNE(
-        B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
-        B.getInt32(0));
-    B.CreateCondBr(Raised, TakePublish, TakeTicket);
-    KernelBuilder T = at(TakeTicket);
-    Value *Ticket =
-        T.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, T.getInt64(1), Align(8),
-                          AtomicOrdering::Monotonic, Device);
-    Value *Next = T.CreateSelect(T.CreateICmpULT(Ticket, Total), Ticket,
-                                 T.getInt64(NoBlock));
-    T.CreateBr(TakePublish);
+    std::pair<Value *, BasicBlock *> Published[2];
+    if (Options.ParkTickets) {
+      // The flag read beside the atomic, not after it: both round trips at
+      // once. A ticket taken with the flag up goes to the slot, not started
+      // (the instance is then incomplete, and its relaunch starts it).
+      Value *Ticket =
+          B.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, B.getInt64(1), Align(8),
+                            AtomicOrdering::Monotonic, Device);
+      Value *Raised = B.CreateICmpNE(
+          B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+          B.getInt32(0));
+      Value *InGrid = B.CreateICmpULT(Ticket, Total, "gp.ticket.in.grid");
+      Value *Next = B.CreateSelect(InGrid, Ticket, B.getInt64(NoBlock));
+      BasicBlock *Park = newBlock("gp.take.park", TakePublish);
+      B.CreateCondBr(B.CreateAnd(InGrid, Raised), Park, TakePublish);
+      KernelBuilder K = at(Park);
+      K.CreateStore(K.CreateOr(K.CreateAdd(Ticket, K.getInt64(1)),
+                               K.getInt64(SlotNotStarted)),
+                    Slot);
+      K.CreateBr(TakePublish);
+      Published[0] = {B.getInt64(NoBlock), Park};
+      Published[1] = {Next, TakeLead};
+      TakeTicket->eraseFromParent();
+    } else {
+      Value *Raised = B.CreateICmpNE(
+          B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+          B.getInt32(0));
+      B.CreateCondBr(Raised, TakePublish, TakeTicket);
+      KernelBuilder T = at(TakeTicket);
+      Value *Ticket =
+          T.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, T.getInt64(1), Align(8),
+                            AtomicOrdering::Monotonic, Device);
+      Value *Next = T.CreateSelect(T.CreateICmpULT(Ticket, Total), Ticket,
+                                   T.getInt64(NoBlock));
+      T.CreateBr(TakePublish);
+      Published[0] = {B.getInt64(NoBlock), TakeLead};
+      Published[1] = {Next, TakeTicket};
+    }
     KernelBuilder P = at(TakePublish);
     PHINode *Pub = P.CreatePHI(I64, 2);
-    Pub->addIncoming(P.getInt64(NoBlock), TakeLead);
-    Pub->addIncoming(Next, TakeTicket);
+    for (auto [V, From] : Published)
+      Pub->addIncoming(V, From);
     P.CreateStore(Pub, TicketWord);
     resetConvergeWords(P, /*PhysicalBlockStarts=*/false);
     P.CreateBr(TakeSync);

@@ -83,6 +83,11 @@ struct RewriteOptions {
   /// the converged loop's join (ConvergeLoops.cpp). Off: they never yield,
   /// and the converged loop's checks bound the wait.
   bool ConvergeInner = true;
+  /// gp.take reads the flag beside its ticket atomic instead of before it
+  /// (one global round trip less before every logical block starts); a
+  /// ticket taken with the flag up is parked in the physical block's slot,
+  /// not started (bit 62, abi.h), for the relaunch to start.
+  bool ParkTickets = false;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

@@ -36,6 +36,8 @@ namespace rewrite {
 constexpr unsigned GlobalAS = 1;
 constexpr unsigned SharedAS = 3;
 constexpr uint64_t NoBlock = ~uint64_t(0); // "no ticket": leave the kernel
+/// In a slot (abi.h): the logical block was taken but not started.
+constexpr uint64_t SlotNotStarted = uint64_t(1) << 62;
 
 /// New code carries a line-0 location in the kernel's scope: debuggers and
 /// the verifier want one, and no source line is responsible for it.

@@ -154,7 +154,10 @@ struct gp_launch_ctl {
   uint64_t left_word;  /* device address of the word written as one leaves,
                           or 0 */
   /* uint64_t slots[physical blocks]: logical block + 1 that physical block p
-   * left half-done (its threads' state is in the save area), 0 if none. */
+   * left half-done (its threads' state is in the save area), 0 if none;
+   * with bit 62 set, a block it took a ticket for but did not start (the
+   * flag was up; -gpreempt-park-tickets): the relaunch starts it. Only the
+   * kernel reads slots, so their values are not part of the version. */
 };
 #define GP_PROGRESS_ARRIVAL_SHIFT 40u
 #define GP_LEFT_VALUE(epoch, instances, complete)                              \

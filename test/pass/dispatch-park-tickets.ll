@@ -1,0 +1,68 @@
+; -gpreempt-park-tickets (hidden, off; session 19): gp.take's leader reads
+; the flag beside its ticket atomic, not before it, so a logical block
+; starts one global round trip sooner. A ticket taken with the flag up is
+; not started: it goes to the physical block's slot with bit 62 set
+; (abi.h), and the relaunch starts that block from its beginning instead of
+; resuming it from the save area.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-park-tickets -S %s -o %t.ll
+; RUN: FileCheck %s < %t.ll
+; RUN: %opt -passes=verify -disable-output %t.ll
+; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
+; Off (the default), the ticket waits for the flag: no park block.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s | FileCheck %s --check-prefix=OFF
+
+target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
+target triple = "nvptx64-nvidia-cuda"
+
+define ptx_kernel void @increment(ptr %y) {
+entry:
+  %b = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+  %p = getelementptr inbounds i32, ptr %y, i32 %b
+  %old = atomicrmw add ptr %p, i32 1 monotonic, align 4
+  ret void
+}
+
+declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+
+; CHECK-LABEL: define ptx_kernel void @increment__gp(
+; A slot's block is resumed from the save area, unless it was parked.
+; CHECK:       gp.next.resume:
+; CHECK-NEXT:    %[[PB:.*]] = and i64 %gp.pending, 4611686018427387904
+; CHECK-NEXT:    %gp.parked = icmp ne i64 %[[PB]], 0
+; CHECK-NEXT:    %[[BLOCK:.*]] = and i64 %gp.pending, -4611686018427387905
+; CHECK-NEXT:    %[[LOGICAL:.*]] = sub i64 %[[BLOCK]], 1
+; CHECK-NEXT:    %gp.half.done = xor i1 %gp.parked, true
+; CHECK-NEXT:    br label %gp.block
+; The atomic, then the flag load, with no branch between them.
+; CHECK:       gp.take.leader:
+; CHECK:         %[[T:.*]] = atomicrmw add ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i64 1 syncscope("device") monotonic
+; CHECK-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32, ptr addrspace(1) %gp.flag.g{{[0-9]*}}
+; CHECK-NEXT:    %[[UP:.*]] = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK-NEXT:    %gp.ticket.in.grid = icmp ult i64 %[[T]], %gp.total{{[0-9]*}}
+; CHECK-NEXT:    %[[NEXT:.*]] = select i1 %gp.ticket.in.grid, i64 %[[T]], i64 -1
+; CHECK-NEXT:    %[[PARK:.*]] = and i1 %gp.ticket.in.grid, %[[UP]]
+; CHECK-NEXT:    br i1 %[[PARK]], label %gp.take.park, label %gp.take.publish
+; (The slot's address is recomputed there, -gpreempt-rematerialize.)
+; CHECK:       gp.take.park:
+; CHECK:         %[[T1:.*]] = add i64 %[[T]], 1
+; CHECK-NEXT:    %[[SLOTV:.*]] = or i64 %[[T1]], 4611686018427387904
+; CHECK-NEXT:    store i64 %[[SLOTV]], ptr addrspace(1) %gp.slot{{[0-9]*}}
+; CHECK-NEXT:    br label %gp.take.publish
+; A parked block is not run in this instance: everyone leaves after the
+; barrier, as with no ticket.
+; CHECK:       gp.take.publish:
+; CHECK-NEXT:    %[[PUB:.*]] = phi i64 [ -1, %gp.take.park ], [ %[[NEXT]], %gp.take.leader ]
+; CHECK-NEXT:    store i64 %[[PUB]], ptr addrspace(3) @__gp_shared_ticket
+; CHECK:       gp.block:
+; CHECK:         %gp.resuming = phi i1 [ %gp.half.done, %gp.next.resume ], [ false, %gp.take.sync ]
+; CHECK-NOT:   gp.take.ticket:
+
+; OFF:       gp.next.resume:
+; OFF-NEXT:    %[[L:.*]] = sub i64 %gp.pending, 1
+; OFF-NEXT:    br label %gp.block
+; OFF:       gp.take.leader:
+; OFF:         %gp.flag{{[0-9]*}} = load volatile i32
+; OFF:         br i1 %{{.*}}, label %gp.take.publish, label %gp.take.ticket
+; OFF:       gp.take.ticket:
+; OFF:         atomicrmw add
+; OFF-NOT:   gp.take.park:
