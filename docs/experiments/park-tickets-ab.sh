@@ -12,7 +12,7 @@
 #
 # First correctness: every zoo program of the variant under
 # GPREEMPT_STRESS=100 with --check, its checksum against the plain build's.
-# Then GPU time per repeat, main vs variant vs plain, two interleaved
+# Then GPU time per repeat, main vs variant, two interleaved
 # rounds (time-ab.sh). Carry build/bench and build-park/bench (from
 # `docs/experiments/build-variant.sh build-park -mllvm -gpreempt-park-tickets`).
 # $OUT gets stress.txt and time-ab.txt.
@@ -35,6 +35,5 @@ for prog in bfs histogram iterative_solver jacobi2d kmeans nbody reduction scan 
   fi
 done | tee "$OUT/stress.txt"
 PROGS="reduction scan histogram bfs nbody" docs/experiments/time-ab.sh 2 \
-  main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p \
-  plain=build/bench/bin/zoo_%p_plain >/dev/null
+  main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p >/dev/null
 cat "$OUT/time-ab.txt"
