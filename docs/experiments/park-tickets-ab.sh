@@ -10,30 +10,30 @@
 # ticket atomic. The variant issues both at once (and parks a ticket taken
 # with the flag up in the slot, not started).
 #
-# First correctness: every zoo program of the variant under
-# GPREEMPT_STRESS=100 with --check, its checksum against the plain build's.
-# Then GPU time per repeat, main vs variant, two interleaved
-# rounds (time-ab.sh). Carry build/bench and build-park/bench (from
+# First GPU time per repeat, main vs variant, two interleaved rounds
+# (time-ab.sh); then correctness: every zoo program of the variant under
+# GPREEMPT_STRESS=100 with --check (the CPU reference; exit 1 if wrong)
+# (the launch-heavy ones first: each file is written as it goes, so a call
+# cut short still brings back what ran). Carry build/bench and
+# build-park/bench (from
 # `docs/experiments/build-variant.sh build-park -mllvm -gpreempt-park-tickets`).
 # $OUT gets stress.txt and time-ab.txt.
 set -u
 OUT=${OUT:?}
 mkdir -p "$OUT"
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-for prog in bfs histogram iterative_solver jacobi2d kmeans nbody reduction scan \
+PROGS="reduction scan bfs nbody" docs/experiments/time-ab.sh 2 \
+  main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p >/dev/null
+for prog in reduction scan histogram bfs nbody iterative_solver jacobi2d kmeans \
     sgemm_tiled softmax_rows spmv_csr tiled_rows_dynamic wmma_gemm; do
-  want=$(timeout 100 build/bench/bin/zoo_${prog}_plain --check --timeout 60 2>&1 |
-         grep -m1 '^checksum ')
   got=$(env GPREEMPT_STRESS=100 GPREEMPT_STATS=1 timeout 100 \
         build-park/bench/bin/zoo_$prog --check --timeout 60 --require-preemptible 2>&1)
   rc=$?
+  sum=$(grep -m1 '^checksum ' <<<"$got")
   stats=$(grep -E '^gpreempt: (preemptions|relaunches) ' <<<"$got" | tr '\n' ' ')
-  if [ $rc -eq 0 ] && [ -n "$want" ] && grep -qxF "$want" <<<"$got"; then
-    echo "PASS $prog ($want; $stats)"
+  if [ $rc -eq 0 ]; then
+    echo "PASS $prog ($sum; $stats)"
   else
-    echo "FAIL $prog rc=$rc want '$want'"; tail -5 <<<"$got"
+    echo "FAIL $prog rc=$rc"; tail -5 <<<"$got"
   fi
 done | tee "$OUT/stress.txt"
-PROGS="reduction scan histogram bfs nbody" docs/experiments/time-ab.sh 2 \
-  main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p >/dev/null
-cat "$OUT/time-ab.txt"
