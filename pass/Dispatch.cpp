@@ -152,15 +152,17 @@ void Rewriter::buildDispatch() {
     R.CreateBr(BlockStart);
   }
 
-  // gp.take: one ticket per logical block, none once preemption is raised.
+  // gp.take: one ticket per logical block, none started once preemption is
+  // raised.
   at(Take).CreateCondBr(IsLeader, TakeLead, TakeSync);
   {
     KernelBuilder B = at(TakeLead);
     std::pair<Value *, BasicBlock *> Published[2];
     if (Options.ParkTickets) {
-      // The flag read beside the atomic, not after it: both round trips at
-      // once. A ticket taken with the flag up goes to the slot, not started
-      // (the instance is then incomplete, and its relaunch starts it).
+      // The flag load beside the atomic instead of before it (where the
+      // atomic waits for it): both round trips at once. A ticket taken with
+      // the flag up goes to the slot, not started (the instance is then
+      // incomplete, and its relaunch starts it).
       Value *Ticket =
           B.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, B.getInt64(1), Align(8),
                             AtomicOrdering::Monotonic, Device);

@@ -9,6 +9,8 @@
 //   gp.next          the loop over logical blocks (its only entry): the
 //                    half-done block from the slot first, if any, else
 //   gp.take          thread 0 takes a ticket, or none if preempted/finished
+//                    (-gpreempt-park-tickets: takes it and, if preempted,
+//                    parks it in the slot, not started)
 //   gp.block         logical blockIdx from the ticket; new block -> body,
 //                    resumed block -> gp.resume
 //   gp.resume        word 0 says where this thread stopped: done -> gp.tail,
