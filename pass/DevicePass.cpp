@@ -92,6 +92,14 @@ static cl::opt<bool> ParkTickets(
     cl::desc("Read the preemption flag beside the ticket atomic and park a "
              "ticket taken with the flag up, not started, for the relaunch"));
 
+// For measurements (session 19): the first wave without ticket atomics
+// (af4d3a4 did this without parking and put nbody on a ptxas cliff).
+static cl::opt<bool> DirectFirstWave(
+    "gpreempt-direct-first-wave", cl::init(false), cl::Hidden,
+    cl::desc("In a launch's first instance, physical block p starts logical "
+             "block p without the ticket atomic (implies "
+             "-gpreempt-park-tickets)"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -272,7 +280,8 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.LoadLatency = LoadLatency;
       Options.LoadLatencyIndirect = LoadLatencyIndirect;
       Options.ConvergeInner = ConvergeInner;
-      Options.ParkTickets = ParkTickets;
+      Options.ParkTickets = ParkTickets || DirectFirstWave;
+      Options.DirectFirstWave = DirectFirstWave;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

@@ -163,12 +163,41 @@ void Rewriter::buildDispatch() {
       // atomic waits for it): both round trips at once. A ticket taken with
       // the flag up goes to the slot, not started (the instance is then
       // incomplete, and its relaunch starts it).
-      Value *Ticket =
-          B.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, B.getInt64(1), Align(8),
-                            AtomicOrdering::Monotonic, Device);
       Value *Raised = B.CreateICmpNE(
           B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
           B.getInt32(0));
+      BasicBlock *TakeAt = B.GetInsertBlock();
+      Value *Ticket;
+      if (Options.DirectFirstWave) {
+        // The first instance's first trip (nothing counted done yet) takes
+        // logical block p without the atomic; tickets count from P.
+        BasicBlock *Direct = newBlock("gp.take.direct", TakePublish);
+        BasicBlock *Counted = newBlock("gp.take.counted", TakePublish);
+        BasicBlock *Join = newBlock("gp.take.join", TakePublish);
+        Value *First = B.CreateAnd(
+            B.CreateNot(IsRelaunch),
+            B.CreateICmpEQ(B.CreateLoad(I64, DoneWord, "gp.done.before"),
+                           B.getInt64(0)),
+            "gp.first.trip");
+        B.CreateCondBr(First, Direct, Counted);
+        at(Direct).CreateBr(Join);
+        KernelBuilder C = at(Counted);
+        Value *Counter =
+            C.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, C.getInt64(1), Align(8),
+                              AtomicOrdering::Monotonic, Device);
+        Value *FromCounter = C.CreateAdd(Counter, PhysBlocks64, "gp.counted");
+        C.CreateBr(Join);
+        B.SetInsertPoint(Join);
+        PHINode *T = B.CreatePHI(I64, 2, "gp.ticket.taken");
+        T->addIncoming(PhysBlock64, Direct);
+        T->addIncoming(FromCounter, Counted);
+        Ticket = T;
+        TakeAt = Join;
+      } else {
+        Ticket =
+            B.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, B.getInt64(1), Align(8),
+                              AtomicOrdering::Monotonic, Device);
+      }
       Value *InGrid = B.CreateICmpULT(Ticket, Total, "gp.ticket.in.grid");
       Value *Next = B.CreateSelect(InGrid, Ticket, B.getInt64(NoBlock));
       BasicBlock *Park = newBlock("gp.take.park", TakePublish);
@@ -179,7 +208,7 @@ void Rewriter::buildDispatch() {
                     Slot);
       K.CreateBr(TakePublish);
       Published[0] = {B.getInt64(NoBlock), Park};
-      Published[1] = {Next, TakeLead};
+      Published[1] = {Next, TakeAt};
       TakeTicket->eraseFromParent();
     } else {
       Value *Raised = B.CreateICmpNE(

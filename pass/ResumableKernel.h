@@ -88,6 +88,10 @@ struct RewriteOptions {
   /// ticket taken with the flag up is parked in the physical block's slot,
   /// not started (bit 62, abi.h), for the relaunch to start.
   bool ParkTickets = false;
+  /// With ParkTickets: in the first instance each physical block's first
+  /// logical block is its own index, taken without the atomic; tickets
+  /// count from P (abi.h).
+  bool DirectFirstWave = false;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

@@ -8,32 +8,39 @@
 # 122 -> 134 us (reduce_xor_partials). Part of it is the chain of global
 # round trips before a logical block starts: the flag load, then the
 # ticket atomic. The variant issues both at once (and parks a ticket taken
-# with the flag up in the slot, not started).
+# with the flag up in the slot, not started); a second variant also takes
+# each physical block's first logical block without the atomic in the
+# first instance (-gpreempt-direct-first-wave: af4d3a4 did that without
+# parking and put nbody on a ptxas cliff, so nbody is timed too).
 #
-# First GPU time per repeat, main vs variant, two interleaved rounds
-# (time-ab.sh); then correctness: every zoo program of the variant under
+# First GPU time per repeat, main vs the variants, two interleaved rounds
+# (time-ab.sh); then correctness: every zoo program of each variant under
 # GPREEMPT_STRESS=100 with --check (the CPU reference; exit 1 if wrong)
 # (the launch-heavy ones first: each file is written as it goes, so a call
-# cut short still brings back what ran). Carry build/bench and
-# build-park/bench (from
-# `docs/experiments/build-variant.sh build-park -mllvm -gpreempt-park-tickets`).
+# cut short still brings back what ran). Carry build/bench,
+# build-park/bench and build-direct/bench (docs/experiments/README.md says
+# how to build them).
 # $OUT gets stress.txt and time-ab.txt.
 set -u
 OUT=${OUT:?}
 mkdir -p "$OUT"
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 PROGS="reduction scan bfs nbody" docs/experiments/time-ab.sh 2 \
-  main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p >/dev/null
+  main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p \
+  direct=build-direct/bench/bin/zoo_%p >/dev/null
 for prog in reduction scan histogram bfs nbody iterative_solver jacobi2d kmeans \
     sgemm_tiled softmax_rows spmv_csr tiled_rows_dynamic wmma_gemm; do
-  got=$(env GPREEMPT_STRESS=100 GPREEMPT_STATS=1 timeout 100 \
-        build-park/bench/bin/zoo_$prog --check --timeout 60 --require-preemptible 2>&1)
-  rc=$?
-  sum=$(grep -m1 '^checksum ' <<<"$got")
-  stats=$(grep -E '^gpreempt: (preemptions|relaunches) ' <<<"$got" | tr '\n' ' ')
-  if [ $rc -eq 0 ]; then
-    echo "PASS $prog ($sum; $stats)"
-  else
-    echo "FAIL $prog rc=$rc"; tail -5 <<<"$got"
-  fi
+  for variant in park direct; do
+    got=$(env GPREEMPT_STRESS=100 GPREEMPT_STATS=1 timeout 100 \
+          build-$variant/bench/bin/zoo_$prog --check --timeout 60 \
+          --require-preemptible 2>&1)
+    rc=$?
+    sum=$(grep -m1 '^checksum ' <<<"$got")
+    stats=$(grep -E '^gpreempt: (preemptions|relaunches) ' <<<"$got" | tr '\n' ' ')
+    if [ $rc -eq 0 ]; then
+      echo "PASS $variant $prog ($sum; $stats)"
+    else
+      echo "FAIL $variant $prog rc=$rc"; tail -5 <<<"$got"
+    fi
+  done
 done | tee "$OUT/stress.txt"

@@ -115,7 +115,10 @@ struct gp_kernel_info {
 /* Device memory, one per launch. Resumed launches reuse it.
  *
  * Logical blocks are handed out by ticket: a physical block takes logical
- * block atomicAdd(next_block, 1) while below the grid size. In a grid no
+ * block atomicAdd(next_block, 1) while below the grid size (with
+ * -gpreempt-direct-first-wave, P + atomicAdd(next_block, 1), block p taking
+ * logical block p first in the first instance; next_block is the kernel's
+ * own, so this is not part of the version either). In a grid no
  * larger than its physical one (P = the variant's gridDim.x, never more
  * than the logical blocks), a block that has finished a logical block takes
  * no more tickets: none is left for it (each physical block takes one on

@@ -8,6 +8,13 @@
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
+; -gpreempt-direct-first-wave (hidden, off; implies parking): in the
+; first instance each physical block's first logical block is its own index,
+; taken without the atomic; tickets count from P.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-direct-first-wave -S %s -o %t.direct.ll
+; RUN: FileCheck %s --check-prefix=DIRECT < %t.direct.ll
+; RUN: %opt -passes=verify -disable-output %t.direct.ll
+; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.direct.ll -o /dev/null
 ; Off (the default), the ticket waits for the flag: no park block.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s | FileCheck %s --check-prefix=OFF
 
@@ -33,11 +40,11 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    %[[LOGICAL:.*]] = sub i64 %[[BLOCK]], 1
 ; CHECK-NEXT:    %gp.half.done = xor i1 %gp.parked, true
 ; CHECK-NEXT:    br label %gp.block
-; The atomic, then the flag load, with no branch between them.
+; The flag load, then the atomic, with no branch between them.
 ; CHECK:       gp.take.leader:
-; CHECK:         %[[T:.*]] = atomicrmw add ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i64 1 syncscope("device") monotonic
-; CHECK-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32, ptr addrspace(1) %gp.flag.g{{[0-9]*}}
+; CHECK:         %gp.flag{{[0-9]*}} = load volatile i32, ptr addrspace(1) %gp.flag.g{{[0-9]*}}
 ; CHECK-NEXT:    %[[UP:.*]] = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK-NEXT:    %[[T:.*]] = atomicrmw add ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i64 1 syncscope("device") monotonic
 ; CHECK-NEXT:    %gp.ticket.in.grid = icmp ult i64 %[[T]], %gp.total{{[0-9]*}}
 ; CHECK-NEXT:    %[[NEXT:.*]] = select i1 %gp.ticket.in.grid, i64 %[[T]], i64 -1
 ; CHECK-NEXT:    %[[PARK:.*]] = and i1 %gp.ticket.in.grid, %[[UP]]
@@ -66,3 +73,29 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; OFF:       gp.take.ticket:
 ; OFF:         atomicrmw add
 ; OFF-NOT:   gp.take.park:
+
+; The flag load first (in flight while the atomic is), then the way in: the
+; first trip of the first instance (nothing done yet) takes its own index.
+; DIRECT:       gp.take.leader:
+; DIRECT:         %gp.relaunch{{[0-9]*}} = icmp ne i64 %{{.*}}, 0
+; DIRECT-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32
+; DIRECT-NEXT:    %[[UP:.*]] = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; DIRECT-NEXT:    %gp.done.before = load i64, ptr addrspace(3) @__gp_shared_done
+; DIRECT-NEXT:    %[[NONE:.*]] = icmp eq i64 %gp.done.before, 0
+; DIRECT-NEXT:    %[[FIRST:.*]] = xor i1 %gp.relaunch{{[0-9]*}}, true
+; DIRECT-NEXT:    %gp.first.trip = and i1 %[[FIRST]], %[[NONE]]
+; DIRECT-NEXT:    br i1 %gp.first.trip, label %gp.take.direct, label %gp.take.counted
+; DIRECT:       gp.take.direct:
+; DIRECT:         %[[P:.*]] = call i32 asm sideeffect "mov.u32 $0, %ctaid.x;"
+; DIRECT-NEXT:    %[[P64:.*]] = zext i32 %[[P]] to i64
+; DIRECT-NEXT:    br label %gp.take.join
+; DIRECT:       gp.take.counted:
+; DIRECT:         %[[NP:.*]] = zext i32 %{{.*}} to i64
+; DIRECT-NEXT:    %[[C:.*]] = atomicrmw add ptr addrspace(1) %{{.*}}, i64 1 syncscope("device") monotonic
+; DIRECT-NEXT:    %gp.counted = add i64 %[[C]], %[[NP]]
+; DIRECT:       gp.take.join:
+; DIRECT-NEXT:    %gp.ticket.taken = phi i64 [ %[[P64]], %gp.take.direct ], [ %gp.counted, %gp.take.counted ]
+; DIRECT:         %gp.ticket.in.grid = icmp ult i64 %gp.ticket.taken, %gp.total{{[0-9]*}}
+; DIRECT:         br i1 %{{.*}}, label %gp.take.park, label %gp.take.publish
+; DIRECT:       gp.take.publish:
+; DIRECT-NEXT:    phi i64 [ -1, %gp.take.park ], [ %{{.*}}, %gp.take.join ]
