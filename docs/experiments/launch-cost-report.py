@@ -29,7 +29,7 @@ def read_rows(path):
     with open(path, newline="") as f:
         lines = f.read().splitlines()
     for i, line in enumerate(lines):
-        if line.startswith('"Start') or line.startswith("Start") or line.startswith('"ID"'):
+        if line.lstrip('"').startswith("Start"):
             return list(csv.DictReader(lines[i:]))
     return []
 
