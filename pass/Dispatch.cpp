@@ -157,15 +157,15 @@ void Rewriter::buildDispatch() {
   at(Take).CreateCondBr(IsLeader, TakeLead, TakeSync);
   {
     KernelBuilder B = at(TakeLead);
+    Value *Raised = B.CreateICmpNE(
+        B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
+        B.getInt32(0));
     std::pair<Value *, BasicBlock *> Published[2];
     if (Options.ParkTickets) {
-      // The flag load beside the atomic instead of before it (where the
-      // atomic waits for it): both round trips at once. A ticket taken with
-      // the flag up goes to the slot, not started (the instance is then
+      // The atomic beside the flag load instead of after it (where it waits
+      // for the load): both round trips at once. A ticket taken with the
+      // flag up goes to the slot, not started (the instance is then
       // incomplete, and its relaunch starts it).
-      Value *Raised = B.CreateICmpNE(
-          B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
-          B.getInt32(0));
       BasicBlock *TakeAt = B.GetInsertBlock();
       Value *Ticket;
       if (Options.DirectFirstWave) {
@@ -211,9 +211,6 @@ void Rewriter::buildDispatch() {
       Published[1] = {Next, TakeAt};
       TakeTicket->eraseFromParent();
     } else {
-      Value *Raised = B.CreateICmpNE(
-          B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
-          B.getInt32(0));
       B.CreateCondBr(Raised, TakePublish, TakeTicket);
       KernelBuilder T = at(TakeTicket);
       Value *Ticket =
