@@ -100,6 +100,13 @@ static cl::opt<bool> DirectFirstWave(
              "block p without the ticket atomic (implies "
              "-gpreempt-park-tickets)"));
 
+// For measurements (session 19): a one-block grid's tail without the
+// arrival atomic.
+static cl::opt<bool> LoneBlockExit(
+    "gpreempt-lone-block-exit", cl::init(false), cl::Hidden,
+    cl::desc("Let a grid of one physical block leave without the arrival "
+             "atomic and the release before it"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -282,6 +289,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.ConvergeInner = ConvergeInner;
       Options.ParkTickets = ParkTickets || DirectFirstWave;
       Options.DirectFirstWave = DirectFirstWave;
+      Options.LoneBlockExit = LoneBlockExit;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

@@ -317,6 +317,47 @@ void Rewriter::buildDispatch() {
     BasicBlock *Rearm = newBlock("gp.exit.rearm", Return);
     BasicBlock *Tell = newBlock("gp.exit.tell", Return);
     BasicBlock *TellStore = newBlock("gp.exit.tell.store", Return);
+    // The control block's words, made where first needed (B's block).
+    Value *InstancesWord = nullptr, *LeftWordAt = nullptr,
+          *ProgressWord = nullptr;
+    auto Word = [&](Value *&Address, unsigned Offset, const char *Name) {
+      if (!Address)
+        Address = B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, Offset, Name);
+      return Address;
+    };
+    auto InstancesAt = [&] {
+      return Word(InstancesWord, 20, "gp.instances.word");
+    };
+    auto LeftAt = [&] { return Word(LeftWordAt, 24, "gp.left.word.at"); };
+    auto ProgressAt = [&] {
+      return Word(ProgressWord, 8, "gp.progress.word");
+    };
+    const uint64_t Arrival = uint64_t(1) << GP_PROGRESS_ARRIVAL_SHIFT;
+    // -gpreempt-lone-block-exit: a grid of one physical block is its own
+    // last arrival. It needs neither the device-scope release nor the
+    // atomic (its later system fence orders its threads' writes, after the
+    // barrier they all passed): one round trip less at a one-block
+    // kernel's tail. No other block adds arrivals to its `progress`.
+    BasicBlock *Lone = nullptr;
+    Value *LoneDone = nullptr, *LoneInstances = nullptr, *LoneLeft = nullptr;
+    if (Options.LoneBlockExit) {
+      InstancesAt();
+      LeftAt();
+      ProgressAt();
+      Lone = newBlock("gp.exit.lone", Return);
+      BasicBlock *Shared = newBlock("gp.exit.shared", Return);
+      B.CreateCondBr(
+          B.CreateICmpEQ(PhysBlocks64, B.getInt64(1), "gp.lone.block"), Lone,
+          Shared);
+      KernelBuilder O = at(Lone);
+      LoneInstances =
+          O.CreateLoad(O.getInt32Ty(), InstancesWord, "gp.instances.lone");
+      LoneLeft = O.CreateLoad(I64, LeftWordAt, "gp.left.word.lone");
+      LoneDone = O.CreateAdd(O.CreateLoad(I64, ProgressWord, "gp.progress.lone"),
+                             N, "gp.blocks.done.lone");
+      O.CreateBr(Last);
+      B.SetInsertPoint(Shared);
+    }
     B.CreateFence(AtomicOrdering::Release, Device);
     // What only the last arrival needs, loaded by every arriving block
     // beside its atomic rather than after it: two loads in flight with the
@@ -324,20 +365,14 @@ void Rewriter::buildDispatch() {
     // change only between instances (the last arrival writes `instances`
     // once every block has arrived; the runtime sets `left_word` before a
     // launch), so an early look sees the same values.
-    Value *InstancesWord =
-        B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 20, "gp.instances.word");
     Value *InstancesBefore =
-        B.CreateLoad(B.getInt32Ty(), InstancesWord, "gp.instances.before");
-    Value *LeftWord = B.CreateLoad(
-        I64, B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 24, "gp.left.word.at"),
-        "gp.left.word");
-    Value *ProgressWord =
-        B.CreateConstGEP1_32(B.getInt8Ty(), Ctl, 8, "gp.progress.word");
-    const uint64_t Arrival = uint64_t(1) << GP_PROGRESS_ARRIVAL_SHIFT;
+        B.CreateLoad(B.getInt32Ty(), InstancesAt(), "gp.instances.before");
+    Value *LeftWord = B.CreateLoad(I64, LeftAt(), "gp.left.word");
     // Relaxed, with its release the fence above and its acquire a fence on
     // the last arrival's path only: LLVM 22's NVPTX backend emits every
     // atomicrmw as a relaxed `atom` whatever its ordering, so an acq_rel
     // one would silently lose its acquire there.
+    ProgressAt();
     Value *Before = B.CreateAtomicRMW(
         AtomicRMWInst::Add, ProgressWord,
         B.CreateAdd(N, B.getInt64(Arrival), "gp.progress.add"), Align(8),
@@ -351,6 +386,19 @@ void Rewriter::buildDispatch() {
     B.CreateCondBr(B.CreateICmpEQ(Arrived, PhysBlocks64, "gp.last.arrival"),
                    Last, Return);
     KernelBuilder L = at(Last);
+    if (Lone) {
+      BasicBlock *Arriving = B.GetInsertBlock();
+      auto Join = [&](Value *Shared, Value *Alone, const char *Name) {
+        PHINode *Phi = L.CreatePHI(Shared->getType(), 2, Name);
+        Phi->addIncoming(Shared, Arriving);
+        Phi->addIncoming(Alone, Lone);
+        return Phi;
+      };
+      Done = Join(Done, LoneDone, "gp.blocks.done.last");
+      InstancesBefore = Join(InstancesBefore, LoneInstances,
+                             "gp.instances.before.last");
+      LeftWord = Join(LeftWord, LoneLeft, "gp.left.word.last");
+    }
     // Acquire: the other blocks' writes (slots, tickets, their arrivals)
     // come before everything the last arrival does next, its clean stores
     // to next_block and progress included.

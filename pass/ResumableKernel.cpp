@@ -23,7 +23,8 @@
 //   gp.exit          thread 0 adds the blocks counted and its arrival to
 //                    ctl->progress; the instance's last arrival cleans the
 //                    control block and sets ctl->complete if the grid is
-//                    complete
+//                    complete (-gpreempt-lone-block-exit: a one-block grid
+//                    is the last arrival without the atomic)
 //
 // Every thread of a physical block passes the same barriers (gp.first once,
 // gp.take and gp.tail once per logical block), and none leaves the kernel

@@ -92,6 +92,9 @@ struct RewriteOptions {
   /// logical block is its own index, taken without the atomic; tickets
   /// count from P (abi.h).
   bool DirectFirstWave = false;
+  /// A grid of one physical block leaves without the arrival atomic and
+  /// the device-scope release before it (it is its own last arrival).
+  bool LoneBlockExit = false;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

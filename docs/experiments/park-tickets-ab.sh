@@ -11,15 +11,17 @@
 # with the flag up in the slot, not started); a second variant also takes
 # each physical block's first logical block without the atomic in the
 # first instance (-gpreempt-direct-first-wave: af4d3a4 did that without
-# parking and put nbody on a ptxas cliff, so nbody is timed too).
+# parking and put nbody on a ptxas cliff, so nbody is timed too); a third
+# adds -gpreempt-lone-block-exit (a one-block grid's tail without the
+# arrival atomic).
 #
 # First GPU time per repeat, main vs the variants, two interleaved rounds
 # (time-ab.sh); then correctness: every zoo program of each variant under
 # GPREEMPT_STRESS=100 with --check (the CPU reference; exit 1 if wrong)
 # (the launch-heavy ones first: each file is written as it goes, so a call
 # cut short still brings back what ran). Carry build/bench,
-# build-park/bench and build-direct/bench (docs/experiments/README.md says
-# how to build them).
+# build-park/bench, build-direct/bench and build-lone/bench
+# (docs/experiments/README.md says how to build them).
 # $OUT gets stress.txt and time-ab.txt.
 set -u
 OUT=${OUT:?}
@@ -27,10 +29,11 @@ mkdir -p "$OUT"
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 PROGS="reduction scan bfs nbody" docs/experiments/time-ab.sh 2 \
   main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p \
-  direct=build-direct/bench/bin/zoo_%p >/dev/null
+  direct=build-direct/bench/bin/zoo_%p lone=build-lone/bench/bin/zoo_%p \
+  >/dev/null
 for prog in reduction scan histogram bfs nbody iterative_solver jacobi2d kmeans \
     sgemm_tiled softmax_rows spmv_csr tiled_rows_dynamic wmma_gemm; do
-  for variant in park direct; do
+  for variant in park direct lone; do
     got=$(env GPREEMPT_STRESS=100 GPREEMPT_STATS=1 timeout 100 \
           build-$variant/bench/bin/zoo_$prog --check --timeout 60 \
           --require-preemptible 2>&1)
