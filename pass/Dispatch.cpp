@@ -353,8 +353,8 @@ void Rewriter::buildDispatch() {
       LoneInstances =
           O.CreateLoad(O.getInt32Ty(), InstancesWord, "gp.instances.lone");
       LoneLeft = O.CreateLoad(I64, LeftWordAt, "gp.left.word.lone");
-      LoneDone = O.CreateAdd(O.CreateLoad(I64, ProgressWord, "gp.progress.lone"),
-                             N, "gp.blocks.done.lone");
+      Value *Progress = O.CreateLoad(I64, ProgressWord, "gp.progress.lone");
+      LoneDone = O.CreateAdd(Progress, N, "gp.blocks.done.lone");
       O.CreateBr(Last);
       B.SetInsertPoint(Shared);
     }
