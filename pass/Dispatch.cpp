@@ -156,6 +156,10 @@ void Rewriter::buildDispatch() {
   // raised.
   at(Take).CreateCondBr(IsLeader, TakeLead, TakeSync);
   {
+    auto TakeTicketAt = [&](IRBuilder<> &At) {
+      return At.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, At.getInt64(1),
+                                Align(8), AtomicOrdering::Monotonic, Device);
+    };
     KernelBuilder B = at(TakeLead);
     Value *Raised = B.CreateICmpNE(
         B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
@@ -182,10 +186,8 @@ void Rewriter::buildDispatch() {
         B.CreateCondBr(First, Direct, Counted);
         at(Direct).CreateBr(Join);
         KernelBuilder C = at(Counted);
-        Value *Counter =
-            C.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, C.getInt64(1), Align(8),
-                              AtomicOrdering::Monotonic, Device);
-        Value *FromCounter = C.CreateAdd(Counter, PhysBlocks64, "gp.counted");
+        Value *FromCounter =
+            C.CreateAdd(TakeTicketAt(C), PhysBlocks64, "gp.counted");
         C.CreateBr(Join);
         B.SetInsertPoint(Join);
         PHINode *T = B.CreatePHI(I64, 2, "gp.ticket.taken");
@@ -194,9 +196,7 @@ void Rewriter::buildDispatch() {
         Ticket = T;
         TakeAt = Join;
       } else {
-        Ticket =
-            B.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, B.getInt64(1), Align(8),
-                              AtomicOrdering::Monotonic, Device);
+        Ticket = TakeTicketAt(B);
       }
       Value *InGrid = B.CreateICmpULT(Ticket, Total, "gp.ticket.in.grid");
       Value *Next = B.CreateSelect(InGrid, Ticket, B.getInt64(NoBlock));
@@ -213,9 +213,7 @@ void Rewriter::buildDispatch() {
     } else {
       B.CreateCondBr(Raised, TakePublish, TakeTicket);
       KernelBuilder T = at(TakeTicket);
-      Value *Ticket =
-          T.CreateAtomicRMW(AtomicRMWInst::Add, Ctl, T.getInt64(1), Align(8),
-                            AtomicOrdering::Monotonic, Device);
+      Value *Ticket = TakeTicketAt(T);
       Value *Next = T.CreateSelect(T.CreateICmpULT(Ticket, Total), Ticket,
                                    T.getInt64(NoBlock));
       T.CreateBr(TakePublish);
@@ -353,8 +351,8 @@ void Rewriter::buildDispatch() {
       LoneInstances =
           O.CreateLoad(O.getInt32Ty(), InstancesWord, "gp.instances.lone");
       LoneLeft = O.CreateLoad(I64, LeftWordAt, "gp.left.word.lone");
-      Value *Progress = O.CreateLoad(I64, ProgressWord, "gp.progress.lone");
-      LoneDone = O.CreateAdd(Progress, N, "gp.blocks.done.lone");
+      Value *Before = O.CreateLoad(I64, ProgressWord, "gp.progress.lone");
+      LoneDone = O.CreateAdd(Before, N, "gp.blocks.done.lone");
       O.CreateBr(Last);
       B.SetInsertPoint(Shared);
     }
@@ -372,9 +370,9 @@ void Rewriter::buildDispatch() {
     // the last arrival's path only: LLVM 22's NVPTX backend emits every
     // atomicrmw as a relaxed `atom` whatever its ordering, so an acq_rel
     // one would silently lose its acquire there.
-    ProgressAt();
+    Value *Progress = ProgressAt();
     Value *Before = B.CreateAtomicRMW(
-        AtomicRMWInst::Add, ProgressWord,
+        AtomicRMWInst::Add, Progress,
         B.CreateAdd(N, B.getInt64(Arrival), "gp.progress.add"), Align(8),
         AtomicOrdering::Monotonic, Device);
     Before->setName("gp.progress");
