@@ -107,6 +107,13 @@ static cl::opt<bool> LoneBlockExit(
     cl::desc("Let a grid of one physical block leave without the arrival "
              "atomic and the release before it"));
 
+// For measurements (session 20): a loop's exit test counts its poll
+// interval, not a counter of its own in every iteration.
+static cl::opt<bool> ExitBoundPolls(
+    "gpreempt-exit-bound-polls", cl::init(false), cl::Hidden,
+    cl::desc("Let a loop whose exit test compares an induction variable with "
+             "an invariant bound count its poll interval with that test"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -248,7 +255,8 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
           << ore::NV("SavedBytes", LR.SavedBytes) << " bytes per thread";
       if (LR.PollInterval > 1)
         Rem << "; checks the flag every "
-            << ore::NV("PollInterval", LR.PollInterval) << " iterations";
+            << ore::NV("PollInterval", LR.PollInterval) << " iterations"
+            << (LR.ExitBound ? ", counted by its exit test" : "");
       if (LR.Converged)
         Rem << "; its threads leave it at different iterations and wait for "
                "each other after it";
@@ -290,6 +298,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.ParkTickets = ParkTickets || DirectFirstWave;
       Options.DirectFirstWave = DirectFirstWave;
       Options.LoneBlockExit = LoneBlockExit;
+      Options.ExitBoundPolls = ExitBoundPolls;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

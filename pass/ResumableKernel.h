@@ -38,6 +38,7 @@ struct LoopReport {
   unsigned YieldPoints; // back-edges of this loop
   unsigned SavedBytes;  // bytes per thread a yield in this loop saves
   unsigned PollInterval; // back-edges per flag check
+  bool ExitBound;         // counted by the loop's exit test
   bool Converged;        // its threads wait for each other at its exit
 };
 
@@ -95,6 +96,10 @@ struct RewriteOptions {
   /// A grid of one physical block leaves without the arrival atomic and
   /// the device-scope release before it (it is its own last arrival).
   bool LoneBlockExit = false;
+  /// A loop whose exit test compares an induction variable with an
+  /// invariant bound counts its poll interval with that test instead of a
+  /// counter of its own (ExitBoundPolls.cpp).
+  bool ExitBoundPolls = false;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

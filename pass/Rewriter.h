@@ -52,6 +52,16 @@ struct KernelBuilder : llvm::IRBuilder<> {
   }
 };
 
+/// A latch's exit test that can count its loop's back-edges
+/// (ExitBoundPolls.cpp): the loop goes on while X < Bound (signed or not),
+/// X growing by the loop-invariant Step each iteration.
+struct ExitTest {
+  llvm::ICmpInst *Cmp = nullptr;
+  llvm::Value *X = nullptr, *Bound = nullptr, *Step = nullptr;
+  bool Signed = false;
+  bool HeaderOnTrue = true; // the branch continues on Cmp true
+};
+
 class Rewriter {
 public:
   Rewriter(llvm::Function &Kernel, const RewriteOptions &Options)
@@ -73,6 +83,12 @@ private:
   void buildDispatch();
   void redirectReturns();
   void insertYieldPoint(LoopYield &LY, llvm::BasicBlock *Latch);
+  std::optional<ExitTest> matchExitTest(const LoopYield &LY,
+                                        llvm::BasicBlock *Latch);
+  llvm::BasicBlock *boundPollsByExit(LoopYield &LY, const ExitTest &T,
+                                     llvm::BasicBlock *Latch,
+                                     llvm::BasicBlock *Back,
+                                     llvm::BasicBlock *&Continue);
   void voteAtBarrier(LoopYield &LY);
   void buildRoutes();
   void repairSSA();
@@ -176,6 +192,9 @@ private:
 
   llvm::DenseMap<LoopYield *, llvm::PHINode *>
       PollCounter; // loops with an interval > 1
+  // Header phis of the polls' own (counters, exit-test limits) and the
+  // value each takes on a route or restore edge into its loop.
+  llvm::DenseMap<const llvm::PHINode *, llvm::Constant *> RestartValue;
   llvm::DenseMap<LoopYield *, llvm::Value *>
       FusedVote; // loops voting at a barrier
   // Converged loops (ConvergeLoops.cpp): their headers, the headers of the

@@ -43,6 +43,9 @@ struct LoopYield {
   LoopYield *Parent = nullptr;
   llvm::SmallVector<LoopYield *, 2> Children;
   unsigned PollInterval = 1; // back-edges per flag check (a power of two)
+  /// The interval is counted by the loop's exit test (ExitBoundPolls.cpp),
+  /// not by a counter of its own.
+  bool ExitBound = false;
   /// Block-collective kernels: a __syncthreads that runs once in every
   /// iteration of this loop, which becomes the yield vote
   /// (barrier.red.or) instead of a barrier of its own; null if none. Once

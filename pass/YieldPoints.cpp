@@ -28,6 +28,20 @@ namespace rewrite {
 /// branches to the header itself.
 void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   BasicBlock *Header = LY.Header;
+  // voteAtBarrier ran, or the wait of a converged loop: just branch.
+  Value *Fused = FusedVote.lookup(&LY);
+  if (!Fused)
+    Fused = WaitVote.lookup(Header);
+  // Votes (a barrier's, a warp's) need every thread or lane at the same
+  // check; an exit test counts each thread's own back-edges.
+  bool ChecksAlone =
+      !Options.WarpCollective &&
+      (LY.Role == LoopYield::Converge::Loop
+           ? !ConvergedWarpOps.contains(Header)
+           : !Options.BlockCollective);
+  std::optional<ExitTest> Test;
+  if (Options.ExitBoundPolls && LY.PollInterval > 1 && !Fused && ChecksAlone)
+    Test = matchExitTest(LY, Latch);
   BasicBlock *Poll = SplitBlockPredecessors(Header, {Latch}, ".gp.poll");
   BasicBlock *Save = newBlock(Header->getName() + ".gp.yield", BlockTail);
   MDNode *Unlikely = MDBuilder(Ctx).createUnlikelyBranchWeights();
@@ -35,11 +49,9 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   // Back: the block whose edge enters the header, where the header's phis
   // take their back-edge values; Check: where the flag is read.
   BasicBlock *Back = Poll, *Check = Poll, *Continue = Header;
-  // voteAtBarrier ran, or the wait of a converged loop: just branch.
-  Value *Fused = FusedVote.lookup(&LY);
-  if (!Fused)
-    Fused = WaitVote.lookup(Header);
-  if (LY.PollInterval > 1 && !Fused) {
+  if (Test) {
+    Check = boundPollsByExit(LY, *Test, Latch, Back, Continue);
+  } else if (LY.PollInterval > 1 && !Fused) {
     Back = SplitBlock(Poll, Poll->getTerminator());
     Back->setName(Header->getName() + ".gp.back");
     Continue = Back;
@@ -51,6 +63,7 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
     if (!Count) {
       Count = PHINode::Create(I32, 4, Header->getName() + ".gp.count",
                               Header->begin());
+      RestartValue[Count] = ConstantInt::get(I32, 0);
       for (BasicBlock *Pred : predecessors(Header))
         if (Pred != Back)
           Count->addIncoming(ConstantInt::get(I32, 0), Pred);
@@ -253,6 +266,7 @@ void Rewriter::voteAtBarrier(LoopYield &LY) {
     PHINode *Count = PHINode::Create(I32, 4, LY.Header->getName() + ".gp.count",
                                      LY.Header->begin());
     PollCounter[&LY] = Count;
+    RestartValue[Count] = ConstantInt::get(I32, 0);
     IRBuilder<> B(At->getTerminator());
     B.SetCurrentDebugLocation(Old->getDebugLoc());
     Value *Next = B.CreateAdd(Count, B.getInt32(1),
@@ -314,14 +328,13 @@ BasicBlock *Rewriter::buildRestoreBlock(LoopYield &LY) {
 /// and the route key says whether to go deeper (Key) or stop here (0).
 void Rewriter::setRouteIncoming(LoopYield &LY, BasicBlock *From, bool ForTarget,
                                 Value *Key) {
-  PHINode *Count = PollCounter.lookup(&LY);
   for (PHINode &Phi : LY.Header->phis()) {
     if (&Phi == RouteKey.lookup(&LY) || Phi.getBasicBlockIndex(From) >= 0)
       continue;
-    // The poll counter restarts at 0; any other value is restored deeper.
-    Value *In = &Phi == Count ? ConstantInt::get(Phi.getType(), 0)
-                              : PoisonValue::get(Phi.getType());
-    Phi.addIncoming(In, From);
+    // The polls' own phis restart (a counter at 0, an exit test's limit
+    // at its least value); any other value is restored deeper.
+    Value *In = RestartValue.lookup(&Phi);
+    Phi.addIncoming(In ? In : PoisonValue::get(Phi.getType()), From);
   }
   if (PHINode *K = RouteKey.lookup(&LY))
     K->addIncoming(ForTarget ? ConstantInt::get(K->getType(), 0) : Key, From);

@@ -17,9 +17,8 @@
 #
 # First GPU time per repeat, main vs the variants, two interleaved rounds
 # (time-ab.sh); then correctness: every zoo program of each variant under
-# GPREEMPT_STRESS=100 with --check (the CPU reference; exit 1 if wrong)
-# (the launch-heavy ones first: each file is written as it goes, so a call
-# cut short still brings back what ran). Carry build/bench,
+# GPREEMPT_STRESS=100 with --check against the CPU reference
+# (stress-variants.sh). Carry build/bench,
 # build-park/bench, build-direct/bench and build-lone/bench
 # (docs/experiments/README.md says how to build them).
 # $OUT gets stress.txt and time-ab.txt.
@@ -31,19 +30,4 @@ PROGS="reduction scan bfs nbody" docs/experiments/time-ab.sh 2 \
   main=build/bench/bin/zoo_%p park=build-park/bench/bin/zoo_%p \
   direct=build-direct/bench/bin/zoo_%p lone=build-lone/bench/bin/zoo_%p \
   >/dev/null
-for prog in reduction scan histogram bfs nbody iterative_solver jacobi2d kmeans \
-    sgemm_tiled softmax_rows spmv_csr tiled_rows_dynamic wmma_gemm; do
-  for variant in park direct lone; do
-    got=$(env GPREEMPT_STRESS=100 GPREEMPT_STATS=1 timeout 100 \
-          build-$variant/bench/bin/zoo_$prog --check --timeout 60 \
-          --require-preemptible 2>&1)
-    rc=$?
-    sum=$(grep -m1 '^checksum ' <<<"$got")
-    stats=$(grep -E '^gpreempt: (preemptions|relaunches) ' <<<"$got" | tr '\n' ' ')
-    if [ $rc -eq 0 ]; then
-      echo "PASS $variant $prog ($sum; $stats)"
-    else
-      echo "FAIL $variant $prog rc=$rc"; tail -5 <<<"$got"
-    fi
-  done
-done | tee "$OUT/stress.txt"
+docs/experiments/stress-variants.sh park direct lone
