@@ -5,12 +5,16 @@
 // reduction's grid-stride loop went from 8 instructions to 12 and a YIELD,
 // and its kernel from 122 to 134 us). Where the loop's exit test already
 // compares an induction variable X, stepping by a loop-invariant S, with a
-// loop-invariant bound N (X <u N or X <s N continues), the test itself can
-// do the counting: the latch compares X with a limit L <= N instead of N,
-// and only when X reaches L does the thread go to a cold block that applies
-// the real test, checks the flag and sets the next limit, min(N, X + K*S),
-// K back-edges on. The iteration keeps its instruction count; L and a
-// "primed" bit are two more registers.
+// loop-invariant bound N (X <u N, X <s N or X != N continues), the test
+// itself can do the counting: the latch compares X with a limit L <= N
+// instead of N (X < L: so X < N, and X != N), and only when X reaches L
+// does the thread go to a cold block that applies the real test, checks
+// the flag and sets the next limit, min(N, X + K*S), K back-edges on. The
+// iteration keeps its instruction count; L and a "primed" bit are two more
+// registers. For X != N, X < L is compared unsigned and the step must be a
+// positive constant: the unroller's trip counters (by 2 or 4 up to a bound
+// rounded down) are such loops; a count down (i != 0, --i) keeps its
+// counter.
 //
 //     latch:      ... fast = X < L; br fast, back, gp.bound
 //     gp.bound:   br X < N, gp.due, exit         (the kernel's own test)
@@ -32,9 +36,11 @@
 
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/PatternMatch.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace llvm;
+using namespace llvm::PatternMatch;
 
 namespace gpreempt {
 namespace rewrite {
@@ -102,11 +108,23 @@ std::optional<ExitTest> Rewriter::matchExitTest(const LoopYield &LY,
     CmpInst::Predicate P = Side == 0
                                ? CmpInst::Predicate(Continues)
                                : CmpInst::getSwappedPredicate(Continues);
-    if (P != CmpInst::ICMP_ULT && P != CmpInst::ICMP_SLT)
+    if (P != CmpInst::ICMP_ULT && P != CmpInst::ICMP_SLT &&
+        P != CmpInst::ICMP_NE)
       continue;
     if (!Invariant(N) || Invariant(X))
       continue;
     if (Value *S = Step(X)) {
+      // A step that is not positive (a count down to N) would check at
+      // every back-edge: it keeps its counter. At run time a negative step
+      // is unusual beside X < N (a grid-stride loop's is positive); beside
+      // X != N, as in `for (i = n; i != 0; --i)`, it is not.
+      const APInt *C;
+      if (match(S, m_APInt(C))
+              ? !C->isStrictlyPositive() ||
+                    C->ugt(APInt::getSignedMaxValue(C->getBitWidth())
+                               .lshr(Log2_32(LY.PollInterval)))
+              : P == CmpInst::ICMP_NE)
+        continue;
       T.X = X;
       T.Bound = N;
       T.Step = S;

@@ -8,7 +8,7 @@
 # reduce_xor_partials 122 -> 134 us under Nsight Compute (session 19).
 # The variant lets the loop's exit test count instead (ExitBoundPolls.cpp):
 # the iteration is the plain kernel's. The programs timed are those with
-# such loops (reduction, histogram, scan's add_offsets, kmeans,
+# such loops (reduction, histogram, scan's add_offsets, kmeans, spmv_csr, bfs,
 # iterative_solver); then each of them, and the rest of the zoo, under
 # preemption stress with --check (stress-variants.sh).
 #
@@ -18,7 +18,7 @@ set -u
 OUT=${OUT:?}
 mkdir -p "$OUT"
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-PROGS="reduction histogram scan kmeans iterative_solver" \
+PROGS="reduction histogram scan kmeans iterative_solver spmv_csr bfs" \
   docs/experiments/time-ab.sh 2 \
   main=build/bench/bin/zoo_%p exit=build-exit/bench/bin/zoo_%p >/dev/null
 docs/experiments/stress-variants.sh exit

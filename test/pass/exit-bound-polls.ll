@@ -1,6 +1,7 @@
 ; -gpreempt-exit-bound-polls: a loop whose exit test compares an induction
-; variable X (step S, loop-invariant) with a loop-invariant bound N counts
-; its poll interval with that test instead of a counter: the latch compares
+; variable X (step S, loop-invariant) with a loop-invariant bound N (X < N
+; signed or unsigned, or X != N with a positive constant step) counts its
+; poll interval with that test instead of a counter: the latch compares
 ; X with a limit (header phi, the type's least value on every entry, the
 ; resume edge included), and only gp.bound applies the kernel's own test,
 ; gp.due skips the check on a run's first trip (primed false), gp.check
@@ -68,8 +69,8 @@ exit:
   ret void
 }
 
-; Not an induction variable with an invariant bound: each keeps the counter.
-; The LFTR form (!=), a bound that changes in the loop, a step that does.
+; X != N with a positive constant step (the unroller's trip counter, by 2
+; here): compared unsigned with the limit.
 define ptx_kernel void @counted_ne(i32 %n, ptr %y) {
 entry:
   br label %loop
@@ -81,7 +82,48 @@ loop:
   %v = load float, ptr %p, align 4
   %m = fadd float %v, 1.0
   store float %m, ptr %p, align 4
-  %i.next = add i32 %i, 1
+  %i.next = add i32 %i, 2
+  %more = icmp ne i32 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+; Each keeps the counter: a count down to N (X != N, step -1; its limit
+; would check at every back-edge), X != N with a run-time step (its sign
+; unknown), a bound that changes in the loop, a step that does.
+define ptx_kernel void @count_down(i32 %n, ptr %y) {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i32 [ %n, %entry ], [ %i.next, %loop ]
+  %idx = zext i32 %i to i64
+  %p = getelementptr inbounds float, ptr %y, i64 %idx
+  %v = load float, ptr %p, align 4
+  %m = fadd float %v, 1.0
+  store float %m, ptr %p, align 4
+  %i.next = add i32 %i, -1
+  %more = icmp ne i32 %i.next, 0
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+define ptx_kernel void @ne_runtime_step(i32 %n, i32 %s, ptr %y) {
+entry:
+  br label %loop
+
+loop:
+  %i = phi i32 [ 0, %entry ], [ %i.next, %loop ]
+  %idx = zext i32 %i to i64
+  %p = getelementptr inbounds float, ptr %y, i64 %idx
+  %v = load float, ptr %p, align 4
+  %m = fadd float %v, 1.0
+  store float %m, ptr %p, align 4
+  %i.next = add i32 %i, %s
   %more = icmp ne i32 %i.next, %n
   br i1 %more, label %loop, label %exit
 
@@ -133,7 +175,9 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; REMARK: kernel 'scale': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 8 iterations, counted by its exit test
 ; REMARK: kernel 'grid_stride': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 8 iterations, counted by its exit test
-; REMARK: kernel 'counted_ne': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 8 iterations{{$}}
+; REMARK: kernel 'counted_ne': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 8 iterations, counted by its exit test
+; REMARK: kernel 'count_down': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
+; REMARK: kernel 'ne_runtime_step': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
 ; REMARK: kernel 'moving_bound': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
 ; REMARK: kernel 'doubling': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
 
@@ -189,6 +233,15 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK-NEXT:    br i1 %loop.gp.within, label %loop.gp.poll, label %loop.gp.bound, !prof
 
 ; CHECK-LABEL: define ptx_kernel void @counted_ne__gp(
+; CHECK:       loop.gp.refill:
+; CHECK-NEXT:    call { i32, i1 } @llvm.uadd.with.overflow.i32(i32 %i.next, i32 16)
+; CHECK:         call i32 @llvm.umin.i32(i32 %n,
+; CHECK:         %more = icmp ne i32 %i.next, %n
+; CHECK-NEXT:    %loop.gp.within = icmp ult i32 %i.next, %loop.gp.limit
+; CHECK-LABEL: define ptx_kernel void @count_down__gp(
+; CHECK-NOT:   gp.limit
+; CHECK:       %loop.gp.count.next = add
+; CHECK-LABEL: define ptx_kernel void @ne_runtime_step__gp(
 ; CHECK-NOT:   gp.limit
 ; CHECK:       %loop.gp.count.next = add
 ; CHECK-LABEL: define ptx_kernel void @moving_bound__gp(
