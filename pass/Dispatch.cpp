@@ -187,7 +187,7 @@ void Rewriter::buildDispatch() {
         at(Direct).CreateBr(Join);
         KernelBuilder C = at(Counted);
         Value *FromCounter =
-            C.CreateAdd(TakeTicketAt(C), PhysBlocks64, "gp.counted");
+            C.CreateAdd(TakeTicketAt(C), PhysBlocks64, "gp.ticket.later");
         C.CreateBr(Join);
         B.SetInsertPoint(Join);
         PHINode *T = B.CreatePHI(I64, 2, "gp.ticket.taken");

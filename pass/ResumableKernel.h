@@ -88,18 +88,18 @@ struct RewriteOptions {
   /// (one global round trip less before every logical block starts); a
   /// ticket taken with the flag up is parked in the physical block's slot,
   /// not started (bit 62, abi.h), for the relaunch to start.
-  bool ParkTickets = false;
+  bool ParkTickets = true;
   /// With ParkTickets: in the first instance each physical block's first
   /// logical block is its own index, taken without the atomic; tickets
   /// count from P (abi.h).
-  bool DirectFirstWave = false;
+  bool DirectFirstWave = true;
   /// A grid of one physical block leaves without the arrival atomic and
   /// the device-scope release before it (it is its own last arrival).
   bool LoneBlockExit = false;
   /// A loop whose exit test compares an induction variable with an
   /// invariant bound counts its poll interval with that test instead of a
   /// counter of its own (ExitBoundPolls.cpp).
-  bool ExitBoundPolls = false;
+  bool ExitBoundPolls = true;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

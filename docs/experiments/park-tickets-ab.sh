@@ -15,6 +15,9 @@
 # adds -gpreempt-lone-block-exit (a one-block grid's tail without the
 # arrival atomic).
 #
+# Session 20 measured direct and lone (docs/results.md): the direct first
+# wave is on by default since, so main is that now.
+#
 # First GPU time per repeat, main vs the variants, two interleaved rounds
 # (time-ab.sh); then correctness: every zoo program of each variant under
 # GPREEMPT_STRESS=100 with --check against the CPU reference

@@ -4,18 +4,18 @@
 ; back-edges in gp.poll; gp.check reads the flag on every N-th; gp.back is
 ; the one edge into the header. The yield saves the same values as without
 ; an interval, and the remark says the interval.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=56 -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-poll-budget=56 -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
 ; Counters stay valid with several latches, nested routes, block-wide votes
 ; and local memory (verifier and llc on the other tests' kernels):
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -S %S/multiple-backedges-one-layout.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -S %S/nested-loop-resume-route.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -S %S/collective-barrier-shared-yield.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -S %S/local-memory-saved.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-poll-budget=4096 -S %S/multiple-backedges-one-layout.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-poll-budget=4096 -S %S/nested-loop-resume-route.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-poll-budget=4096 -S %S/collective-barrier-shared-yield.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-poll-budget=4096 -S %S/local-memory-saved.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
 ; A budget of 0 checks at every back-edge: no counter.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=0 -S %s | FileCheck %s --check-prefix=EVERY
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-poll-budget=0 -S %s | FileCheck %s --check-prefix=EVERY
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"

@@ -13,12 +13,12 @@
 ; collective-converge-inner-yields.ll) a converged loop's inner loops never
 ; yield, so its interval counts their instructions as many times as they
 ; run, where that is a constant; no other kernel here has such loops.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-converge-inner=false -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-converge-inner=false -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o - | FileCheck %s --check-prefix=PTX
 ; Without convergence (for measurements) the loop has no yield point.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-converge-loops=false -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=OFF
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-converge-loops=false -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=OFF
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"

@@ -11,8 +11,8 @@
 ; A converged loop with warp operations (nearest_lanes: a shuffle per
 ; point) keeps its inner loops without yield points: its lanes must stop
 ; together, and a thread yielding on its own inside would not.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-converge-inner=false -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=OFF
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -gpreempt-converge-inner=false -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=OFF
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-exit-bound-polls=false -pass-remarks=gpreempt -pass-remarks-missed=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null

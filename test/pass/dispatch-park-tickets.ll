@@ -4,7 +4,7 @@
 ; not started: it goes to the physical block's slot with bit 62 set
 ; (abi.h), and the relaunch starts that block from its beginning instead of
 ; resuming it from the save area.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-park-tickets -S %s -o %t.ll
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-park-tickets -gpreempt-direct-first-wave=false -S %s -o %t.ll
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
@@ -16,7 +16,7 @@
 ; RUN: %opt -passes=verify -disable-output %t.direct.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.direct.ll -o /dev/null
 ; Off (the default), the ticket waits for the flag: no park block.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-direct-first-wave=false -S %s | FileCheck %s --check-prefix=OFF
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"
@@ -92,9 +92,9 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; DIRECT:       gp.take.counted:
 ; DIRECT:         %[[NP:.*]] = zext i32 %{{.*}} to i64
 ; DIRECT-NEXT:    %[[C:.*]] = atomicrmw add ptr addrspace(1) %{{.*}}, i64 1 syncscope("device") monotonic
-; DIRECT-NEXT:    %gp.counted = add i64 %[[C]], %[[NP]]
+; DIRECT-NEXT:    %gp.ticket.later = add i64 %[[C]], %[[NP]]
 ; DIRECT:       gp.take.join:
-; DIRECT-NEXT:    %gp.ticket.taken = phi i64 [ %[[P64]], %gp.take.direct ], [ %gp.counted, %gp.take.counted ]
+; DIRECT-NEXT:    %gp.ticket.taken = phi i64 [ %[[P64]], %gp.take.direct ], [ %gp.ticket.later, %gp.take.counted ]
 ; DIRECT:         %gp.ticket.in.grid = icmp ult i64 %gp.ticket.taken, %gp.total{{[0-9]*}}
 ; DIRECT:         br i1 %{{.*}}, label %gp.take.park, label %gp.take.publish
 ; DIRECT:       gp.take.publish:

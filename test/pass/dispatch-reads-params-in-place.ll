@@ -12,16 +12,16 @@
 ; certain (a kernel name with characters PTX does not allow, which NVPTX
 ; replaces) and with -gpreempt-rematerialize=false, the arguments are used
 ; as they are.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=56 -S %s -o %t.ll
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-direct-first-wave=false -gpreempt-poll-budget=56 -S %s -o %t.ll
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; The names are the ones llc gives the parameters: ptxas resolves them.
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o %t.ptx
 ; RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 ; RUN: %ptxas -arch=sm_90 %t.ptx -o /dev/null
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=0 -S %s | FileCheck %s --check-prefix=EVERY
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-rematerialize=false -S %s | FileCheck %s --check-prefix=NOREMAT
-; RUN: sed 's/@scale(/@scale.v2(/' %s | %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S | FileCheck %s --check-prefix=ODDNAME
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-direct-first-wave=false -gpreempt-poll-budget=0 -S %s | FileCheck %s --check-prefix=EVERY
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-direct-first-wave=false -gpreempt-rematerialize=false -S %s | FileCheck %s --check-prefix=NOREMAT
+; RUN: sed 's/@scale(/@scale.v2(/' %s | %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-direct-first-wave=false -S | FileCheck %s --check-prefix=ODDNAME
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"

@@ -19,7 +19,7 @@
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-exit-bound-polls -S %S/collective-converge-grid-stride.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-exit-bound-polls -S %S/local-memory-saved.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
 ; Without the option: the counter (backedge-poll-interval.ll).
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=56 -S %s | FileCheck %s --check-prefix=OFF
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=56 -gpreempt-exit-bound-polls=false -S %s | FileCheck %s --check-prefix=OFF
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"

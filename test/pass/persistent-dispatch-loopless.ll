@@ -1,7 +1,7 @@
 ; A kernel without loops still becomes preemptible at block granularity: the
 ; persistent grid stops taking logical blocks once the flag is raised, so
 ; blocks that have not started never run until the resume.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s -o %t.ll
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-direct-first-wave=false -S %s -o %t.ll
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o /dev/null
@@ -9,7 +9,7 @@
 ; so llc keeps the copies apart) instead of keeping the prologue's values
 ; live across the kernel; -gpreempt-rematerialize=false keeps them.
 ; RUN: FileCheck %s --check-prefix=REMAT < %t.ll
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-rematerialize=false -S %s | FileCheck %s --check-prefix=KEEP
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-direct-first-wave=false -gpreempt-rematerialize=false -S %s | FileCheck %s --check-prefix=KEEP
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"
