@@ -59,8 +59,9 @@ std::optional<ExitTest> Rewriter::matchExitTest(const LoopYield &LY,
   if (!Br || !Br->isConditional() ||
       Br->getSuccessor(0) == Br->getSuccessor(1))
     return std::nullopt;
+  // Integers only: a pointer's walk (p != end) has no limit to add to.
   auto *Cmp = dyn_cast<ICmpInst>(Br->getCondition());
-  if (!Cmp || !Cmp->getType()->isIntegerTy(1))
+  if (!Cmp || !Cmp->getOperand(0)->getType()->isIntegerTy())
     return std::nullopt;
   ExitTest T;
   T.Cmp = Cmp;

@@ -92,7 +92,8 @@ exit:
 
 ; Each keeps the counter: a count down to N (X != N, step -1; its limit
 ; would check at every back-edge), X != N with a run-time step (its sign
-; unknown), a bound that changes in the loop, a step that does.
+; unknown), a pointer's walk, a bound that changes in the loop, a step that
+; does.
 define ptx_kernel void @count_down(i32 %n, ptr %y) {
 entry:
   br label %loop
@@ -125,6 +126,23 @@ loop:
   store float %m, ptr %p, align 4
   %i.next = add i32 %i, %s
   %more = icmp ne i32 %i.next, %n
+  br i1 %more, label %loop, label %exit
+
+exit:
+  ret void
+}
+
+define ptx_kernel void @pointer_walk(ptr %y, ptr %end) {
+entry:
+  br label %loop
+
+loop:
+  %p = phi ptr [ %y, %entry ], [ %p.next, %loop ]
+  %v = load float, ptr %p, align 4
+  %m = fadd float %v, 1.0
+  store float %m, ptr %p, align 4
+  %p.next = getelementptr inbounds float, ptr %p, i64 1
+  %more = icmp ne ptr %p.next, %end
   br i1 %more, label %loop, label %exit
 
 exit:
@@ -178,6 +196,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; REMARK: kernel 'counted_ne': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 8 iterations, counted by its exit test
 ; REMARK: kernel 'count_down': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
 ; REMARK: kernel 'ne_runtime_step': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
+; REMARK: kernel 'pointer_walk': loop 1 {{.*}}; checks the flag every {{[0-9]+}} iterations{{$}}
 ; REMARK: kernel 'moving_bound': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
 ; REMARK: kernel 'doubling': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
 
@@ -242,6 +261,9 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK-NOT:   gp.limit
 ; CHECK:       %loop.gp.count.next = add
 ; CHECK-LABEL: define ptx_kernel void @ne_runtime_step__gp(
+; CHECK-NOT:   gp.limit
+; CHECK:       %loop.gp.count.next = add
+; CHECK-LABEL: define ptx_kernel void @pointer_walk__gp(
 ; CHECK-NOT:   gp.limit
 ; CHECK:       %loop.gp.count.next = add
 ; CHECK-LABEL: define ptx_kernel void @moving_bound__gp(
