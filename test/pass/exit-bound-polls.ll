@@ -16,7 +16,10 @@
 ; and local memory (verifier and llc on the other tests' kernels):
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-exit-bound-polls -S %S/nested-loop-resume-route.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-exit-bound-polls -S %S/multiple-backedges-one-layout.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-exit-bound-polls -S %S/collective-converge-grid-stride.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-exit-bound-polls -S %S/collective-converge-grid-stride.ll -o %t.converge.ll
+; RUN: %opt -passes=verify -disable-output %t.converge.ll
+; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.converge.ll -o /dev/null
+; RUN: FileCheck %s --check-prefix=CONVERGE < %t.converge.ll
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-exit-bound-polls -S %S/local-memory-saved.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
 ; Without the option: the counter (backedge-poll-interval.ll).
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=56 -gpreempt-exit-bound-polls=false -S %s | FileCheck %s --check-prefix=OFF
@@ -276,3 +279,14 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; OFF-LABEL: define ptx_kernel void @scale__gp(
 ; OFF-NOT:     gp.limit
 ; OFF:         %loop.gp.count.next = add
+
+; A converged loop's threads check on their own (the flag, or the block's
+; decision), so its exit test counts too; the route into a converged loop
+; inside another starts its limit at 0 like every entry.
+; CONVERGE-LABEL: define ptx_kernel void @histogram__gp(
+; CONVERGE:       loop.gp.check:
+; CONVERGE:         %gp.yields = or i1 %gp.preempted, %gp.block.yields{{[0-9]*}}
+; CONVERGE-NEXT:    br i1 %gp.yields, label %loop.gp.yield, label %loop.gp.refill
+; CONVERGE:         %loop.gp.within = icmp ult i32 %i.next, %loop.gp.limit
+; CONVERGE-LABEL: define ptx_kernel void @passes__gp(
+; CONVERGE:         %elem.gp.limit = phi i32 [ %elem.gp.limit.back, %elem.gp.poll ], [ 0, %pass.gp.body ], [ 0, %elem.gp.restore ]
