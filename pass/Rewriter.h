@@ -5,7 +5,8 @@
 // their own: ResumableKernel.cpp (clone, prologue, plan, run), Dispatch.cpp
 // (the loop over logical blocks), ConvergeLoops.cpp (divergent loops whose
 // threads wait for each other at the exit), YieldPoints.cpp (polls, votes,
-// routes back into loops), SaveRestore.cpp (state to and from the save area),
+// routes back into loops), ExitBoundPolls.cpp (a loop's exit test counting
+// its polls), SaveRestore.cpp (state to and from the save area),
 // Rematerialize.cpp (prologue values recomputed outside the body).
 //
 //===----------------------------------------------------------------------===//
@@ -53,8 +54,8 @@ struct KernelBuilder : llvm::IRBuilder<> {
 };
 
 /// A latch's exit test that can count its loop's back-edges
-/// (ExitBoundPolls.cpp): the loop goes on while X < Bound (signed or not),
-/// X growing by the loop-invariant Step each iteration.
+/// (ExitBoundPolls.cpp): the loop goes on while X < Bound (signed or not)
+/// or X != Bound, X growing by the loop-invariant Step each iteration.
 struct ExitTest {
   llvm::ICmpInst *Cmp = nullptr;
   llvm::Value *X = nullptr, *Bound = nullptr, *Step = nullptr;

@@ -25,7 +25,9 @@ namespace rewrite {
 ///                        kernels)? -> <header>.gp.yield
 ///     <header>.gp.back   -> header
 /// With an interval of 1 there is no count: gp.poll checks the flag and
-/// branches to the header itself.
+/// branches to the header itself. Where the latch's exit test can count
+/// instead (a thread that checks on its own; ExitBoundPolls.cpp), the
+/// latch compares with a limit and the check sits behind it.
 void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   BasicBlock *Header = LY.Header;
   // voteAtBarrier ran, or the wait of a converged loop: just branch.
