@@ -25,11 +25,13 @@
 // L enters the loop (and every resume and route into it) as the type's
 // least value, so the first back-edge of a run sets the limit without a
 // check (a short inner loop run checks no more often than with a counter),
-// and the next check is K back-edges later. K*S must be positive and fit,
-// and X + K*S must not wrap: otherwise the limit stays the least value and
-// every back-edge checks (a step that is negative, or wraps the variable,
-// never runs unchecked). Between two checks: at most K back-edges, since X
-// grows by S without wrapping until it reaches X + K*S >= L.
+// and the next check is K back-edges later. K*S must fit below 2^(w-1)
+// and X + K*S must not wrap: otherwise the limit is the least value and the
+// next back-edge checks (a negative step, or a variable about to wrap,
+// never runs unchecked; a zero step gives L = X, the same). Between two
+// checks: at most K back-edges, since X grows by S without wrapping until
+// it reaches X + K*S >= L. Measured on the H100 (docs/results.md, session
+// 20): reduction 3-4 % and histogram 4 % less GPU time than with counters.
 //
 //===----------------------------------------------------------------------===//
 #include "Rewriter.h"
