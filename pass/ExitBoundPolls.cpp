@@ -66,7 +66,6 @@ std::optional<ExitTest> Rewriter::matchExitTest(const LoopYield &LY,
   if (!Cmp || !Cmp->getOperand(0)->getType()->isIntegerTy())
     return std::nullopt;
   ExitTest T;
-  T.Cmp = Cmp;
   T.HeaderOnTrue = Br->getSuccessor(0) == LY.Header;
   if (!T.HeaderOnTrue && Br->getSuccessor(1) != LY.Header)
     return std::nullopt;

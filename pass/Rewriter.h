@@ -57,7 +57,6 @@ struct KernelBuilder : llvm::IRBuilder<> {
 /// (ExitBoundPolls.cpp): the loop goes on while X < Bound (signed or not)
 /// or X != Bound, X growing by the loop-invariant Step each iteration.
 struct ExitTest {
-  llvm::ICmpInst *Cmp = nullptr;
   llvm::Value *X = nullptr, *Bound = nullptr, *Step = nullptr;
   bool Signed = false;
   bool HeaderOnTrue = true; // the branch continues on Cmp true
