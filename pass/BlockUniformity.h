@@ -81,9 +81,6 @@ public:
   /// wait for the next logical block instead. Null if there is none.
   const llvm::Instruction *divergentBarrier();
 
-  /// Is I the same in every thread of a block?
-  bool isUniform(const llvm::Instruction &I) const { return UI->isUniform(&I); }
-
 private:
   bool controlDependsOn(const llvm::BasicBlock *X, const llvm::BasicBlock *BB);
   bool inDivergentRegion(const llvm::BasicBlock *X);

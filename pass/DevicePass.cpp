@@ -19,7 +19,6 @@
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
-#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
@@ -118,15 +117,6 @@ static cl::opt<bool> ExitBoundPolls(
     "gpreempt-exit-bound-polls", cl::init(true), cl::Hidden,
     cl::desc("Let a loop whose exit test compares an induction variable with "
              "an invariant bound count its poll interval with that test"));
-
-// For measurements (session 21): warp-uniform loads handed to ptxas
-// through redux.sync, so that the values they feed stay in uniform
-// registers (UniformHints.cpp).
-static cl::opt<bool> UniformHints(
-    "gpreempt-uniform-hints", cl::init(false), cl::Hidden,
-    cl::desc("Pass the dispatch's shared words and, in block-collective "
-             "kernels, the resume point and restored uniform values through "
-             "redux.sync (sm_80 and later)"));
 
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
@@ -313,11 +303,9 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.DirectFirstWave = DirectFirstWave;
       Options.LoneBlockExit = LoneBlockExit;
       Options.ExitBoundPolls = ExitBoundPolls;
-      Options.UniformHints = UniformHints;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;
-      SmallPtrSet<const Value *, 32> UniformValues;
       DenseMap<const BasicBlock *, ConvergibleLoop> Convergible;
       if (Traits.BlockCollective) {
         BlockUniformity Uniform(*F, FAM, Traits.BarrierCallees);
@@ -328,11 +316,6 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
                       At};
         UniformHeaders = Uniform.uniformLoopHeaders();
         Options.UniformHeaders = &UniformHeaders;
-        if (UniformHints)
-          for (const Instruction &I : instructions(*F))
-            if (Uniform.isUniform(I))
-              UniformValues.insert(&I);
-        Options.UniformValues = &UniformValues;
         if (ConvergeLoops)
           Convergible = Uniform.convergibleLoops(UniformHeaders);
         Options.ConvergibleLoops = &Convergible;

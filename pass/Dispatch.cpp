@@ -126,7 +126,7 @@ void Rewriter::buildDispatch() {
   {
     KernelBuilder B = at(FirstSync);
     B.CreateCall(Barrier, {Zero32});
-    Value *S = warpUniform(B, B.CreateLoad(I64, SlotWord, "gp.slot.shared"));
+    Value *S = B.CreateLoad(I64, SlotWord, "gp.slot.shared");
     B.CreateCondBr(B.CreateICmpEQ(S, B.getInt64(GridComplete), "gp.stale"),
                    Return, NextBlock);
     // gp.next heads the loop over logical blocks, its only entry, so the
@@ -231,7 +231,7 @@ void Rewriter::buildDispatch() {
   {
     KernelBuilder B = at(TakeSync);
     B.CreateCall(Barrier, {Zero32});
-    Value *N = warpUniform(B, B.CreateLoad(I64, TicketWord, "gp.ticket"));
+    Value *N = B.CreateLoad(I64, TicketWord, "gp.ticket");
     B.CreateCondBr(B.CreateICmpEQ(N, B.getInt64(NoBlock)), Exit, BlockStart);
     Logical->addIncoming(N, TakeSync);
     Resuming->addIncoming(B.getFalse(), TakeSync);
@@ -462,11 +462,6 @@ void Rewriter::buildDispatch() {
     KernelBuilder B = at(ResumeDispatch);
     ResumePoint = B.CreateAlignedLoad(B.getInt32Ty(), SaveBase, Align(4),
                                       "gp.resume.point");
-    // A block-collective kernel's threads yield together, all at one point
-    // (none has finished), unless a converged loop lets each stop where it
-    // is.
-    if (Options.BlockCollective && ConvergedHeaders.empty())
-      ResumePoint = warpUniform(B, ResumePoint);
     B.CreateCondBr(B.CreateICmpEQ(ResumePoint, B.getInt32(GP_RESUME_DONE)),
                    BlockTail, RestoreLocal);
     MyYield->addIncoming(B.getFalse(), ResumeDispatch);

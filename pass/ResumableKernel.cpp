@@ -394,10 +394,6 @@ Rewriter::CollectiveLoops Rewriter::collectiveLoops(const DominatorTree &DT,
   for (const BasicBlock *H : *Options.UniformHeaders)
     if (Value *Mapped = VMap.lookup(H))
       C.UniformHeaders.insert(cast<BasicBlock>(Mapped));
-  if (Options.UniformHints && Options.UniformValues)
-    for (const Value *V : *Options.UniformValues)
-      if (Value *Mapped = VMap.lookup(V))
-        UniformInClone.insert(Mapped);
   if (Options.FuseVotes)
     for (Loop *L : LI.getLoopsInPreorder())
       if (C.UniformHeaders.contains(L->getHeader()))

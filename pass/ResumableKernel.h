@@ -110,14 +110,6 @@ struct RewriteOptions {
   /// of the block arrives together. Only those loops get yield points.
   const llvm::SmallPtrSetImpl<const llvm::BasicBlock *> *UniformHeaders =
       nullptr;
-  /// Hand ptxas the warp-uniform values that the clone loads from memory
-  /// (the dispatch's shared words; in block-collective kernels the resume
-  /// point and the restored uniform values) through redux.sync, so that
-  /// they stay in uniform registers (UniformHints.cpp).
-  bool UniformHints = false;
-  /// With BlockCollective: the instructions of Kernel that every thread of
-  /// a block computes alike (BlockUniformity::isUniform).
-  const llvm::SmallPtrSetImpl<const llvm::Value *> *UniformValues = nullptr;
   /// With BlockCollective: the loop headers (of Kernel) of the loops that
   /// are not uniform but can be converged (ConvergeLoops.cpp); null or
   /// empty: none is.

@@ -106,7 +106,6 @@ private:
   }
   llvm::Value *wordAddress(llvm::IRBuilder<> &B, unsigned Word);
   llvm::Value *warpLanes(llvm::IRBuilder<> &B);
-  llvm::Value *warpUniform(llvm::IRBuilder<> &B, llvm::Value *V);
   llvm::Value *warpVote(llvm::BasicBlock *Check, llvm::Value *Raised,
                         llvm::BasicBlock *&Back);
   void storeValue(llvm::IRBuilder<> &B, llvm::Value *V, unsigned FirstWord);
@@ -126,8 +125,6 @@ private:
     llvm::SmallPtrSet<const llvm::BasicBlock *, 8> UniformHeaders;
     llvm::DenseMap<const llvm::Loop *, llvm::CallInst *> Votes;
   };
-  // Options.UniformValues, in G (with Options.UniformHints).
-  llvm::SmallPtrSet<const llvm::Value *, 32> UniformInClone;
   CollectiveLoops collectiveLoops(const llvm::DominatorTree &DT,
                                   const llvm::LoopInfo &LI);
   bool isShort(const llvm::Loop &L);

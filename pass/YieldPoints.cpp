@@ -313,17 +313,13 @@ void Rewriter::voteAtBarrier(LoopYield &LY) {
 BasicBlock *Rewriter::buildRestoreBlock(LoopYield &LY) {
   BasicBlock *E = newBlock(LY.Header->getName() + ".gp.restore", LY.Header);
   KernelBuilder B(E, ArtificialLoc);
-  // A block-uniform value comes back the same in every thread: say so
-  // (UniformHints.cpp).
-  auto Load = [&](Value *V) {
-    Value *Back = loadValue(B, V->getType(), LY.FirstWord[V],
-                            V->getName() + ".gp.restored");
-    return UniformInClone.contains(V) ? warpUniform(B, Back) : Back;
-  };
   for (PHINode *Phi : LY.CarriedPhis)
-    Phi->addIncoming(Load(Phi), E);
+    Phi->addIncoming(loadValue(B, Phi->getType(), LY.FirstWord[Phi],
+                               Phi->getName() + ".gp.restored"),
+                     E);
   for (Instruction *V : LY.LiveIns)
-    Restored[V].push_back({E, Load(V)});
+    Restored[V].push_back({E, loadValue(B, V->getType(), LY.FirstWord[V],
+                                        V->getName() + ".gp.restored")});
   B.CreateBr(LY.Header);
   setRouteIncoming(LY, E, /*ForTarget=*/true, nullptr);
   return E;
