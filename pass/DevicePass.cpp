@@ -35,6 +35,16 @@ static cl::opt<unsigned> MaxStateBytes(
     "gpreempt-max-state-bytes", cl::init(4096), cl::Hidden,
     cl::desc("Refuse kernels that would save more bytes per thread"));
 
+// For measurements (session 21): ptxas holds a kernel without launch bounds
+// at 32 registers (all 64 warps of an SM), whatever its grid. nbody_step's
+// preemptible loop has three more live values than the plain one and lost
+// a load in flight to them (15 % slower); at -maxrregcount=40 it ran as
+// fast as the plain build at 32 (docs/results.md). 0: ptxas decides.
+static cl::opt<unsigned> VariantMaxNReg(
+    "gpreempt-variant-maxnreg", cl::init(0), cl::Hidden,
+    cl::desc("Give each preemptible variant this register budget (.maxnreg), "
+             "unless the kernel has launch bounds or a budget of its own"));
+
 // The default keeps the flag check (an L2 load; in block-collective kernels
 // also a barrier) to about one per this many instructions of loop work.
 static cl::opt<unsigned> PollBudget(
@@ -196,6 +206,19 @@ static void remarkRefused(const Function &F, const Refusal &R) {
   });
 }
 
+/// -gpreempt-variant-maxnreg: the variant's register budget, where the
+/// kernel leaves ptxas to choose (launch bounds, __maxnreg__ or
+/// -maxrregcount's per-kernel form are the user's word on it).
+static void setRegisterBudget(const Function &Kernel, Function &Variant) {
+  if (VariantMaxNReg == 0)
+    return;
+  for (StringRef Bound : {"nvvm.maxnreg", "nvvm.maxntid", "nvvm.minctasm",
+                          "nvvm.reqntid"})
+    if (Kernel.hasFnAttribute(Bound))
+      return;
+  Variant.addFnAttr("nvvm.maxnreg", utostr(VariantMaxNReg));
+}
+
 static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
   OptimizationRemarkEmitter ORE(&F);
   ORE.emit([&] {
@@ -332,6 +355,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
                          GP_REFUSAL_NONE, RK->StateWords, NumParams,
                          RK->YieldPoints, RK->SharedWords);
           remarkPreemptible(*F, *RK);
+          setRegisterBudget(*F, *RK->Variant);
           continue;
         }
         R = std::get<Refusal>(Built);
