@@ -39,7 +39,9 @@ static cl::opt<unsigned> MaxStateBytes(
 // at 32 registers (all 64 warps of an SM), whatever its grid. nbody_step's
 // preemptible loop has three more live values than the plain one and lost
 // a load in flight to them (15 % slower); at -maxrregcount=40 it ran as
-// fast as the plain build at 32 (docs/results.md). 0: ptxas decides.
+// fast as the plain build at 32 (docs/results.md). A cap, not a floor: a
+// variant ptxas would give more (sgemm_tiled's 64) is pushed down to it.
+// 0: ptxas decides.
 static cl::opt<unsigned> VariantMaxNReg(
     "gpreempt-variant-maxnreg", cl::init(0), cl::Hidden,
     cl::desc("Give each preemptible variant this register budget (.maxnreg), "

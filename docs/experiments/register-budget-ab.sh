@@ -6,7 +6,14 @@
 # at 40 as fast as the plain at 32). Which zoo programs gain and which lose
 # when the preemptible variants get a budget of 40 or 48
 # (-gpreempt-variant-maxnreg)? A kernel that fills the GPU loses warps per
-# SM; one whose grid is small does not.
+# SM; one whose grid is small does not. The budget is a cap, not a floor:
+# the variants ptxas gives more on its own (ptxas -v at 8b0f2e8:
+# sgemm_tiled 64, scan_segments 64, kmeans_assign 56, softmax_accumulate
+# 72, relax_rows 56, richardson_batched 38) are pushed down to it, so those
+# programs measure what a blanket budget would cost them; the rest are at
+# 22-32. A default would need the runtime to choose, per launch, between
+# the variant as ptxas makes it and one with room, by their register counts
+# and the grid (the wider one only where the grid fits its occupancy).
 #
 # Builds (carry all three; about 11 MB each):
 #   bench/run.sh build
