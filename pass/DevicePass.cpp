@@ -19,8 +19,11 @@
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
 #define DEBUG_TYPE "gpreempt"
@@ -35,17 +38,19 @@ static cl::opt<unsigned> MaxStateBytes(
     "gpreempt-max-state-bytes", cl::init(4096), cl::Hidden,
     cl::desc("Refuse kernels that would save more bytes per thread"));
 
-// For measurements (session 21): ptxas holds a kernel without launch bounds
-// at 32 registers (all 64 warps of an SM), whatever its grid. nbody_step's
-// preemptible loop has three more live values than the plain one and lost
-// a load in flight to them (15 % slower); at -maxrregcount=40 it ran as
-// fast as the plain build at 32 (docs/results.md). A cap, not a floor: a
-// variant ptxas would give more (sgemm_tiled's 64) is pushed down to it.
-// 0: ptxas decides.
-static cl::opt<unsigned> VariantMaxNReg(
-    "gpreempt-variant-maxnreg", cl::init(0), cl::Hidden,
-    cl::desc("Give each preemptible variant this register budget (.maxnreg), "
-             "unless the kernel has launch bounds or a budget of its own"));
+// Off until measured over the zoo (docs/experiments/wide-variant-ab.sh).
+// ptxas holds a kernel without launch bounds near 32 registers (all 64
+// warps of an SM), whatever its grid: nbody_step's preemptible loop has
+// three more live values than the plain one and lost a load in flight to
+// them (15 % slower); at -maxrregcount=40 it ran as fast as the plain build
+// at 32 (docs/results.md, session 21). The budget caps as well (sgemm_tiled
+// takes 64 on its own): the runtime launches the wide variant only where it
+// has more registers than the variant and the grid fits at its occupancy.
+static cl::opt<unsigned> WideVariant(
+    "gpreempt-wide-variant", cl::init(0), cl::Hidden,
+    cl::desc("Also emit each preemptible variant with this register budget "
+             "(N__gp_wide, .maxnreg), for launches whose grid fits on the "
+             "GPU at its occupancy; 0: none"));
 
 // The default keeps the flag check (an L2 load; in block-collective kernels
 // also a barrier) to about one per this many instructions of loop work.
@@ -208,17 +213,40 @@ static void remarkRefused(const Function &F, const Refusal &R) {
   });
 }
 
-/// -gpreempt-variant-maxnreg: the variant's register budget, where the
-/// kernel leaves ptxas to choose (launch bounds, __maxnreg__ or
-/// -maxrregcount's per-kernel form are the user's word on it).
-static void setRegisterBudget(const Function &Kernel, Function &Variant) {
-  if (VariantMaxNReg == 0)
-    return;
+/// -gpreempt-wide-variant: N__gp_wide, a copy of the variant with a register
+/// budget, where the kernel leaves ptxas to choose (launch bounds and
+/// __maxnreg__ are the user's word on it). False if none was made.
+static bool emitWideVariant(const Function &Kernel, Function &Variant) {
+  if (WideVariant == 0)
+    return false;
   for (StringRef Bound : {"nvvm.maxnreg", "nvvm.maxntid", "nvvm.minctasm",
                           "nvvm.reqntid"})
     if (Kernel.hasFnAttribute(Bound))
-      return;
-  Variant.addFnAttr("nvvm.maxnreg", utostr(VariantMaxNReg));
+      return false;
+  ValueToValueMapTy VMap;
+  Function *Wide = CloneFunction(&Variant, VMap);
+  Wide->setName(Kernel.getName() + GP_WIDE_SUFFIX);
+  Wide->addFnAttr("nvvm.maxnreg", utostr(WideVariant));
+  // The variant reads its control parameters in place, by their PTX names
+  // (<kernel>_param_<n>, Rematerialize.cpp): the copy reads its own.
+  std::string From = (Variant.getName() + "_param_").str();
+  std::string To = (Wide->getName() + "_param_").str();
+  for (Instruction &I : instructions(*Wide)) {
+    auto *Call = dyn_cast<CallInst>(&I);
+    auto *Asm = Call ? dyn_cast<InlineAsm>(Call->getCalledOperand()) : nullptr;
+    if (!Asm)
+      continue;
+    std::string Text = Asm->getAsmString().str();
+    size_t At = Text.find(From);
+    if (At == std::string::npos)
+      continue;
+    Text.replace(At, From.size(), To);
+    Call->setCalledOperand(InlineAsm::get(
+        Asm->getFunctionType(), Text, Asm->getConstraintString(),
+        Asm->hasSideEffects(), Asm->isAlignStack(), Asm->getDialect(),
+        Asm->canThrow()));
+  }
+  return true;
 }
 
 static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
@@ -353,11 +381,12 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
           uint32_t Flags = GP_INFO_PREEMPTIBLE;
           if (RK->SavesDynamicShared)
             Flags |= GP_INFO_DYNAMIC_SHARED;
+          if (emitWideVariant(*F, *RK->Variant))
+            Flags |= GP_INFO_WIDE_VARIANT;
           emitKernelInfo(M, F->getName(), Flags,
                          GP_REFUSAL_NONE, RK->StateWords, NumParams,
                          RK->YieldPoints, RK->SharedWords);
           remarkPreemptible(*F, *RK);
-          setRegisterBudget(*F, *RK->Variant);
           continue;
         }
         R = std::get<Refusal>(Built);

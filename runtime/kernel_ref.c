@@ -109,7 +109,7 @@ static bool check_params(struct gp__kernel *k) {
   size_t offset, size, voffset, vsize;
   for (uint32_t i = 0; i < k->num_params; i++) {
     if (drv->FuncGetParamInfo(k->original, i, &offset, &size) != CUDA_SUCCESS ||
-        drv->FuncGetParamInfo(k->variant, i, &voffset, &vsize) != CUDA_SUCCESS ||
+        drv->FuncGetParamInfo(k->variant.fn, i, &voffset, &vsize) != CUDA_SUCCESS ||
         offset != voffset || size != vsize || offset > UINT32_MAX ||
         size > UINT32_MAX)
       return false;
@@ -124,12 +124,37 @@ static bool check_params(struct gp__kernel *k) {
    * parameters' sizes still catch a wrong count. */
   static const size_t extra_size[GP_EXTRA_PARAMS] = {8, 8, 8, 4, 4, 4, 4};
   for (uint32_t i = 0; i < GP_EXTRA_PARAMS; i++) {
-    if (drv->FuncGetParamInfo(k->variant, k->num_params + i, &voffset,
+    if (drv->FuncGetParamInfo(k->variant.fn, k->num_params + i, &voffset,
                               &vsize) != CUDA_SUCCESS ||
         vsize != extra_size[i])
       return false;
   }
   return true;
+}
+
+/* N__gp_wide, where the pass made one: kept only if ptxas gave it more
+ * registers than the variant (a budget under what ptxas takes on its own
+ * only takes registers away). Best effort: without it, the variant runs. */
+static void find_wide(struct gp__kernel *k, CUmodule module,
+                      const char *name) {
+  const struct gp__driver *drv = gp__driver();
+  char *wide_name = suffixed(name, GP_WIDE_SUFFIX);
+  if (wide_name == NULL)
+    return;
+  CUfunction wide;
+  CUresult r = drv->ModuleGetFunction(&wide, module, wide_name);
+  free(wide_name);
+  int regs = 0, wide_regs = 0;
+  if (r != CUDA_SUCCESS ||
+      drv->FuncGetAttribute(&regs, CU_FUNC_ATTRIBUTE_NUM_REGS,
+                            k->variant.fn) != CUDA_SUCCESS ||
+      drv->FuncGetAttribute(&wide_regs, CU_FUNC_ATTRIBUTE_NUM_REGS, wide) !=
+          CUDA_SUCCESS)
+    return;
+  GP__LOG("kernel %s: wide variant %d registers, variant %d%s", name,
+          wide_regs, regs, wide_regs > regs ? "" : ": not used");
+  if (wide_regs > regs)
+    k->wide.fn = wide;
 }
 
 static struct gp__kernel *resolve(struct gp__device *d,
@@ -183,7 +208,7 @@ static struct gp__kernel *resolve(struct gp__device *d,
     free(k);
     return &no_host_memory;
   }
-  CUresult r = drv->ModuleGetFunction(&k->variant, module, variant_name);
+  CUresult r = drv->ModuleGetFunction(&k->variant.fn, module, variant_name);
   free(variant_name);
   if (r != CUDA_SUCCESS) {
     free(k);
@@ -197,6 +222,8 @@ static struct gp__kernel *resolve(struct gp__device *d,
                          "parameters of the kernel and its variant disagree "
                          "with the info");
   }
+  if (info.flags & GP_INFO_WIDE_VARIANT)
+    find_wide(k, module, name);
   GP__LOG("kernel %s: preemptible on device %d (%u state words, %u yield "
           "points)",
           name, d->ordinal, info.state_words, info.yield_points);
@@ -231,24 +258,24 @@ struct gp__kernel *gp__kernel_resolve(struct gp__device *d,
 /* Memo layout: bits 0-15 threads, 16-31 blocks per SM, 32-63 dynamic shared
  * memory. Zero means empty (threads is never 0 here). One 64-bit word, so a
  * reader never sees half of another thread's update. */
-unsigned gp__kernel_occupancy(struct gp__kernel *k, unsigned threads,
+unsigned gp__kernel_occupancy(struct gp__variant_fn *v, unsigned threads,
                               size_t dynamic_smem) {
   bool memoizable = threads < (1u << 16) && dynamic_smem <= UINT32_MAX;
   if (memoizable) {
-    uint64_t memo = atomic_load_explicit(&k->occupancy_memo,
+    uint64_t memo = atomic_load_explicit(&v->occupancy_memo,
                                          memory_order_relaxed);
     if ((memo & 0xffff) == threads && (memo >> 32) == dynamic_smem)
       return (unsigned)((memo >> 16) & 0xffff);
   }
   int blocks = 0;
   CUresult r = gp__driver()->OccupancyMaxActiveBlocksPerMultiprocessor(
-      &blocks, k->variant, (int)threads, dynamic_smem);
+      &blocks, v->fn, (int)threads, dynamic_smem);
   if (r != CUDA_SUCCESS || blocks <= 0)
     return 0;
   if (blocks > 0xffff)
     blocks = 0xffff;
   if (memoizable)
-    atomic_store_explicit(&k->occupancy_memo,
+    atomic_store_explicit(&v->occupancy_memo,
                           (uint64_t)threads | ((uint64_t)blocks << 16) |
                               ((uint64_t)dynamic_smem << 32),
                           memory_order_relaxed);
@@ -256,9 +283,10 @@ unsigned gp__kernel_occupancy(struct gp__kernel *k, unsigned threads,
 }
 
 void gp__kernel_allow_dynamic_smem(struct gp__kernel *k,
+                                   struct gp__variant_fn *v,
                                    size_t dynamic_smem) {
   if (dynamic_smem <=
-      (size_t)atomic_load_explicit(&k->variant_max_dynamic_smem,
+      (size_t)atomic_load_explicit(&v->max_dynamic_smem,
                                    memory_order_relaxed))
     return;
   const struct gp__driver *drv = gp__driver();
@@ -269,9 +297,9 @@ void gp__kernel_allow_dynamic_smem(struct gp__kernel *k,
     return;
   if ((size_t)allowed < dynamic_smem)
     return; /* the original may not use it either: the plain launch fails */
-  if (drv->FuncSetAttribute(k->variant,
+  if (drv->FuncSetAttribute(v->fn,
                             CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                             allowed) == CUDA_SUCCESS)
-    atomic_store_explicit(&k->variant_max_dynamic_smem, allowed,
+    atomic_store_explicit(&v->max_dynamic_smem, allowed,
                           memory_order_relaxed);
 }

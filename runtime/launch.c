@@ -168,6 +168,22 @@ static enum gp__why query_stream(const struct launch_call *c,
   return GP__WHY_COUNT;
 }
 
+/* The wide variant (abi.h: GP_INFO_WIDE_VARIANT) where the whole logical
+ * grid is resident at its occupancy: its extra registers then cost no block
+ * a place (the persistent grid is the logical one either way), and the
+ * save area is the same. A grid larger than that runs the variant, which
+ * keeps more blocks on each SM. */
+static bool wide_if_it_fits(const struct gp__device *d, struct gp__kernel *k,
+                            uint64_t total, unsigned threads,
+                            size_t shared_mem) {
+  if (k->wide.fn == NULL)
+    return false;
+  if (shared_mem > GP__DEFAULT_DYNAMIC_SMEM)
+    gp__kernel_allow_dynamic_smem(k, &k->wide, shared_mem);
+  unsigned per_sm = gp__kernel_occupancy(&k->wide, threads, shared_mem);
+  return per_sm > 0 && total <= (uint64_t)d->sm_count * per_sm;
+}
+
 /* GP__WHY_COUNT if the hardware accepts this launch configuration. A
  * configuration it rejects goes to cudaLaunchKernel, which reports the
  * error: the persistent grid would otherwise run a launch that the plain one
@@ -289,7 +305,7 @@ static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
       }
     }
   }
-  CUresult r = drv->LaunchKernel(rec->kernel->variant, rec->physical_blocks, 1,
+  CUresult r = drv->LaunchKernel(rec->fn, rec->physical_blocks, 1,
                                  1, rec->block[0], rec->block[1],
                                  rec->block[2], rec->shared_mem, (CUstream)s,
                                  rec->params, NULL);
@@ -398,8 +414,8 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
    * that the save area is bounded by what fits on the GPU, not by the grid. */
   unsigned threads = c->block.x * c->block.y * c->block.z;
   if (c->shared_mem > GP__DEFAULT_DYNAMIC_SMEM)
-    gp__kernel_allow_dynamic_smem(k, c->shared_mem);
-  unsigned per_sm = gp__kernel_occupancy(k, threads, c->shared_mem);
+    gp__kernel_allow_dynamic_smem(k, &k->variant, c->shared_mem);
+  unsigned per_sm = gp__kernel_occupancy(&k->variant, threads, c->shared_mem);
   if (per_sm == 0)
     return run_unpreempted(c, GP__WHY_LAUNCH_CONFIG, 0);
   uint64_t total = (uint64_t)c->grid.x * c->grid.y * c->grid.z;
@@ -408,6 +424,9 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
     return run_unpreempted(c, GP__WHY_LAUNCH_CONFIG, 0);
   uint64_t resident = (uint64_t)d->sm_count * per_sm;
   unsigned physical = (unsigned)(total < resident ? total : resident);
+  CUfunction fn = wide_if_it_fits(d, k, total, threads, c->shared_mem)
+                      ? k->wide.fn
+                      : k->variant.fn;
 
   size_t ctl_bytes = GP_CTL_HEADER_BYTES + (size_t)physical * sizeof(uint64_t);
   size_t save_at = (ctl_bytes + GP__SAVE_ALIGN - 1) / GP__SAVE_ALIGN *
@@ -449,6 +468,7 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   }
 
   rec->kernel = k;
+  rec->fn = fn;
   rec->stream = si.handle;
   rec->stream_id = si.id;
   rec->thread_key = si.thread_key;
@@ -500,6 +520,8 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
     return run_unpreempted(c, why, 0);
   }
   gp__stats_preemptible();
+  if (fn != k->variant.fn)
+    gp__stats_wide();
   /* Once per arm (arm.h), not per launch: a pending one costs an atomic
    * load here. */
   gp__arm_if_busy(d, true);

@@ -126,7 +126,7 @@ gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec) {
    * (abi.h: GP_SAVE_RELAUNCH; the first launch passed `save` without it). */
   rec->save |= GP_SAVE_RELAUNCH;
   CUresult r = gp__driver()->LaunchKernel(
-      rec->kernel->variant, rec->physical_blocks, 1, 1, rec->block[0],
+      rec->fn, rec->physical_blocks, 1, 1, rec->block[0],
       rec->block[1], rec->block[2], rec->shared_mem, (CUstream)rs,
       rec->params, NULL);
   if (r != CUDA_SUCCESS) {

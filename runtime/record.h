@@ -47,6 +47,7 @@ enum gp__stream_sync {
 struct gp__launch_rec {
   struct gp__launch_rec *next;
   struct gp__kernel *kernel;
+  CUfunction fn; /* what runs: the kernel's variant, or its wide form */
   uint64_t seq; /* launch order on the device */
 
   /* The user's stream, as given to CUDA calls (per-thread default: 0x2). */

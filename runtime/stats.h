@@ -27,6 +27,8 @@ enum gp__why {
 const char *gp__why_name(enum gp__why why);
 
 void gp__stats_preemptible(void);
+/* ... of which on the kernel's wide variant (kernel_ref.h). */
+void gp__stats_wide(void);
 /* `refusal` counts only with GP__WHY_REFUSED. */
 void gp__stats_unpreempted(enum gp__why why, uint32_t refusal);
 void gp__stats_preemption(void);

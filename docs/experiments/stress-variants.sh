@@ -24,7 +24,7 @@ for prog in reduction scan histogram bfs nbody iterative_solver jacobi2d kmeans 
           --require-preemptible 2>&1)
     rc=$?
     sum=$(grep -m1 '^checksum ' <<<"$got")
-    stats=$(grep -E '^gpreempt: (preemptions|relaunches) ' <<<"$got" | tr '\n' ' ')
+    stats=$(grep -E '^gpreempt: (preemptions|relaunches|launches wide) ' <<<"$got" | tr '\n' ' ')
     if [ $rc -eq 0 ]; then
       echo "PASS $variant $prog ($sum; $stats)"
     else

@@ -13,6 +13,10 @@
  *     followed by the GP_EXTRA_PARAMS below, runs as a persistent grid that
  *     takes logical blocks from ctl->next_block, and yields at loop back-edges
  *     when *flag != 0.
+ *   - N GP_WIDE_SUFFIX (with GP_INFO_WIDE_VARIANT only) is the same clone
+ *     compiled with a larger register budget (.maxnreg): ptxas holds a
+ *     kernel without launch bounds near 32 registers for an occupancy a
+ *     small grid never uses. Same parameters, same save-area layout.
  *   - N GP_INFO_SUFFIX is a struct gp_kernel_info in global memory. The pass
  *     emits it for every kernel it looked at, also the ones it left alone
  *     (flags without GP_INFO_PREEMPTIBLE, refusal says why), so the runtime
@@ -23,10 +27,11 @@
 
 #include <stdint.h>
 
-#define GP_ABI_VERSION 6u
+#define GP_ABI_VERSION 7u
 #define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
 
 #define GP_VARIANT_SUFFIX "__gp"
+#define GP_WIDE_SUFFIX "__gp_wide"
 #define GP_INFO_SUFFIX "__gp_info"
 
 /* Host side: the pass replaces cudaLaunchKernel(stub, ...) with
@@ -50,6 +55,10 @@ enum gp_info_flags {
    * launch's dynamic shared bytes). The runtime runs such a kernel
    * unpreempted when sharedMem is not a multiple of 4. */
   GP_INFO_DYNAMIC_SHARED = 2u,
+  /* N GP_WIDE_SUFFIX exists. The runtime launches it instead of the variant
+   * where it has more registers than the variant and the whole grid fits on
+   * the GPU at its occupancy (so it costs no block a place). */
+  GP_INFO_WIDE_VARIANT = 4u,
 };
 
 /* Why the pass left a kernel unpreemptible. Stable numbers: they are stored

@@ -1,0 +1,96 @@
+; -gpreempt-wide-variant=N (hidden, 0 by default, until measured over the
+; zoo): beside each variant K__gp, K__gp_wide, the same code with the
+; register budget N (.maxnreg), and GP_INFO_WIDE_VARIANT (4) in K's info.
+; ptxas holds a kernel without launch bounds near 32 registers for an
+; occupancy that a small grid never uses (session 21: nbody_step's variant
+; at 40 registers ran as fast as the plain kernel at 32); the runtime
+; launches the wide form where the whole grid fits at its occupancy. The
+; copy reads its control parameters by its own PTX names. A kernel with
+; launch bounds or a budget of its own gets no wide form (the user's word);
+; the kernels themselves never change.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-wide-variant=64 -S %s -o %t.ll
+; RUN: FileCheck %s < %t.ll
+; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o %t.ptx
+; RUN: FileCheck %s --check-prefix=PTX < %t.ptx
+; RUN: %ptxas -arch=sm_90 %t.ptx -o /dev/null
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -S %s -o - | FileCheck %s --check-prefix=OFF
+
+target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
+target triple = "nvptx64-nvidia-cuda"
+
+define ptx_kernel void @free(ptr %p, i32 %n) {
+entry:
+  br label %loop
+loop:
+  %i = phi i32 [ 0, %entry ], [ %i.next, %loop ]
+  %a = getelementptr inbounds i32, ptr %p, i32 %i
+  store i32 %i, ptr %a, align 4
+  %i.next = add i32 %i, 1
+  %more = icmp slt i32 %i.next, %n
+  br i1 %more, label %loop, label %exit
+exit:
+  ret void
+}
+
+define ptx_kernel void @bounded(ptr %p, i32 %n) #0 {
+entry:
+  br label %loop
+loop:
+  %i = phi i32 [ 0, %entry ], [ %i.next, %loop ]
+  %a = getelementptr inbounds i32, ptr %p, i32 %i
+  store i32 %i, ptr %a, align 4
+  %i.next = add i32 %i, 1
+  %more = icmp slt i32 %i.next, %n
+  br i1 %more, label %loop, label %exit
+exit:
+  ret void
+}
+
+define ptx_kernel void @budgeted(ptr %p, i32 %n) #1 {
+entry:
+  br label %loop
+loop:
+  %i = phi i32 [ 0, %entry ], [ %i.next, %loop ]
+  %a = getelementptr inbounds i32, ptr %p, i32 %i
+  store i32 %i, ptr %a, align 4
+  %i.next = add i32 %i, 1
+  %more = icmp slt i32 %i.next, %n
+  br i1 %more, label %loop, label %exit
+exit:
+  ret void
+}
+
+attributes #0 = { "nvvm.maxntid"="128" "nvvm.minctasm"="4" }
+attributes #1 = { "nvvm.maxnreg"="48" }
+
+; Flags: preemptible (1) + wide (4) for @free only.
+; CHECK-DAG: @free__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 7, i32 5,
+; CHECK-DAG: @bounded__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 7, i32 1,
+; CHECK-DAG: @budgeted__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 7, i32 1,
+; CHECK: define ptx_kernel void @free(ptr %p, i32 %n) {
+; CHECK: define ptx_kernel void @free__gp({{.*}}) {
+; CHECK: call i64 asm sideeffect "ld.param.b64 $0, [free__gp_param_
+; CHECK: define ptx_kernel void @free__gp_wide({{.*}}) #[[WIDE:[0-9]+]]
+; CHECK-NOT: free__gp_param_
+; CHECK: call i64 asm sideeffect "ld.param.b64 $0, [free__gp_wide_param_
+; CHECK-NOT: free__gp_param_
+; CHECK: define ptx_kernel void @bounded__gp({{.*}}) #[[BOUNDED:[0-9]+]]
+; CHECK: define ptx_kernel void @budgeted__gp({{.*}}) #[[BUDGETED:[0-9]+]]
+; CHECK-NOT: __gp_wide(
+; CHECK-DAG: attributes #[[BOUNDED]] = { "nvvm.maxntid"="128" "nvvm.minctasm"="4" }
+; CHECK-DAG: attributes #[[BUDGETED]] = { "nvvm.maxnreg"="48" }
+; CHECK-DAG: attributes #[[WIDE]] = { "nvvm.maxnreg"="64" }
+
+; PTX-LABEL: .entry free__gp(
+; PTX-NOT: .maxnreg
+; PTX-LABEL: .entry free__gp_wide(
+; PTX: .maxnreg 64
+; PTX-NOT: free__gp_param_
+; PTX-LABEL: .entry bounded__gp(
+; PTX-NOT: .maxnreg
+; PTX: .minnctapersm 4
+; PTX-LABEL: .entry budgeted__gp(
+; PTX: .maxnreg 48
+
+; OFF-NOT: __gp_wide
+; OFF-NOT: "nvvm.maxnreg"="64"
