@@ -109,7 +109,8 @@ static bool check_params(struct gp__kernel *k) {
   size_t offset, size, voffset, vsize;
   for (uint32_t i = 0; i < k->num_params; i++) {
     if (drv->FuncGetParamInfo(k->original, i, &offset, &size) != CUDA_SUCCESS ||
-        drv->FuncGetParamInfo(k->variant.fn, i, &voffset, &vsize) != CUDA_SUCCESS ||
+        drv->FuncGetParamInfo(k->variant.fn, i, &voffset, &vsize) !=
+            CUDA_SUCCESS ||
         offset != voffset || size != vsize || offset > UINT32_MAX ||
         size > UINT32_MAX)
       return false;
