@@ -11,22 +11,11 @@
  *   exit 0: results right; 1: wrong; 2: CUDA error.
  * The .test file checks "launches wide" in GPREEMPT_STATS's summary.
  */
-#include <gpreempt.h>
+#include "../../samples/sample_util.h"
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <vector>
-
-#define CHECK_CUDA(call)                                                       \
-  do {                                                                         \
-    cudaError_t err_ = (call);                                                 \
-    if (err_ != cudaSuccess) {                                                 \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,       \
-                   cudaGetErrorString(err_));                                  \
-      std::exit(2);                                                            \
-    }                                                                          \
-  } while (0)
 
 static constexpr int kTile = 128; /* = blockDim.x */
 
@@ -76,7 +65,7 @@ static long run(int blocks, int n, unsigned seed) {
                         cudaMemcpyHostToDevice));
   for (int l = 0; l < 2; ++l)
     pull<<<blocks, kTile>>>(n, d_pos, d_accel);
-  CHECK_CUDA(cudaGetLastError());
+  CHECK_LAUNCH();
   std::vector<float4> got(bodies);
   CHECK_CUDA(cudaMemcpy(got.data(), d_accel, bodies * sizeof(float4),
                         cudaMemcpyDeviceToHost));
@@ -123,7 +112,7 @@ int main() {
   /* 32 blocks an SM: more than fit at 32 registers, so never all resident
    * wide. A short pull (two tiles) keeps it quick. */
   long large = run(32 * sms, 2 * kTile, 2);
-  std::printf("wide_variant: %d SMs, wrong values: small grid %ld, large "
+  printf("wide_variant: %d SMs, wrong values: small grid %ld, large "
               "grid %ld\n",
               sms, small, large);
   return small == 0 && large == 0 ? 0 : 1;
