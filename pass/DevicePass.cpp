@@ -19,8 +19,6 @@
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
-#include "llvm/IR/InlineAsm.h"
-#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Transforms/Utils/Cloning.h"
@@ -227,25 +225,7 @@ static bool emitWideVariant(const Function &Kernel, Function &Variant) {
   Function *Wide = CloneFunction(&Variant, VMap);
   Wide->setName(Kernel.getName() + GP_WIDE_SUFFIX);
   Wide->addFnAttr("nvvm.maxnreg", utostr(WideVariant));
-  // The variant reads its control parameters in place, by their PTX names
-  // (<kernel>_param_<n>, Rematerialize.cpp): the copy reads its own.
-  std::string From = (Variant.getName() + "_param_").str();
-  std::string To = (Wide->getName() + "_param_").str();
-  for (Instruction &I : instructions(*Wide)) {
-    auto *Call = dyn_cast<CallInst>(&I);
-    auto *Asm = Call ? dyn_cast<InlineAsm>(Call->getCalledOperand()) : nullptr;
-    if (!Asm)
-      continue;
-    std::string Text = Asm->getAsmString().str();
-    size_t At = Text.find(From);
-    if (At == std::string::npos)
-      continue;
-    Text.replace(At, From.size(), To);
-    Call->setCalledOperand(InlineAsm::get(
-        Asm->getFunctionType(), Text, Asm->getConstraintString(),
-        Asm->hasSideEffects(), Asm->isAlignStack(), Asm->getDialect(),
-        Asm->canThrow()));
-  }
+  readOwnParams(*Wide, Variant.getName());
   return true;
 }
 

@@ -1,12 +1,15 @@
 //===- Rematerialize.cpp - prologue values recomputed ------------------===//
 //
 // Values of gp.prologue used outside the body are computed again where they
-// are used, instead of staying in registers across the whole kernel.
+// are used, instead of staying in registers across the whole kernel; the
+// control parameters are read where they are used, by their PTX names
+// (readOwnParams points a copy of the variant at its own).
 //
 //===----------------------------------------------------------------------===//
 #include "Rewriter.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/IntrinsicsNVPTX.h"
 
@@ -72,6 +75,30 @@ static Value *readParamInPlace(IRBuilder<> &B, Argument &A) {
   Value *V = B.CreateCall(Asm, {}, A.getName() + ".param");
   return Ty->isPointerTy() ? B.CreateIntToPtr(V, Ty, A.getName()) : V;
 }
+
+} // namespace rewrite
+
+void readOwnParams(Function &Copy, StringRef Original) {
+  std::string From = (Original + "_param_").str();
+  std::string To = (Copy.getName() + "_param_").str();
+  for (Instruction &I : instructions(Copy)) {
+    auto *Call = dyn_cast<CallInst>(&I);
+    auto *Asm = Call ? dyn_cast<InlineAsm>(Call->getCalledOperand()) : nullptr;
+    if (!Asm)
+      continue;
+    std::string Text = Asm->getAsmString().str();
+    size_t At = Text.find(From);
+    if (At == std::string::npos)
+      continue;
+    Text.replace(At, From.size(), To);
+    Call->setCalledOperand(InlineAsm::get(
+        Asm->getFunctionType(), Text, Asm->getConstraintString(),
+        Asm->hasSideEffects(), Asm->isAlignStack(), Asm->getDialect(),
+        Asm->canThrow()));
+  }
+}
+
+namespace rewrite {
 
 /// The prologue's values (thread index, save-area and control addresses)
 /// are cheap to compute again from special registers and parameters (which

@@ -117,6 +117,11 @@ struct RewriteOptions {
       *ConvergibleLoops = nullptr;
 };
 
+/// A copy of a variant named Original (CloneFunction, then renamed): the
+/// variant reads its control parameters in place by their PTX names,
+/// <name>_param_<n> (Rematerialize.cpp); make the copy read its own.
+void readOwnParams(llvm::Function &Copy, llvm::StringRef Original);
+
 /// Build Kernel's preemptible clone, or say why not (nothing is left behind
 /// in the module then). Kernel must have passed KernelSafety.
 std::variant<ResumableKernel, Refusal>
