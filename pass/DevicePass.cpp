@@ -229,7 +229,8 @@ static bool emitWideVariant(const Function &Kernel, Function &Variant) {
   return true;
 }
 
-static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
+static void remarkPreemptible(const Function &F, const ResumableKernel &RK,
+                              bool Wide) {
   OptimizationRemarkEmitter ORE(&F);
   ORE.emit([&] {
     return OptimizationRemark(DEBUG_TYPE, "Preemptible", &F)
@@ -246,7 +247,10 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK) {
            << ore::NV("SharedBytes", RK.SharedWords * 4)
            << " shared bytes saved per block"
            << (RK.SavesDynamicShared ? " plus the launch's dynamic shared memory"
-                                     : "");
+                                     : "")
+           << (Wide ? "; also a wide form at " + utostr(WideVariant) +
+                          " registers for grids that fit at its occupancy"
+                    : "");
   });
   for (const SkippedLoop &SL : RK.SkippedLoops)
     ORE.emit([&] {
@@ -361,12 +365,13 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
           uint32_t Flags = GP_INFO_PREEMPTIBLE;
           if (RK->SavesDynamicShared)
             Flags |= GP_INFO_DYNAMIC_SHARED;
-          if (emitWideVariant(*F, *RK->Variant))
+          bool Wide = emitWideVariant(*F, *RK->Variant);
+          if (Wide)
             Flags |= GP_INFO_WIDE_VARIANT;
           emitKernelInfo(M, F->getName(), Flags,
                          GP_REFUSAL_NONE, RK->StateWords, NumParams,
                          RK->YieldPoints, RK->SharedWords);
-          remarkPreemptible(*F, *RK);
+          remarkPreemptible(*F, *RK, Wide);
           continue;
         }
         R = std::get<Refusal>(Built);

@@ -7,8 +7,8 @@
 ; launches the wide form where the whole grid fits at its occupancy. The
 ; copy reads its control parameters by its own PTX names. A kernel with
 ; launch bounds or a budget of its own gets no wide form (the user's word);
-; the kernels themselves never change.
-; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-wide-variant=64 -S %s -o %t.ll
+; the kernels themselves never change. The remark names the wide form.
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-wide-variant=64 -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o %t.ptx
 ; RUN: FileCheck %s --check-prefix=PTX < %t.ptx
@@ -91,6 +91,12 @@ attributes #1 = { "nvvm.maxnreg"="48" }
 ; PTX: .minnctapersm 4
 ; PTX-LABEL: .entry budgeted__gp(
 ; PTX: .maxnreg 48
+
+; REMARK: kernel 'free' is preemptible: {{.*}}; also a wide form at 64 registers for grids that fit at its occupancy
+; REMARK: kernel 'bounded' is preemptible:
+; REMARK-NOT: wide form
+; REMARK: kernel 'budgeted' is preemptible:
+; REMARK-NOT: wide form
 
 ; OFF-NOT: __gp_wide
 ; OFF-NOT: "nvvm.maxnreg"="64"
