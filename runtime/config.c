@@ -24,6 +24,19 @@ static bool env_flag(const char *name) {
   return true;
 }
 
+/* Whole microseconds, at most a second; `fallback` when unset, empty or not
+ * a plain number ("5ms"). */
+static uint32_t env_us(const char *name, uint32_t fallback) {
+  const char *v = getenv(name);
+  if (v == NULL || v[0] == '\0')
+    return fallback;
+  char *end;
+  unsigned long us = strtoul(v, &end, 10);
+  if (end == v || *end != '\0')
+    return fallback;
+  return us > 1000000ul ? 1000000u : (uint32_t)us;
+}
+
 /* CUDA settings that gpreempt needs, applied before main (so before CUDA
  * initializes, unless another constructor uses CUDA first) and only where
  * the user set nothing. Measured on an H100 with CUDA 13:
@@ -82,26 +95,12 @@ static void read_config(void) {
    * device waits at most about a millisecond more when the resumer cannot
    * look (its CUDA calls wait for a lock), and the resumer looks at least
    * every half millisecond while an arm is pending. */
-  config.arm_us = 1000;
-  const char *arm = getenv("GPREEMPT_ARM_US");
-  if (arm != NULL && arm[0] != '\0') {
-    char *end;
-    unsigned long us = strtoul(arm, &end, 10);
-    if (end != arm && *end == '\0')
-      config.arm_us = us > 1000000ul ? 1000000u : (uint32_t)us;
-  }
-
-  /* Default 0 (measured only so far in session 21's terms: bfs, which
-   * synchronizes after each launch, arms again at every one and pays 2-3 %
-   * for it; docs/results.md). Within GPREEMPT_ARM_US: the guard releases an
-   * arm whose lease is older, held or not. */
-  const char *hold = getenv("GPREEMPT_ARM_HOLD_US");
-  if (hold != NULL && hold[0] != '\0') {
-    char *end;
-    unsigned long us = strtoul(hold, &end, 10);
-    if (end != hold && *end == '\0')
-      config.arm_hold_us = us > 1000000ul ? 1000000u : (uint32_t)us;
-  }
+  config.arm_us = env_us("GPREEMPT_ARM_US", 1000);
+  /* Default 0 until measured (docs/experiments/arm-hold-ab.sh): bfs, which
+   * synchronizes after each launch, arms again at every one, and arming
+   * cost it 1.7-3.4 % in session 21 (docs/results.md). The guard still
+   * releases a held arm once its lease (GPREEMPT_ARM_US) is over. */
+  config.arm_hold_us = env_us("GPREEMPT_ARM_HOLD_US", 0);
 
   const char *seed = getenv("GPREEMPT_SEED");
   if (seed != NULL && seed[0] != '\0') {
