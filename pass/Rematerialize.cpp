@@ -49,6 +49,11 @@ static Value *readRegisterInPlace(IRBuilder<> &B, const IntrinsicInst &Read) {
   return nullptr;
 }
 
+/// NVPTX's name for kernel Kernel's parameter N is this prefix, then N.
+static std::string paramSymbolPrefix(StringRef Kernel) {
+  return (Kernel + "_param_").str();
+}
+
 /// A read of control argument A from the kernel's parameter space, where
 /// the instruction stands: ptxas takes it from the constant bank, so no
 /// register carries A (or what the dispatch computes from it) across the
@@ -69,7 +74,7 @@ static Value *readParamInPlace(IRBuilder<> &B, Argument &A) {
   auto *Asm = InlineAsm::get(
       FunctionType::get(Wide ? B.getInt64Ty() : B.getInt32Ty(), false),
       (Twine(Wide ? "ld.param.b64 $0, [" : "ld.param.b32 $0, [") +
-       F.getName() + "_param_" + Twine(A.getArgNo()) + "];")
+       paramSymbolPrefix(F.getName()) + Twine(A.getArgNo()) + "];")
           .str(),
       Wide ? "=l" : "=r", /*hasSideEffects=*/true);
   Value *V = B.CreateCall(Asm, {}, A.getName() + ".param");
@@ -79,8 +84,8 @@ static Value *readParamInPlace(IRBuilder<> &B, Argument &A) {
 } // namespace rewrite
 
 void readOwnParams(Function &Copy, StringRef Original) {
-  std::string From = (Original + "_param_").str();
-  std::string To = (Copy.getName() + "_param_").str();
+  std::string From = rewrite::paramSymbolPrefix(Original);
+  std::string To = rewrite::paramSymbolPrefix(Copy.getName());
   for (Instruction &I : instructions(Copy)) {
     auto *Call = dyn_cast<CallInst>(&I);
     auto *Asm = Call ? dyn_cast<InlineAsm>(Call->getCalledOperand()) : nullptr;
