@@ -17,13 +17,14 @@
 # against 32, wmma_gemm 39/32, kmeans_assign 64/48, relax_rows 63/56, by
 # ptxas -v at 8b0f2e8) and stress.txt (w64 under GPREEMPT_STRESS=100
 # --check, with how many launches ran wide). About 7 minutes; a budget of
-# 40 or 48 is the next question if 64 gains.
+# 40 or 48 is the next question if 64 gains. PROGS narrows the programs
+# (a build-w64 made with KEEP= holds only some).
 set -u
 OUT=${OUT:?}
 mkdir -p "$OUT"
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-PROGS="nbody wmma_gemm kmeans tiled_rows_dynamic reduction scan bfs histogram \
-jacobi2d sgemm_tiled softmax_rows spmv_csr iterative_solver" \
+PROGS=${PROGS:-"nbody wmma_gemm kmeans tiled_rows_dynamic reduction scan bfs \
+histogram jacobi2d sgemm_tiled softmax_rows spmv_csr iterative_solver"} \
   docs/experiments/time-ab.sh 2 plain=build/bench/bin/zoo_%p_plain \
   main=build/bench/bin/zoo_%p w64=build-w64/bench/bin/zoo_%p
 docs/experiments/stress-variants.sh w64
