@@ -21,6 +21,7 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/NVPTXAddrSpace.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
@@ -36,16 +37,16 @@ static cl::opt<unsigned> MaxStateBytes(
     "gpreempt-max-state-bytes", cl::init(4096), cl::Hidden,
     cl::desc("Refuse kernels that would save more bytes per thread"));
 
-// Off until measured over the zoo (docs/experiments/wide-variant-ab.sh).
 // ptxas holds a kernel without launch bounds near 32 registers (all 64
 // warps of an SM), whatever its grid: nbody_step's preemptible loop has
 // three more live values than the plain one and lost a load in flight to
-// them (15 % slower); at -maxrregcount=40 it ran as fast as the plain build
-// at 32 (docs/results.md, session 21). The budget caps as well (sgemm_tiled
+// them (15 % slower than plain). Its wide form at 64 (60 registers) ran
+// 26 % faster than the variant, 15 % faster than the plain build; at 40,
+// 11 % (session 22, docs/results.md). The budget caps as well (sgemm_tiled
 // takes 64 on its own): the runtime launches the wide variant only where it
 // has more registers than the variant and the grid fits at its occupancy.
 static cl::opt<unsigned> WideVariant(
-    "gpreempt-wide-variant", cl::init(0), cl::Hidden,
+    "gpreempt-wide-variant", cl::init(64), cl::Hidden,
     cl::desc("Also emit each preemptible variant with this register budget "
              "(N__gp_wide, .maxnreg), for launches whose grid fits on the "
              "GPU at its occupancy; 0: none"));
@@ -211,9 +212,32 @@ static void remarkRefused(const Function &F, const Refusal &R) {
   });
 }
 
+/// True if every use of C, through constant expressions, is an instruction
+/// of F.
+static bool usedOnlyIn(const Constant &C, const Function &F) {
+  for (const User *U : C.users()) {
+    if (const auto *I = dyn_cast<Instruction>(U)) {
+      if (I->getFunction() != &F)
+        return false;
+    } else if (const auto *CU = dyn_cast<Constant>(U);
+               !CU || isa<GlobalValue>(CU) || !usedOnlyIn(*CU, F)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /// -gpreempt-wide-variant: N__gp_wide, a copy of the variant with a register
 /// budget, where the kernel leaves ptxas to choose (launch bounds and
 /// __maxnreg__ are the user's word on it). False if none was made.
+///
+/// The copy must leave the variant's own PTX as it was. A shared variable
+/// that only one function uses is declared inside it ("demoted"), one that
+/// two use at module scope, and ptxas allocates differently for that alone:
+/// kmeans_assign's variant took 48 registers instead of 56 once its wide
+/// form shared the converged loop's words, and ran 10 % slower (session 22).
+/// So the copy gets its own copy of each shared variable only the variant
+/// uses.
 static bool emitWideVariant(const Function &Kernel, Function &Variant) {
   if (WideVariant == 0)
     return false;
@@ -222,6 +246,20 @@ static bool emitWideVariant(const Function &Kernel, Function &Variant) {
     if (Kernel.hasFnAttribute(Bound))
       return false;
   ValueToValueMapTy VMap;
+  Module &M = *Variant.getParent();
+  SmallVector<GlobalVariable *, 8> Own;
+  for (GlobalVariable &GV : M.globals())
+    if (GV.getAddressSpace() == NVPTXAS::ADDRESS_SPACE_SHARED && GV.hasInitializer() &&
+        GV.hasLocalLinkage() && usedOnlyIn(GV, Variant))
+      Own.push_back(&GV);
+  for (GlobalVariable *GV : Own) {
+    auto *Copy = new GlobalVariable(
+        M, GV->getValueType(), GV->isConstant(), GV->getLinkage(),
+        GV->getInitializer(), GV->getName() + GP_WIDE_SUFFIX, nullptr,
+        GV->getThreadLocalMode(), GV->getAddressSpace());
+    Copy->copyAttributesFrom(GV);
+    VMap[GV] = Copy;
+  }
   Function *Wide = CloneFunction(&Variant, VMap);
   Wide->setName(Kernel.getName() + GP_WIDE_SUFFIX);
   Wide->addFnAttr("nvvm.maxnreg", utostr(WideVariant));

@@ -25,7 +25,7 @@ entry:
 declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 
 ; Word 0 only: nothing is live across a yield point because there is none.
-; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 7, i32 1, i32 0, i32 1, i32 1, i32 0, i32 0]
+; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 7, i32 5, i32 0, i32 1, i32 1, i32 0, i32 0]
 
 ; CHECK-LABEL: define ptx_kernel void @increment__gp(
 ; Each physical block polls its own copy of the flag (abi.h: 32 copies, 128

@@ -52,5 +52,5 @@ use:
 ; CHECK-NEXT:  }
 ; CHECK-NOT:   define {{.*}}@permute__gp(
 
-; DEFAULT:     @permute__gp_info = {{.*}}[i32 1196446277, i32 7, i32 1, i32 0,
+; DEFAULT:     @permute__gp_info = {{.*}}[i32 1196446277, i32 7, i32 5, i32 0,
 ; DEFAULT:     define ptx_kernel void @permute__gp(
