@@ -230,7 +230,6 @@ void gp__arm(struct gp__device *d) {
   }
   uint64_t now = gp__now_ns();
   atomic_store(&a->made_ns, now);
-  atomic_store(&a->busy_ns, now);
   atomic_store(&a->state, seq << 1 | PENDING);
   pthread_mutex_lock(&guard_lock);
   pthread_cond_signal(&guard_wake); /* a new deadline */
@@ -257,23 +256,14 @@ bool gp__arm_release_if_idle(struct gp__device *d) {
     gp__device_leave(pushed);
   }
   gp__relaxed_end(relaxed, mode);
-  uint64_t now = gp__now_ns();
   if (!busy) {
-    /* GPREEMPT_ARM_HOLD_US: a program that waits for each launch before it
-     * makes the next (bfs) would otherwise arm again at every launch. Its
-     * lease is not renewed meanwhile: the guard still bounds it. */
-    uint64_t hold_ns = (uint64_t)gp__config()->arm_hold_us * 1000u;
-    if (now - atomic_load(&d->arm.busy_ns) < hold_ns)
-      return gp__arm_pending(d);
     (void)release(d, state); /* a launch made meanwhile arms again */
     return false;
   }
   /* Launches still run: renew the arm's lease, so that the guard leaves it
    * be (releasing it would only make the resumer arm again). */
-  if (atomic_load(&d->arm.state) == state) {
-    atomic_store(&d->arm.made_ns, now);
-    atomic_store(&d->arm.busy_ns, now);
-  }
+  if (atomic_load(&d->arm.state) == state)
+    atomic_store(&d->arm.made_ns, gp__now_ns());
   return gp__arm_pending(d);
 }
 

@@ -64,8 +64,6 @@ struct gp__arm {
   _Atomic uint64_t state;
   _Atomic uint64_t made_ns; /* when the pending arm was made or its lease
                                last renewed */
-  _Atomic uint64_t busy_ns; /* when it was made or a look last saw launches
-                               unfinished (GPREEMPT_ARM_HOLD_US) */
 };
 
 /* Allocate the word, sources and events (device init; the device's context

@@ -96,11 +96,6 @@ static void read_config(void) {
    * look (its CUDA calls wait for a lock), and the resumer looks at least
    * every half millisecond while an arm is pending. */
   config.arm_us = env_us("GPREEMPT_ARM_US", 1000);
-  /* Default 0 until measured (docs/experiments/arm-hold-ab.sh): bfs, which
-   * synchronizes after each launch, arms again at every one, and arming
-   * cost it 1.7-3.4 % in session 21 (docs/results.md). The guard still
-   * releases a held arm once its lease (GPREEMPT_ARM_US) is over. */
-  config.arm_hold_us = env_us("GPREEMPT_ARM_HOLD_US", 0);
 
   const char *seed = getenv("GPREEMPT_SEED");
   if (seed != NULL && seed[0] != '\0') {

@@ -14,10 +14,6 @@ struct gp__config {
   uint64_t seed;         /* GPREEMPT_SEED: the stress thread's random seed */
   uint32_t arm_us;       /* GPREEMPT_ARM_US: longest an armed raise waits
                             (arm.h); 0: raises are enqueued when asked */
-  uint32_t arm_hold_us;  /* GPREEMPT_ARM_HOLD_US: how long an arm outlives
-                            the last look that saw launches unfinished
-                            (arm.h); 0: released at the first that sees
-                            none */
   bool events;           /* GPREEMPT_EVENTS=1: tell that a launch has left
                             the GPU by events recorded after it, not by the
                             kernel's left word (left_words.h); for

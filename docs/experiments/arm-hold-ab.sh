@@ -7,7 +7,9 @@
 # (docs/results.md, session 21). GPREEMPT_ARM_HOLD_US=N keeps an arm N us
 # past the last look that saw launches running. Does a hold of 100-300 us
 # take that cost away, without costing the others, and with the drain as
-# before?
+# before? Session 22: no (docs/experiments/README.md); the hold is kept in
+# arm-hold.patch, which this needs applied (git apply, then
+# bench/run.sh build).
 #
 # $OUT gets time-ab.txt (GPU time per repeat: main, hold 100, hold 300, no
 # arm; two rounds) and drain.txt (each program under GPREEMPT_STRESS=1000,

@@ -1,6 +1,6 @@
 /* GPREEMPT_* parsing. Usage: gp-rt-config-env DISABLE LOG STATS STRESS_US
- * SEED_SET SEED ARM_US ARM_HOLD_US, the values the environment given by the
- * RUN line must give. */
+ * SEED_SET SEED ARM_US, the values the environment given by the RUN line
+ * must give. */
 #include "check.h"
 
 #include "config.h"
@@ -8,10 +8,9 @@
 #include <stdlib.h>
 
 int main(int argc, char **argv) {
-  if (argc != 9) {
+  if (argc != 8) {
     fprintf(stderr,
-            "usage: %s disable log stats stress_us seed_set seed arm_us "
-            "arm_hold_us\n",
+            "usage: %s disable log stats stress_us seed_set seed arm_us\n",
             argv[0]);
     return 2;
   }
@@ -24,6 +23,5 @@ int main(int argc, char **argv) {
   CHECK_EQ(c->seed_set, atoi(argv[5]));
   CHECK_EQ(c->seed, strtoull(argv[6], NULL, 0));
   CHECK_EQ(c->arm_us, strtoul(argv[7], NULL, 10));
-  CHECK_EQ(c->arm_hold_us, strtoul(argv[8], NULL, 10));
   return check_failures() != 0;
 }
