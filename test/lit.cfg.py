@@ -13,7 +13,8 @@ can run there, so a missing LLVM tool is a note here, not an error.
 
 Substitutions: %opt %llc %clang %FileCheck %not (LLVM 22 tools; FileCheck,
 `| not` and `| count` also bare), %gpreempt_plugin, %shlibext, %gpreempt_cc,
-%bin, %include, %cuda_path, %cuda_flags, %ptxas, %llvm_nm, %python.
+%bin, %include, %cuda_path, %cuda_flags, %ptxas, %llvm_nm, %llvm_objcopy,
+%python.
 Features: gpu, cuda-toolkit, llvm-tools.
 """
 
@@ -129,6 +130,7 @@ config.substitutions.extend(
         ("%cuda_flags", cuda_flags),
         ("%ptxas", os.path.join(cuda_path, "bin", "ptxas")),
         ("%llvm_nm", os.path.join(config.llvm_tools_dir, "llvm-nm")),
+        ("%llvm_objcopy", os.path.join(config.llvm_tools_dir, "llvm-objcopy")),
         ("%cuda_path", cuda_path),
         ("%include", include_dir),
         ("%bin", bin_dir),
