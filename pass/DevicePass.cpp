@@ -249,8 +249,9 @@ static bool emitWideVariant(const Function &Kernel, Function &Variant) {
   Module &M = *Variant.getParent();
   SmallVector<GlobalVariable *, 8> Own;
   for (GlobalVariable &GV : M.globals())
-    if (GV.getAddressSpace() == NVPTXAS::ADDRESS_SPACE_SHARED && GV.hasInitializer() &&
-        GV.hasLocalLinkage() && usedOnlyIn(GV, Variant))
+    if (GV.getAddressSpace() == NVPTXAS::ADDRESS_SPACE_SHARED &&
+        GV.hasInitializer() && GV.hasLocalLinkage() &&
+        usedOnlyIn(GV, Variant))
       Own.push_back(&GV);
   for (GlobalVariable *GV : Own) {
     auto *Copy = new GlobalVariable(

@@ -228,8 +228,7 @@ void gp__arm(struct gp__device *d) {
     (void)release(d, seq << 1 | PENDING);
     return;
   }
-  uint64_t now = gp__now_ns();
-  atomic_store(&a->made_ns, now);
+  atomic_store(&a->made_ns, gp__now_ns());
   atomic_store(&a->state, seq << 1 | PENDING);
   pthread_mutex_lock(&guard_lock);
   pthread_cond_signal(&guard_wake); /* a new deadline */
