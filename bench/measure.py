@@ -248,6 +248,7 @@ RAISE_RE = re.compile(r"^gpreempt: raise_us p50 (\d+) p99 (\d+) max (\d+) \(n=(\
 PREEMPTIONS_RE = re.compile(r"^gpreempt: preemptions (\d+)", re.M)
 RAISES_ARMED_RE = re.compile(r"^gpreempt: raises armed (\d+)", re.M)
 LAUNCHES_RE = re.compile(r"^gpreempt: launches preemptible (\d+) unpreempted (\d+)", re.M)
+WIDE_RE = re.compile(r"^gpreempt: launches wide (\d+)", re.M)
 REFUSED_RE = re.compile(r"^gpreempt: refused (\S+) (\d+)", re.M)
 GP_STATS_RE = re.compile(r"^gp stats: preemptions (\d+) .*? drain p50 (\d+) us p99 (\d+) us \((\d+) samples\)", re.M)
 BENCH_JSON_RE = re.compile(r"^bench-json (\{.*\})\s*$", re.M)
@@ -267,6 +268,9 @@ def parse_runtime_stats(output):
     m = LAUNCHES_RE.search(output)
     if m:
         s["launches_preemptible"], s["launches_unpreempted"] = int(m.group(1)), int(m.group(2))
+    m = WIDE_RE.search(output)
+    if m:
+        s["launches_wide"] = int(m.group(1))
     m = PREEMPTIONS_RE.search(output)
     if m:
         s["preemptions"] = int(m.group(1))
@@ -393,7 +397,7 @@ def step_overhead(runner, budget, results, bin_dir, programs):
             if not r.ok or not timing:
                 entry["output_tail"] = r.tail()
             stats = parse_runtime_stats(r.output)
-            for k in ("launches_preemptible", "launches_unpreempted"):
+            for k in ("launches_preemptible", "launches_unpreempted", "launches_wide"):
                 if k in stats:
                     entry[k] = stats[k]
             row[variant] = entry

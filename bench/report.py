@@ -261,6 +261,10 @@ def markdown(results):
         if "launches_preemptible" in g:
             notes.append("launches preemptible %s, unpreempted %s" % (
                 g["launches_preemptible"], g.get("launches_unpreempted")))
+        if g.get("launches_wide"):
+            # The wide form's register budget, not preemption, is what can
+            # make a program faster than plain (docs/design.md).
+            notes.append("%s of them wide" % g["launches_wide"])
         rows.append([r["program"], _fmt(p.get("median_us")), _fmt(g.get("median_us")),
                      "%s..%s" % (_fmt(g.get("min_us")), _fmt(g.get("max_us"))),
                      _fmt(pct, " %", 2), verdict, "; ".join(notes)])
