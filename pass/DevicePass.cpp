@@ -42,9 +42,10 @@ static cl::opt<unsigned> MaxStateBytes(
 // three more live values than the plain one and lost a load in flight to
 // them (15 % slower than plain). Its wide form at 64 (60 registers) ran
 // 26 % faster than the variant, 15 % faster than the plain build; at 40,
-// 11 % (session 22, docs/results.md). The budget caps as well (sgemm_tiled
-// takes 64 on its own): the runtime launches the wide variant only where it
-// has more registers than the variant and the grid fits at its occupancy.
+// 11 % (session 22 at 7379421, docs/results.md). The budget caps as well
+// (sgemm_tiled takes 64 on its own): the runtime launches the wide variant
+// only where it has more registers than the variant and the grid fits at
+// its occupancy.
 static cl::opt<unsigned> WideVariant(
     "gpreempt-wide-variant", cl::init(64), cl::Hidden,
     cl::desc("Also emit each preemptible variant with this register budget "
