@@ -22,6 +22,19 @@ static uint64_t arm_max_ns(void) {
   return (uint64_t)gp__config()->arm_us * 1000u;
 }
 
+/* Preemptions asked for lately (arm.h), or arming regardless. */
+static bool arm_wanted(struct gp__device *d) {
+  uint64_t idle_ns = (uint64_t)gp__config()->arm_idle_ms * 1000000u;
+  if (idle_ns == 0)
+    return true;
+  uint64_t asked = atomic_load(&d->arm.asked_ns);
+  return asked != 0 && gp__now_ns() - asked < idle_ns;
+}
+
+void gp__arm_asked(struct gp__device *d, uint64_t now_ns) {
+  atomic_store(&d->arm.asked_ns, now_ns);
+}
+
 static unsigned slot_of(uint64_t seq) {
   return (unsigned)(seq % GP__ARM_SLOTS);
 }
@@ -184,7 +197,8 @@ void gp__arm(struct gp__device *d) {
   struct gp__arm *a = &d->arm;
   uint64_t state = atomic_load(&a->state);
   if (!atomic_load(&a->usable) || (state & PENDING) ||
-      atomic_load(&d->depth) != 0 || atomic_load(&no_more_arms))
+      atomic_load(&d->depth) != 0 || atomic_load(&no_more_arms) ||
+      !arm_wanted(d))
     return;
   uint64_t seq = (state >> 1) + 1;
   unsigned slot = slot_of(seq);
@@ -249,8 +263,8 @@ bool gp__arm_release_if_idle(struct gp__device *d) {
     return false;
   enum cudaStreamCaptureMode mode;
   bool relaxed = gp__relaxed_begin(&mode);
-  bool pushed, busy = true;
-  if (gp__device_enter(d, &pushed) == GP_SUCCESS) {
+  bool pushed, busy = arm_wanted(d); /* not wanted: released as if idle */
+  if (busy && gp__device_enter(d, &pushed) == GP_SUCCESS) {
     busy = launches_unfinished(d);
     gp__device_leave(pushed);
   }
@@ -269,7 +283,7 @@ bool gp__arm_release_if_idle(struct gp__device *d) {
 static bool may_arm(struct gp__device *d) {
   return atomic_load(&d->arm.usable) &&
          !(atomic_load(&d->arm.state) & PENDING) &&
-         atomic_load(&d->depth) == 0;
+         atomic_load(&d->depth) == 0 && arm_wanted(d);
 }
 
 void gp__arm_if_busy(struct gp__device *d, bool launching) {

@@ -32,6 +32,15 @@
  * whole device thus waits at most about that long more than it would
  * without gpreempt.
  *
+ * A pending arm is not free either: a program that waits for each launch
+ * before making the next (the zoo's bfs) ran 2-5 % slower with arms pending
+ * than without (docs/results.md, sessions 10, 21, 22), and keeping the arm
+ * across its launches took none of that away. So arms are made only while
+ * preemptions are being asked for: within GPREEMPT_ARM_IDLE_MS (default
+ * 1000) of the device's last gp_preempt(). Until a device's first
+ * gp_preempt(), and after a quiet spell that long, raises are enqueued when
+ * asked, and the resumer releases a pending arm at its next look.
+ *
  * Each arm has its own source buffer and event, two in turn; a buffer is
  * used again only once its previous copy has run (its event). Firing and
  * releasing race through one compare-and-swap on the arm's state, so the
@@ -64,6 +73,8 @@ struct gp__arm {
   _Atomic uint64_t state;
   _Atomic uint64_t made_ns; /* when the pending arm was made or its lease
                                last renewed */
+  _Atomic uint64_t asked_ns; /* when gp_preempt() was last called on the
+                                device; 0: never */
 };
 
 /* Allocate the word, sources and events (device init; the device's context
@@ -94,6 +105,10 @@ bool gp__arm_release_if_idle(struct gp__device *d);
  * did: the raise is on its way, and d->ev_raise and d->raise_tag follow it.
  * No CUDA call. */
 bool gp__arm_fire(struct gp__device *d);
+
+/* gp_preempt, at every call: preemptions are being asked for, so arms are
+ * worth their cost for GPREEMPT_ARM_IDLE_MS from `now_ns`. */
+void gp__arm_asked(struct gp__device *d, uint64_t now_ns);
 
 /* Is an arm pending? (tests, stats) */
 bool gp__arm_pending(struct gp__device *d);

@@ -24,17 +24,17 @@ static bool env_flag(const char *name) {
   return true;
 }
 
-/* Whole microseconds, at most a second; `fallback` when unset, empty or not
- * a plain number ("5ms"). */
-static uint32_t env_us(const char *name, uint32_t fallback) {
+/* A whole number, at most `max`; `fallback` when unset, empty or not a
+ * plain number ("5ms"). */
+static uint32_t env_count(const char *name, uint32_t fallback, uint32_t max) {
   const char *v = getenv(name);
   if (v == NULL || v[0] == '\0')
     return fallback;
   char *end;
-  unsigned long us = strtoul(v, &end, 10);
+  unsigned long n = strtoul(v, &end, 10);
   if (end == v || *end != '\0')
     return fallback;
-  return us > 1000000ul ? 1000000u : (uint32_t)us;
+  return n > max ? max : (uint32_t)n;
 }
 
 /* CUDA settings that gpreempt needs, applied before main (so before CUDA
@@ -95,7 +95,13 @@ static void read_config(void) {
    * device waits at most about a millisecond more when the resumer cannot
    * look (its CUDA calls wait for a lock), and the resumer looks at least
    * every half millisecond while an arm is pending. */
-  config.arm_us = env_us("GPREEMPT_ARM_US", 1000);
+  config.arm_us = env_count("GPREEMPT_ARM_US", 1000, 1000000);
+  /* Default a second: a pending arm costs launch-heavy programs a few
+   * percent (arm.h), which only pays while preemptions come; an LC service
+   * asks more often than that, and the first request after a quiet second
+   * gets an enqueued raise (tens of microseconds later on the GPU). At most
+   * an hour. */
+  config.arm_idle_ms = env_count("GPREEMPT_ARM_IDLE_MS", 1000, 3600000);
 
   const char *seed = getenv("GPREEMPT_SEED");
   if (seed != NULL && seed[0] != '\0') {

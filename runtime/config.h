@@ -14,6 +14,9 @@ struct gp__config {
   uint64_t seed;         /* GPREEMPT_SEED: the stress thread's random seed */
   uint32_t arm_us;       /* GPREEMPT_ARM_US: longest an armed raise waits
                             (arm.h); 0: raises are enqueued when asked */
+  uint32_t arm_idle_ms;  /* GPREEMPT_ARM_IDLE_MS: arm only this long after
+                            the device's last gp_preempt() (arm.h); 0: from
+                            the first launch on, preempted or not */
   bool events;           /* GPREEMPT_EVENTS=1: tell that a launch has left
                             the GPU by events recorded after it, not by the
                             kernel's left word (left_words.h); for

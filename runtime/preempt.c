@@ -190,6 +190,7 @@ gp_status gp_preempt(int device) {
   gp_status st = gp__device_get(device, &d);
   if (st != GP_SUCCESS)
     return st;
+  gp__arm_asked(d, called);
 
   /* Relaxed: gpreempt's calls touch only its own streams and events, and
    * must not invalidate a graph another thread is capturing. */

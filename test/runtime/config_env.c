@@ -1,5 +1,5 @@
 /* GPREEMPT_* parsing. Usage: gp-rt-config-env DISABLE LOG STATS STRESS_US
- * SEED_SET SEED ARM_US, the values the environment given by the RUN line
+ * SEED_SET SEED ARM_US ARM_IDLE_MS, the values the environment given by the RUN line
  * must give. */
 #include "check.h"
 
@@ -8,9 +8,10 @@
 #include <stdlib.h>
 
 int main(int argc, char **argv) {
-  if (argc != 8) {
+  if (argc != 9) {
     fprintf(stderr,
-            "usage: %s disable log stats stress_us seed_set seed arm_us\n",
+            "usage: %s disable log stats stress_us seed_set seed arm_us "
+            "arm_idle_ms\n",
             argv[0]);
     return 2;
   }
@@ -23,5 +24,6 @@ int main(int argc, char **argv) {
   CHECK_EQ(c->seed_set, atoi(argv[5]));
   CHECK_EQ(c->seed, strtoull(argv[6], NULL, 0));
   CHECK_EQ(c->arm_us, strtoul(argv[7], NULL, 10));
+  CHECK_EQ(c->arm_idle_ms, strtoul(argv[8], NULL, 10));
   return check_failures() != 0;
 }

@@ -584,11 +584,49 @@ static void armed() {
   verify(j, 1, "armed");
 }
 
+// Arms are made only while preemptions are asked for (runtime/arm.h,
+// GPREEMPT_ARM_IDLE_MS): the device's first gp_preempt() and the first after
+// a quiet spell enqueue their raise, the ones soon after fire an arm; with
+// GPREEMPT_ARM_IDLE_MS=0 the launch arms at once. One long launch throughout
+// (five times `armed`'s), so that an arm is never missing for want of work.
+static void arm_idle() {
+  const char *env = getenv("GPREEMPT_ARM_IDLE_MS");
+  const double idle_ms = env ? atof(env) : 1000.0;
+  Job j = make_job(dim3(20000), dim3(128), 1000000);
+  CK(launch(j, be));
+  auto fired_after = [](double pause_ms) {
+    usleep((useconds_t)(pause_ms * 1e3));
+    uint64_t before = gp__stats_raises_armed();
+    EXPECT(gp_preempt(0) == GP_SUCCESS);
+    EXPECT(gp_wait_drained(0, 2000000, nullptr) == GP_SUCCESS);
+    EXPECT(gp_resume(0) == GP_SUCCESS);
+    return gp__stats_raises_armed() - before;
+  };
+  uint64_t first = fired_after(1), soon = fired_after(1);
+  uint64_t quiet = idle_ms > 0 ? fired_after(idle_ms * 1.5 + 1) : 0;
+  bool ran_throughout = cudaStreamQuery(be) == cudaErrorNotReady;
+  CK(cudaStreamSynchronize(be));
+  printf("armed raises: first %llu, soon after %llu, after %.0f ms quiet %llu; "
+         "launch ran throughout: %s\n",
+         (unsigned long long)first, (unsigned long long)soon, idle_ms * 1.5 + 1,
+         (unsigned long long)quiet, ran_throughout ? "yes" : "no");
+  EXPECT(ran_throughout); // otherwise a missing arm proves nothing
+  EXPECT(soon == 1);
+  if (idle_ms > 0) {
+    EXPECT(first == 0);
+    EXPECT(quiet == 0);
+  } else {
+    EXPECT(first == 1);
+  }
+  verify(j, 1, "arm-idle");
+}
+
 // A pending arm is work on the signal stream, which cudaDeviceSynchronize and
 // cudaFree wait for: the resumer releases it once the launches are finished,
 // and the guard after GPREEMPT_ARM_US at the latest (cudaFree holds a driver
 // lock that the resumer's queries wait for), so they wait at most that long
-// more and never hang. The launches arm; each call comes after the kernel
+// more and never hang. The launches arm (GPREEMPT_ARM_IDLE_MS=0 in the
+// test: no preemption is asked for); each call comes after the kernel
 // completed.
 static void arm_bound() {
   Job j = make_job(dim3(264), dim3(128), 2000);
@@ -634,7 +672,8 @@ int main(int argc, char **argv) {
                    {"unpreempted", unpreempted},       {"threads", threads},
                    {"stress", stress},
                    {"shared-resume-streams", shared_resume_streams},
-                   {"armed", armed},                   {"arm-bound", arm_bound}};
+                   {"armed", armed},                   {"arm-bound", arm_bound},
+                   {"arm-idle", arm_idle}};
   if (argc != 2) {
     fprintf(stderr, "usage: %s SCENARIO\n", argv[0]);
     return 2;

@@ -6,6 +6,7 @@
 #include "check.h"
 
 #include "arm.h"
+#include "clock.h"
 #include "device.h"
 #include "pool.h"
 #include "record.h"
@@ -96,7 +97,8 @@ static void left_word_says(void) {
 /* Firing an armed raise (arm.h) is one compare-and-swap and one store to
  * host memory, no CUDA call: the word gets the arm's sequence number and
  * ev_raise its slot's event; with nothing pending, or a second time, it does
- * nothing. Arming never starts where it may not (unusable, or preempted). */
+ * nothing. Arming never starts where it may not (unusable, preempted, or no
+ * gp_preempt() within GPREEMPT_ARM_IDLE_MS: default 1000 here). */
 static void arm_fire(void) {
   struct gp__device d;
   memset(&d, 0, sizeof d);
@@ -110,6 +112,14 @@ static void arm_fire(void) {
   gp__arm(&d); /* not usable: returns before any CUDA call */
   CHECK_EQ(atomic_load(&d.arm.state), 0);
   atomic_store(&d.arm.usable, true);
+  gp__arm(&d); /* no gp_preempt() yet: not worth its cost */
+  CHECK_EQ(atomic_load(&d.arm.state), 0);
+  uint64_t now = gp__now_ns();
+  gp__arm_asked(&d, now > UINT64_C(2000000000) ? now - UINT64_C(2000000000)
+                                                : 1);
+  gp__arm(&d); /* the last one two seconds ago */
+  CHECK_EQ(atomic_load(&d.arm.state), 0);
+  gp__arm_asked(&d, now);
   atomic_store(&d.depth, 1);
   gp__arm(&d); /* preempted: the raise is up already */
   CHECK_EQ(atomic_load(&d.arm.state), 0);
