@@ -38,8 +38,9 @@
  * across its launches took none of that away. So arms are made only while
  * preemptions are being asked for: within GPREEMPT_ARM_IDLE_MS (default
  * 1000) of the device's last gp_preempt(). Until a device's first
- * gp_preempt(), and after a quiet spell that long, raises are enqueued when
- * asked, and the resumer releases a pending arm at its next look.
+ * gp_preempt(), and after a quiet spell that long, no arm is made (the call
+ * enqueues its raise, unless a launch ending meanwhile arms for it), and the
+ * resumer releases a pending arm at its next look.
  *
  * Each arm has its own source buffer and event, two in turn; a buffer is
  * used again only once its previous copy has run (its event). Firing and
