@@ -261,14 +261,17 @@ bool gp__arm_release_if_idle(struct gp__device *d) {
   uint64_t state = atomic_load(&d->arm.state);
   if (!atomic_load(&d->arm.usable) || !(state & PENDING))
     return false;
-  enum cudaStreamCaptureMode mode;
-  bool relaxed = gp__relaxed_begin(&mode);
-  bool pushed, busy = arm_wanted(d); /* not wanted: released as if idle */
-  if (busy && gp__device_enter(d, &pushed) == GP_SUCCESS) {
-    busy = launches_unfinished(d);
-    gp__device_leave(pushed);
+  bool busy = arm_wanted(d); /* not wanted: released as if idle */
+  if (busy) {
+    enum cudaStreamCaptureMode mode;
+    bool relaxed = gp__relaxed_begin(&mode);
+    bool pushed;
+    if (gp__device_enter(d, &pushed) == GP_SUCCESS) {
+      busy = launches_unfinished(d);
+      gp__device_leave(pushed);
+    }
+    gp__relaxed_end(relaxed, mode);
   }
-  gp__relaxed_end(relaxed, mode);
   if (!busy) {
     (void)release(d, state); /* a launch made meanwhile arms again */
     return false;

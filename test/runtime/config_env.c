@@ -1,6 +1,6 @@
 /* GPREEMPT_* parsing. Usage: gp-rt-config-env DISABLE LOG STATS STRESS_US
- * SEED_SET SEED ARM_US ARM_IDLE_MS, the values the environment given by the RUN line
- * must give. */
+ * SEED_SET SEED ARM_US ARM_IDLE_MS, the values the environment given by the
+ * RUN line must give. */
 #include "check.h"
 
 #include "config.h"

@@ -553,9 +553,10 @@ static void stress() {
     EXPECT(st.preemptions > 0);
 }
 
-// The raise held ready on the signal stream (runtime/arm.h): after a launch
-// or a resume with launches unfinished, gp_preempt() fires it with a host
-// store instead of enqueueing a copy.
+// The raise held ready on the signal stream (runtime/arm.h): after a resume
+// with launches unfinished (and after a launch, once preemptions are being
+// asked for), gp_preempt() fires it with a host store instead of enqueueing
+// a copy.
 static void armed() {
   Job j = make_job(dim3(20000), dim3(128), 200000);
   CK(launch(j, be));
