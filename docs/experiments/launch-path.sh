@@ -5,8 +5,9 @@
 #   docs/experiments/launch-path.sh build     build machine: builds
 #       build/exp/launch_path_plain and _gp (carry build/exp)
 #   OUT=dir docs/experiments/launch-path.sh    GPU machine: runs every mode
-#       for plain, gp, gp with GPREEMPT_DISABLE=1 and gp armed
-#       (GPREEMPT_ARM_IDLE_MS=0), two interleaved rounds; $OUT/launch-path.txt
+#       for plain, gp, gp with GPREEMPT_DISABLE=1, gp armed
+#       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
+#       (GPREEMPT_EVENTS=1), two interleaved rounds; $OUT/launch-path.txt
 set -u -o pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 if [ "${1:-}" = build ]; then
@@ -21,7 +22,7 @@ fi
 OUT=${OUT:?}
 mkdir -p "$OUT"
 log=$OUT/launch-path.txt
-variants=${VARIANTS:-"plain gp disabled armed"}
+variants=${VARIANTS:-"plain gp disabled armed events"}
 runs=${RUNS:-"sync 3000 1|sync 3000 8|sync 2000 1056|batch 2000 1|batch 500 1056|calls 2000"}
 for round in 1 2; do
   IFS='|' read -ra list <<<"$runs"
@@ -32,6 +33,7 @@ for round in 1 2; do
         plain) exe=build/exp/launch_path_plain ;;
         disabled) env=(GPREEMPT_DISABLE=1) ;;
         armed) env=(GPREEMPT_ARM_IDLE_MS=0) ;;
+        events) env=(GPREEMPT_EVENTS=1) ;;
       esac
       echo "## round $round, $v: $run" >>"$log"
       # shellcheck disable=SC2086
