@@ -7,7 +7,9 @@
 #   OUT=dir docs/experiments/launch-path.sh    GPU machine: runs every mode
 #       for plain, gp, gp with GPREEMPT_DISABLE=1, gp armed
 #       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
-#       (GPREEMPT_EVENTS=1), two interleaved rounds; $OUT/launch-path.txt
+#       (GPREEMPT_EVENTS=1) and nowait (no stream wait after a launch:
+#       docs/experiments/no-wait.patch), two interleaved rounds, then bfs
+#       plain / gp / nowait (time-ab.sh, 2 rounds); $OUT/launch-path.txt
 set -u -o pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 if [ "${1:-}" = build ]; then
@@ -17,12 +19,30 @@ if [ "${1:-}" = build ]; then
     -o build/exp/launch_path_plain docs/experiments/launch-path.cu
   build/bin/gpreempt-cc -O2 -pthread -Wall -Wextra \
     -o build/exp/launch_path_gp docs/experiments/launch-path.cu
+  # The nowait variant: the runtime with docs/experiments/no-wait.patch (no
+  # stream wait after a launch: wrong once preempted, so never preempted
+  # here), linked into this program and into bfs.
+  wt=$(mktemp -d)/src
+  git worktree add --detach "$wt" HEAD >/dev/null
+  (cd "$wt" && git apply "$OLDPWD/docs/experiments/no-wait.patch")
+  cmake -S "$wt" -B build-nowait -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build-nowait --target gpreempt >/dev/null
+  git worktree remove --force "$wt"
+  link_nowait() { # output source
+    local cmd
+    cmd=$(build/bin/gpreempt-cc --gp-dry-run -O2 -pthread -o "$1" "$2")
+    eval "${cmd//$PWD\/build\/lib\/libgpreempt.a/$PWD/build-nowait/lib/libgpreempt.a}"
+  }
+  link_nowait build/exp/launch_path_nowait docs/experiments/launch-path.cu
+  link_nowait build/exp/zoo_bfs_nowait test/zoo/bfs.cu
+  cp build/bench/bin/zoo_bfs build/bench/bin/zoo_bfs_plain build/exp/
+  strip build/exp/*
   exit 0
 fi
 OUT=${OUT:?}
 mkdir -p "$OUT"
 log=$OUT/launch-path.txt
-variants=${VARIANTS:-"plain gp disabled armed events"}
+variants=${VARIANTS:-"plain gp disabled armed events nowait"}
 runs=${RUNS:-"sync 3000 1|sync 3000 8|sync 2000 1056|batch 2000 1|batch 500 1056|calls 2000"}
 for round in 1 2; do
   IFS='|' read -ra list <<<"$runs"
@@ -34,6 +54,7 @@ for round in 1 2; do
         disabled) env=(GPREEMPT_DISABLE=1) ;;
         armed) env=(GPREEMPT_ARM_IDLE_MS=0) ;;
         events) env=(GPREEMPT_EVENTS=1) ;;
+        nowait) exe=build/exp/launch_path_nowait ;;
       esac
       echo "## round $round, $v: $run" >>"$log"
       # shellcheck disable=SC2086
@@ -42,4 +63,6 @@ for round in 1 2; do
     done
   done
 done
-cat "$log"
+PROGS=bfs docs/experiments/time-ab.sh 2 plain=build/exp/zoo_%p_plain \
+  gp=build/exp/zoo_%p nowait=build/exp/zoo_%p_nowait >/dev/null
+cat "$log" "$OUT/time-ab.txt"
