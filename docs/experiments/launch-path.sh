@@ -7,9 +7,9 @@
 #   OUT=dir docs/experiments/launch-path.sh    GPU machine: runs every mode
 #       for plain, gp, gp with GPREEMPT_DISABLE=1, gp armed
 #       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
-#       (GPREEMPT_EVENTS=1) and nowait (no stream wait after a launch:
-#       docs/experiments/no-wait.patch), two interleaved rounds, then bfs
-#       plain / gp / nowait (time-ab.sh, 2 rounds); $OUT/launch-path.txt
+#       (GPREEMPT_EVENTS=1), nowait and evwait (runtime patches: below),
+#       two interleaved rounds, then bfs plain / gp / nowait / evwait
+#       (time-ab.sh, 2 rounds); $OUT/launch-path.txt
 set -u -o pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 if [ "${1:-}" = build ]; then
@@ -19,22 +19,27 @@ if [ "${1:-}" = build ]; then
     -o build/exp/launch_path_plain docs/experiments/launch-path.cu
   build/bin/gpreempt-cc -O2 -pthread -Wall -Wextra \
     -o build/exp/launch_path_gp docs/experiments/launch-path.cu
-  # The nowait variant: the runtime with docs/experiments/no-wait.patch (no
-  # stream wait after a launch: wrong once preempted, so never preempted
-  # here), linked into this program and into bfs.
-  wt=$(mktemp -d)/src
-  git worktree add --detach "$wt" HEAD >/dev/null
-  (cd "$wt" && git apply "$OLDPWD/docs/experiments/no-wait.patch")
-  cmake -S "$wt" -B build-nowait -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build build-nowait --target gpreempt >/dev/null
-  git worktree remove --force "$wt"
-  link_nowait() { # output source
-    local cmd
-    cmd=$(build/bin/gpreempt-cc --gp-dry-run -O2 -pthread -o "$1" "$2")
-    eval "${cmd//$PWD\/build\/lib\/libgpreempt.a/$PWD/build-nowait/lib/libgpreempt.a}"
-  }
-  link_nowait build/exp/launch_path_nowait docs/experiments/launch-path.cu
-  link_nowait build/exp/zoo_bfs_nowait test/zoo/bfs.cu
+  # Runtime variants, each the runtime with one diagnostic patch, linked
+  # into this program and into bfs: nowait (docs/experiments/no-wait.patch:
+  # no stream wait after a launch, wrong once preempted, so never preempted
+  # here) and evwait (event-before-wait.patch: an event recorded between
+  # the kernel and its wait).
+  for variant in nowait:no-wait evwait:event-before-wait; do
+    name=${variant%%:*} patch=docs/experiments/${variant#*:}.patch
+    wt=$(mktemp -d)/src
+    git worktree add --detach "$wt" HEAD >/dev/null
+    (cd "$wt" && git apply "$OLDPWD/$patch")
+    rm -rf "build-$name"
+    cmake -S "$wt" -B "build-$name" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "build-$name" --target gpreempt >/dev/null
+    git worktree remove --force "$wt"
+    for out in "launch_path_$name:docs/experiments/launch-path.cu" \
+               "zoo_bfs_$name:test/zoo/bfs.cu"; do
+      cmd=$(build/bin/gpreempt-cc --gp-dry-run -O2 -pthread \
+              -o "build/exp/${out%%:*}" "${out#*:}")
+      eval "${cmd//$PWD\/build\/lib\/libgpreempt.a/$PWD/build-$name/lib/libgpreempt.a}"
+    done
+  done
   cp build/bench/bin/zoo_bfs build/bench/bin/zoo_bfs_plain build/exp/
   strip build/exp/*
   exit 0
@@ -42,7 +47,7 @@ fi
 OUT=${OUT:?}
 mkdir -p "$OUT"
 log=$OUT/launch-path.txt
-variants=${VARIANTS:-"plain gp disabled armed events nowait"}
+variants=${VARIANTS:-"plain gp disabled armed events nowait evwait"}
 runs=${RUNS:-"sync 3000 1|sync 3000 8|sync 2000 1056|batch 2000 1|batch 500 1056|calls 2000"}
 for round in 1 2; do
   IFS='|' read -ra list <<<"$runs"
@@ -54,7 +59,7 @@ for round in 1 2; do
         disabled) env=(GPREEMPT_DISABLE=1) ;;
         armed) env=(GPREEMPT_ARM_IDLE_MS=0) ;;
         events) env=(GPREEMPT_EVENTS=1) ;;
-        nowait) exe=build/exp/launch_path_nowait ;;
+        nowait | evwait) exe=build/exp/launch_path_$v ;;
       esac
       echo "## round $round, $v: $run" >>"$log"
       # shellcheck disable=SC2086
@@ -64,5 +69,6 @@ for round in 1 2; do
   done
 done
 PROGS=bfs docs/experiments/time-ab.sh 2 plain=build/exp/zoo_%p_plain \
-  gp=build/exp/zoo_%p nowait=build/exp/zoo_%p_nowait >/dev/null
+  gp=build/exp/zoo_%p nowait=build/exp/zoo_%p_nowait \
+  evwait=build/exp/zoo_%p_evwait >/dev/null
 cat "$log" "$OUT/time-ab.txt"
