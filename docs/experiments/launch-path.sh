@@ -7,9 +7,9 @@
 #   OUT=dir docs/experiments/launch-path.sh    GPU machine: runs every mode
 #       for plain, gp, gp with GPREEMPT_DISABLE=1, gp armed
 #       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
-#       (GPREEMPT_EVENTS=1), nowait and evwait (runtime patches: below),
-#       two interleaved rounds, then bfs plain / gp / nowait / evwait
-#       (time-ab.sh, 2 rounds); $OUT/launch-path.txt
+#       (GPREEMPT_EVENTS=1), nowait and evwait (runtime patches) and lone
+#       (a pass flag), all below; two interleaved rounds, then bfs in the
+#       same builds (time-ab.sh, 2 rounds); $OUT/launch-path.txt
 set -u -o pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 if [ "${1:-}" = build ]; then
@@ -24,6 +24,12 @@ if [ "${1:-}" = build ]; then
   # no stream wait after a launch, wrong once preempted, so never preempted
   # here) and evwait (event-before-wait.patch: an event recorded between
   # the kernel and its wait).
+  # A pass variant: lone (-gpreempt-lone-block-exit: a one-block grid
+  # leaves without the device-scope release and the arrival atomic).
+  build/bin/gpreempt-cc -mllvm -gpreempt-lone-block-exit -O2 -pthread \
+    -o build/exp/launch_path_lone docs/experiments/launch-path.cu
+  build/bin/gpreempt-cc -mllvm -gpreempt-lone-block-exit -O2 -pthread \
+    -o build/exp/zoo_bfs_lone test/zoo/bfs.cu
   for variant in nowait:no-wait evwait:event-before-wait; do
     name=${variant%%:*} patch=docs/experiments/${variant#*:}.patch
     wt=$(mktemp -d)/src
@@ -47,7 +53,7 @@ fi
 OUT=${OUT:?}
 mkdir -p "$OUT"
 log=$OUT/launch-path.txt
-variants=${VARIANTS:-"plain gp disabled armed events nowait evwait"}
+variants=${VARIANTS:-"plain gp disabled armed events nowait evwait lone"}
 runs=${RUNS:-"sync 3000 1|sync 3000 8|sync 2000 1056|batch 2000 1|batch 500 1056|calls 2000"}
 for round in 1 2; do
   IFS='|' read -ra list <<<"$runs"
@@ -59,7 +65,7 @@ for round in 1 2; do
         disabled) env=(GPREEMPT_DISABLE=1) ;;
         armed) env=(GPREEMPT_ARM_IDLE_MS=0) ;;
         events) env=(GPREEMPT_EVENTS=1) ;;
-        nowait | evwait) exe=build/exp/launch_path_$v ;;
+        nowait | evwait | lone) exe=build/exp/launch_path_$v ;;
       esac
       echo "## round $round, $v: $run" >>"$log"
       # shellcheck disable=SC2086
@@ -70,5 +76,5 @@ for round in 1 2; do
 done
 PROGS=bfs docs/experiments/time-ab.sh 2 plain=build/exp/zoo_%p_plain \
   gp=build/exp/zoo_%p nowait=build/exp/zoo_%p_nowait \
-  evwait=build/exp/zoo_%p_evwait >/dev/null
+  evwait=build/exp/zoo_%p_evwait lone=build/exp/zoo_%p_lone >/dev/null
 cat "$log" "$OUT/time-ab.txt"
