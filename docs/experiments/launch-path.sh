@@ -2,8 +2,8 @@
 # launch-path.sh - where a synchronized preemptible launch spends its time
 # (docs/experiments/launch-path.cu says what each mode measures).
 #
-#   docs/experiments/launch-path.sh build     build machine: builds
-#       build/exp/launch_path_plain and _gp (carry build/exp)
+#   docs/experiments/launch-path.sh build     build machine, after
+#       bench/run.sh build: every variant into build/exp (~6 MB; carry it)
 #   OUT=dir docs/experiments/launch-path.sh    GPU machine: runs every mode
 #       for plain, gp, gp with GPREEMPT_DISABLE=1, gp armed
 #       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
