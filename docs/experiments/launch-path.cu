@@ -138,7 +138,7 @@ int main(int argc, char **argv) {
     const char *names[] = {"cudaStreamGetPriority", "cudaStreamIsCapturing",
                            "cudaThreadExchangeCapture2", "cudaStreamGetId",
                            "cudaStreamGetFlags", "cudaGetDevice",
-                           "cuStreamWaitValue32", "launch (this build)"};
+                           "cuStreamWaitValue32", "launch_this_build"};
     const int kinds = sizeof names / sizeof names[0];
     std::vector<std::vector<double>> t(kinds);
     for (unsigned it = 0; it < kWarmup + n_iter; ++it) {

@@ -9,7 +9,8 @@
 #       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
 #       (GPREEMPT_EVENTS=1), nowait and evwait (runtime patches) and lone
 #       (a pass flag), all below; two interleaved rounds, then bfs in the
-#       same builds (time-ab.sh, 2 rounds); $OUT/launch-path.txt
+#       same builds (time-ab.sh, 2 rounds); $OUT/launch-path.txt (raw),
+#       launch-path.md (launch-path-report.py's tables), time-ab.txt
 set -u -o pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 if [ "${1:-}" = build ]; then
@@ -77,4 +78,5 @@ done
 PROGS=bfs docs/experiments/time-ab.sh 2 plain=build/exp/zoo_%p_plain \
   gp=build/exp/zoo_%p nowait=build/exp/zoo_%p_nowait \
   evwait=build/exp/zoo_%p_evwait lone=build/exp/zoo_%p_lone >/dev/null
-cat "$log" "$OUT/time-ab.txt"
+python3 docs/experiments/launch-path-report.py "$log" >"$OUT/launch-path.md"
+cat "$OUT/launch-path.md" "$OUT/time-ab.txt"
