@@ -7,7 +7,7 @@
 #   OUT=dir docs/experiments/launch-path.sh    GPU machine: runs every mode
 #       for plain, gp, gp with GPREEMPT_DISABLE=1, gp armed
 #       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
-#       (GPREEMPT_EVENTS=1), nowait and evwait (runtime patches) and lone
+#       (GPREEMPT_EVENTS=1), nowait, evwait, scache (runtime patches), lone
 #       (a pass flag), all below; two interleaved rounds, then bfs in the
 #       same builds (time-ab.sh, 2 rounds); $OUT/launch-path.txt (raw),
 #       launch-path.md (launch-path-report.py's tables), time-ab.txt
@@ -23,15 +23,18 @@ if [ "${1:-}" = build ]; then
   # Runtime variants, each the runtime with one diagnostic patch, linked
   # into this program and into bfs: nowait (docs/experiments/no-wait.patch:
   # no stream wait after a launch, wrong once preempted, so never preempted
-  # here) and evwait (event-before-wait.patch: an event recorded between
-  # the kernel and its wait).
+  # here), evwait (event-before-wait.patch: an event recorded between
+  # the kernel and its wait) and scache (stream-cache.patch: each thread
+  # keeps a stream's priority and flags by its id, two CUDA calls less per
+  # launch).
   # A pass variant: lone (-gpreempt-lone-block-exit: a one-block grid
   # leaves without the device-scope release and the arrival atomic).
   build/bin/gpreempt-cc -mllvm -gpreempt-lone-block-exit -O2 -pthread \
     -o build/exp/launch_path_lone docs/experiments/launch-path.cu
   build/bin/gpreempt-cc -mllvm -gpreempt-lone-block-exit -O2 -pthread \
     -o build/exp/zoo_bfs_lone test/zoo/bfs.cu
-  for variant in nowait:no-wait evwait:event-before-wait; do
+  for variant in nowait:no-wait evwait:event-before-wait \
+                 scache:stream-cache; do
     name=${variant%%:*} patch=docs/experiments/${variant#*:}.patch
     wt=$(mktemp -d)/src
     git worktree add --detach "$wt" HEAD >/dev/null
@@ -54,7 +57,7 @@ fi
 OUT=${OUT:?}
 mkdir -p "$OUT"
 log=$OUT/launch-path.txt
-variants=${VARIANTS:-"plain gp disabled armed events nowait evwait lone"}
+variants=${VARIANTS:-"plain gp disabled armed events nowait evwait scache lone"}
 runs=${RUNS:-"sync 3000 1|sync 3000 8|sync 2000 1056|batch 2000 1|batch 500 1056|calls 2000"}
 for round in 1 2; do
   IFS='|' read -ra list <<<"$runs"
@@ -66,7 +69,7 @@ for round in 1 2; do
         disabled) env=(GPREEMPT_DISABLE=1) ;;
         armed) env=(GPREEMPT_ARM_IDLE_MS=0) ;;
         events) env=(GPREEMPT_EVENTS=1) ;;
-        nowait | evwait | lone) exe=build/exp/launch_path_$v ;;
+        nowait | evwait | scache | lone) exe=build/exp/launch_path_$v ;;
       esac
       echo "## round $round, $v: $run" >>"$log"
       # shellcheck disable=SC2086
@@ -77,6 +80,7 @@ for round in 1 2; do
 done
 PROGS=bfs docs/experiments/time-ab.sh 2 plain=build/exp/zoo_%p_plain \
   gp=build/exp/zoo_%p nowait=build/exp/zoo_%p_nowait \
-  evwait=build/exp/zoo_%p_evwait lone=build/exp/zoo_%p_lone >/dev/null
+  evwait=build/exp/zoo_%p_evwait scache=build/exp/zoo_%p_scache \
+  lone=build/exp/zoo_%p_lone >/dev/null
 python3 docs/experiments/launch-path-report.py "$log" >"$OUT/launch-path.md"
 cat "$OUT/launch-path.md" "$OUT/time-ab.txt"
