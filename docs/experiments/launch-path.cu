@@ -57,7 +57,8 @@ int main(int argc, char **argv) {
   }
   const std::string mode = argv[1];
   const unsigned n_iter = (unsigned)parse_u64_arg(argv[2], "N");
-  const unsigned blocks = argc > 3 ? (unsigned)parse_u64_arg(argv[3], "BLOCKS") : 1;
+  const unsigned blocks =
+      argc > 3 ? (unsigned)parse_u64_arg(argv[3], "BLOCKS") : 1;
   const uint32_t n = blocks * kBlock;
 
   cudaStream_t stream;
@@ -129,16 +130,17 @@ int main(int argc, char **argv) {
                                       unsigned);
     wait_value_fn wait_value = nullptr;
     cudaDriverEntryPointQueryResult found;
-    CHECK_CUDA(cudaGetDriverEntryPointByVersion(
-        "cuStreamWaitValue32", (void **)&wait_value, 12000, cudaEnableDefault,
-        &found));
+    CHECK_CUDA(cudaGetDriverEntryPointByVersion("cuStreamWaitValue32",
+                                                (void **)&wait_value, 12000,
+                                                cudaEnableDefault, &found));
     uint32_t *word;
     CHECK_CUDA(cudaMalloc(&word, sizeof(uint32_t)));
     CHECK_CUDA(cudaMemset(word, 0, sizeof(uint32_t)));
-    const char *names[] = {"cudaStreamGetPriority", "cudaStreamIsCapturing",
-                           "cudaThreadExchangeCapture2", "cudaStreamGetId",
-                           "cudaStreamGetFlags", "cudaGetDevice",
-                           "cuStreamWaitValue32", "launch_this_build"};
+    const char *names[] = {
+        "cudaStreamGetPriority",      "cudaStreamIsCapturing",
+        "cudaThreadExchangeCapture2", "cudaStreamGetId",
+        "cudaStreamGetFlags",         "cudaGetDevice",
+        "cuStreamWaitValue32",        "launch_this_build"};
     const int kinds = sizeof names / sizeof names[0];
     std::vector<std::vector<double>> t(kinds);
     for (unsigned it = 0; it < kWarmup + n_iter; ++it) {
@@ -151,15 +153,25 @@ int main(int argc, char **argv) {
         cudaStreamCaptureStatus cs;
         cudaStreamCaptureMode m = cudaStreamCaptureModeRelaxed;
         switch (k) {
-        case 0: CHECK_CUDA(cudaStreamGetPriority(stream, &prio)); break;
-        case 1: CHECK_CUDA(cudaStreamIsCapturing(stream, &cs)); break;
+        case 0:
+          CHECK_CUDA(cudaStreamGetPriority(stream, &prio));
+          break;
+        case 1:
+          CHECK_CUDA(cudaStreamIsCapturing(stream, &cs));
+          break;
         case 2:
           CHECK_CUDA(cudaThreadExchangeStreamCaptureMode(&m));
           CHECK_CUDA(cudaThreadExchangeStreamCaptureMode(&m));
           break;
-        case 3: CHECK_CUDA(cudaStreamGetId(stream, &id)); break;
-        case 4: CHECK_CUDA(cudaStreamGetFlags(stream, &flags)); break;
-        case 5: CHECK_CUDA(cudaGetDevice(&dev)); break;
+        case 3:
+          CHECK_CUDA(cudaStreamGetId(stream, &id));
+          break;
+        case 4:
+          CHECK_CUDA(cudaStreamGetFlags(stream, &flags));
+          break;
+        case 5:
+          CHECK_CUDA(cudaGetDevice(&dev));
+          break;
         case 6:
           if (wait_value((CUstream)stream, (CUdeviceptr)word, 0,
                          CU_STREAM_WAIT_VALUE_EQ) != CUDA_SUCCESS) {

@@ -10,7 +10,8 @@
 #       (GPREEMPT_EVENTS=1), nowait, evwait, scache (runtime patches), lone
 #       (a pass flag), all below; two interleaved rounds, then bfs in the
 #       same builds (time-ab.sh, 2 rounds); $OUT/launch-path.txt (raw),
-#       launch-path.md (launch-path-report.py's tables), time-ab.txt
+#       launch-path.md (launch-path-report.py's tables), time-ab.txt;
+#       then raise-path.cu's paths of a raise, $OUT/raise-path.txt
 set -u -o pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 if [ "${1:-}" = build ]; then
@@ -20,6 +21,8 @@ if [ "${1:-}" = build ]; then
     -o build/exp/launch_path_plain docs/experiments/launch-path.cu
   build/bin/gpreempt-cc -O2 -pthread -Wall -Wextra \
     -o build/exp/launch_path_gp docs/experiments/launch-path.cu
+  build/bin/gpreempt-cc --gp-no-preempt -O2 -pthread -Wall -Wextra \
+    -o build/exp/raise_path docs/experiments/raise-path.cu
   # Runtime variants, each the runtime with one diagnostic patch, linked
   # into this program and into bfs: nowait (docs/experiments/no-wait.patch:
   # no stream wait after a launch, wrong once preempted, so never preempted
@@ -82,5 +85,11 @@ PROGS=bfs docs/experiments/time-ab.sh 2 plain=build/exp/zoo_%p_plain \
   gp=build/exp/zoo_%p nowait=build/exp/zoo_%p_nowait \
   evwait=build/exp/zoo_%p_evwait scache=build/exp/zoo_%p_scache \
   lone=build/exp/zoo_%p_lone >/dev/null
+# raise-path.cu's question (the drain): how soon a kernel can see a raise.
+for every in 8 64; do
+  echo "## raise_path --host-every $every" >>"$OUT/raise-path.txt"
+  timeout 200 build/exp/raise_path --host-every "$every" \
+    >>"$OUT/raise-path.txt" 2>&1 || echo "exit status $?" >>"$OUT/raise-path.txt"
+done
 python3 docs/experiments/launch-path-report.py "$log" >"$OUT/launch-path.md"
-cat "$OUT/launch-path.md" "$OUT/time-ab.txt"
+cat "$OUT/launch-path.md" "$OUT/time-ab.txt" "$OUT/raise-path.txt"
