@@ -8,10 +8,11 @@
 #       for plain, gp, gp with GPREEMPT_DISABLE=1, gp armed
 #       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
 #       (GPREEMPT_EVENTS=1), nowait, evwait, scache (runtime patches), lone
-#       (a pass flag), all below; two interleaved rounds, then bfs in the
-#       same builds (time-ab.sh, 2 rounds); $OUT/launch-path.txt (raw),
-#       launch-path.md (launch-path-report.py's tables), time-ab.txt;
-#       then raise-path.cu's paths of a raise, $OUT/raise-path.txt
+#       (a pass flag), all below; two rounds, the second in reverse order,
+#       then bfs in the same builds (time-ab.sh, 2 rounds): $OUT/
+#       launch-path.txt (raw), launch-path.md (launch-path-report.py's
+#       tables), time-ab.txt. Before them raise-path.cu's paths of a raise:
+#       $OUT/raise-path.txt. About 6 minutes.
 set -u -o pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 if [ "${1:-}" = build ]; then
@@ -60,12 +61,21 @@ fi
 OUT=${OUT:?}
 mkdir -p "$OUT"
 log=$OUT/launch-path.txt
+# First (its files come back even if the call runs out of time later):
+# raise-path.cu's question, for the drain: how soon a kernel sees a raise.
+for every in 8 64; do
+  echo "## raise_path --host-every $every" >>"$OUT/raise-path.txt"
+  timeout 150 build/exp/raise_path --host-every "$every" \
+    >>"$OUT/raise-path.txt" 2>&1 || echo "exit status $?" >>"$OUT/raise-path.txt"
+done
 variants=${VARIANTS:-"plain gp disabled armed events nowait evwait scache lone"}
 runs=${RUNS:-"sync 3000 1|sync 3000 8|sync 2000 1056|batch 2000 1|batch 500 1056|calls 2000"}
 for round in 1 2; do
   IFS='|' read -ra list <<<"$runs"
+  order=$variants # the second round in reverse order
+  [ "$round" = 2 ] && order=$(printf '%s\n' $variants | tac | tr '\n' ' ')
   for run in "${list[@]}"; do
-    for v in $variants; do
+    for v in $order; do
       exe=build/exp/launch_path_gp env=()
       case $v in
         plain) exe=build/exp/launch_path_plain ;;
@@ -85,11 +95,5 @@ PROGS=bfs docs/experiments/time-ab.sh 2 plain=build/exp/zoo_%p_plain \
   gp=build/exp/zoo_%p nowait=build/exp/zoo_%p_nowait \
   evwait=build/exp/zoo_%p_evwait scache=build/exp/zoo_%p_scache \
   lone=build/exp/zoo_%p_lone >/dev/null
-# raise-path.cu's question (the drain): how soon a kernel can see a raise.
-for every in 8 64; do
-  echo "## raise_path --host-every $every" >>"$OUT/raise-path.txt"
-  timeout 200 build/exp/raise_path --host-every "$every" \
-    >>"$OUT/raise-path.txt" 2>&1 || echo "exit status $?" >>"$OUT/raise-path.txt"
-done
 python3 docs/experiments/launch-path-report.py "$log" >"$OUT/launch-path.md"
 cat "$OUT/launch-path.md" "$OUT/time-ab.txt" "$OUT/raise-path.txt"
