@@ -22,14 +22,14 @@
  *   host-relay  thread 0 of block 0 loads a mapped host word at every
  *               check and, once it sees it raised, writes the flag copies
  *               that every thread checks as in dev-copy: one PCIe reader
- *   host-lane0  lane 0 of each warp loads a mapped host word, the warp
- *               takes its value by shuffle: the PCIe traffic of pointing
- *               the runtime's flag at mapped memory (a warp's threads load
- *               one word: one request a warp)
  *   host-block  thread 0 of each block loads the mapped host word at every
  *               `--host-every`th check (8) and leaves it in shared memory;
  *               the block's threads read that (no barrier: a late look
  *               costs one interval)
+ *   host-lane0  lane 0 of each warp loads a mapped host word, the warp
+ *               takes its value by shuffle: the PCIe traffic of pointing
+ *               the runtime's flag at mapped memory (a warp's threads load
+ *               one word: one request a warp)
  *
  * Per raise: host time from the raise (the store or the enqueue) until the
  * host sees every block's exit word (each block's thread 0 writes it to
