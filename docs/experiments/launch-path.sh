@@ -4,6 +4,8 @@
 #
 #   docs/experiments/launch-path.sh build     build machine, after
 #       bench/run.sh build: every variant into build/exp (~6 MB; carry it)
+#   OUT=dir docs/experiments/launch-path.sh raise   GPU machine: only
+#       raise-path.cu's paths, $OUT/raise-path.txt
 #   OUT=dir docs/experiments/launch-path.sh    GPU machine: runs every mode
 #       for plain, gp, gp with GPREEMPT_DISABLE=1, gp armed
 #       (GPREEMPT_ARM_IDLE_MS=0) and gp with events instead of the left word
@@ -68,6 +70,11 @@ for every in 8 64; do
   timeout 150 build/exp/raise_path --host-every "$every" \
     >>"$OUT/raise-path.txt" 2>&1 || echo "exit status $?" >>"$OUT/raise-path.txt"
 done
+# `launch-path.sh raise`: raise-path.cu alone (well under a minute).
+if [ "${1:-}" = raise ]; then
+  cat "$OUT/raise-path.txt"
+  exit 0
+fi
 variants=${VARIANTS:-"plain gp disabled armed events nowait evwait scache lone"}
 runs=${RUNS:-"sync 3000 1|sync 3000 8|sync 2000 1056|batch 2000 1|batch 500 1056|calls 2000"}
 for round in 1 2; do

@@ -22,6 +22,14 @@
  *   host-relay  thread 0 of block 0 loads a mapped host word at every
  *               check and, once it sees it raised, writes the flag copies
  *               that every thread checks as in dev-copy: one PCIe reader
+ *   relay-late  the same, but the word loaded at one check is looked at
+ *               only at the next (session 25): the relaying thread does not
+ *               wait ~1.1 us for each read, as host-relay's did
+ *   relay-block the last block relays and does no work: its thread 0 loads
+ *               the host word in a loop, writes the flag copies once it is
+ *               raised, and leaves when it is or when the other blocks are
+ *               done (session 25: a block of the dispatch's own, instead
+ *               of a thread that also works)
  *   host-block  thread 0 of each block loads the mapped host word at every
  *               `--host-every`th check (8) and leaves it in shared memory;
  *               the block's threads read that (no barrier: a late look
@@ -58,13 +66,15 @@ enum Path {
   kDevCopy,
   kDevArmed,
   kHostRelay,
+  kRelayLate,
+  kRelayBlock,
   kHostBlock,
   kHostLane0,
   kPaths
 };
-static const char *kPathNames[kPaths] = {"no-check",   "dev-copy",
-                                         "dev-armed",  "host-relay",
-                                         "host-block", "host-lane0"};
+static const char *kPathNames[kPaths] = {
+    "no-check",   "dev-copy",    "dev-armed",  "host-relay",
+    "relay-late", "relay-block", "host-block", "host-lane0"};
 static constexpr unsigned kThreads = 256, kBlocksPerSm = 8;
 static constexpr unsigned kFlagCopies = 32, kFlagStride = 32; /* words */
 
@@ -72,13 +82,31 @@ __global__ void spin(int path, uint32_t work, uint32_t host_every,
                      uint64_t max_checks, volatile uint32_t *dev_flag,
                      const volatile uint32_t *host_flag,
                      volatile uint32_t *exit_words, uint32_t trial,
-                     uint32_t *__restrict__ sink) {
+                     uint32_t *done_blocks, uint32_t *__restrict__ sink) {
   __shared__ volatile uint32_t block_flag;
+  const bool relay_block = path == kRelayBlock && blockIdx.x == gridDim.x - 1;
+  if (relay_block) {
+    /* Until raised, or until every other block has done its work. */
+    if (threadIdx.x == 0) {
+      while (*(volatile uint32_t *)done_blocks < gridDim.x - 1) {
+        if (*host_flag != 0) {
+          for (unsigned c = 0; c < kFlagCopies; ++c)
+            dev_flag[c * kFlagStride] = 1;
+          break;
+        }
+      }
+      __threadfence_system();
+      exit_words[blockIdx.x] = trial;
+    }
+    return;
+  }
   if (threadIdx.x == 0)
     block_flag = 0;
   __syncthreads();
   uint32_t x = blockIdx.x * blockDim.x + threadIdx.x;
   const unsigned lane = threadIdx.x & 31;
+  const bool relay_thread = blockIdx.x == 0 && threadIdx.x == 0;
+  uint32_t pending = 0; /* relay-late: the host word as last loaded */
   for (uint64_t check = 0; check < max_checks; ++check) {
     for (uint32_t k = 0; k < work; ++k)
       x = x * 1664525u + 1013904223u;
@@ -91,8 +119,20 @@ __global__ void spin(int path, uint32_t work, uint32_t host_every,
         __threadfence();
       }
       [[fallthrough]];
+    case kRelayBlock:
     case kDevCopy:
     case kDevArmed:
+      raised = dev_flag[(blockIdx.x % kFlagCopies) * kFlagStride];
+      break;
+    case kRelayLate:
+      if (relay_thread) {
+        if (pending != 0) {
+          for (unsigned c = 0; c < kFlagCopies; ++c)
+            dev_flag[c * kFlagStride] = 1;
+          __threadfence();
+        }
+        pending = *host_flag; /* waited for at the next check only */
+      }
       raised = dev_flag[(blockIdx.x % kFlagCopies) * kFlagStride];
       break;
     case kHostLane0: {
@@ -116,6 +156,8 @@ __global__ void spin(int path, uint32_t work, uint32_t host_every,
   sink[blockIdx.x * blockDim.x + threadIdx.x] = x;
   __syncthreads();
   if (threadIdx.x == 0) {
+    if (path == kRelayBlock)
+      atomicAdd(done_blocks, 1u);
     __threadfence_system();
     exit_words[blockIdx.x] = trial;
   }
@@ -126,7 +168,7 @@ typedef CUresult (*wait_value_fn)(CUstream, CUdeviceptr, cuuint32_t, unsigned);
 struct Setup {
   unsigned blocks, work, host_every;
   cudaStream_t work_stream, signal;
-  uint32_t *dev_flag, *sink, *ones;
+  uint32_t *dev_flag, *sink, *ones, *done_blocks;
   volatile uint32_t *host_flag, *arm_word, *exit_words;
   size_t flag_bytes;
   cudaEvent_t e0, e1;
@@ -135,11 +177,12 @@ struct Setup {
 /* The kernel's time for `checks` checks of path p, nothing raised. */
 static double fixed_ms(const Setup &s, int p, uint64_t checks) {
   CHECK_CUDA(cudaMemset(s.dev_flag, 0, s.flag_bytes));
+  CHECK_CUDA(cudaMemset(s.done_blocks, 0, sizeof(uint32_t)));
   *s.host_flag = 0;
   CHECK_CUDA(cudaEventRecord(s.e0, s.work_stream));
   spin<<<s.blocks, kThreads, 0, s.work_stream>>>(
       p, s.work, s.host_every, checks, s.dev_flag, s.host_flag, s.exit_words, 0,
-      s.sink);
+      s.done_blocks, s.sink);
   CHECK_LAUNCH();
   CHECK_CUDA(cudaEventRecord(s.e1, s.work_stream));
   CHECK_CUDA(cudaEventSynchronize(s.e1));
@@ -189,6 +232,7 @@ int main(int argc, char **argv) {
       cudaStreamCreateWithPriority(&s.signal, cudaStreamNonBlocking, hi));
   s.flag_bytes = kFlagCopies * kFlagStride * sizeof(uint32_t);
   CHECK_CUDA(cudaMalloc(&s.dev_flag, s.flag_bytes));
+  CHECK_CUDA(cudaMalloc(&s.done_blocks, sizeof(uint32_t)));
   CHECK_CUDA(
       cudaMalloc(&s.sink, (size_t)s.blocks * kThreads * sizeof(uint32_t)));
   CHECK_CUDA(cudaHostAlloc(&s.ones, s.flag_bytes, cudaHostAllocDefault));
@@ -230,6 +274,8 @@ int main(int argc, char **argv) {
     for (unsigned r = 0; r < n; ++r) {
       ++trial;
       CHECK_CUDA(cudaMemsetAsync(s.dev_flag, 0, s.flag_bytes, s.work_stream));
+      CHECK_CUDA(
+          cudaMemsetAsync(s.done_blocks, 0, sizeof(uint32_t), s.work_stream));
       *s.host_flag = 0;
       if (p == kDevArmed) {
         ++seq;
@@ -244,7 +290,7 @@ int main(int argc, char **argv) {
       /* It ends only when raised. */
       spin<<<s.blocks, kThreads, 0, s.work_stream>>>(
           p, s.work, s.host_every, ~0ull, s.dev_flag, s.host_flag, s.exit_words,
-          trial, s.sink);
+          trial, s.done_blocks, s.sink);
       CHECK_LAUNCH();
       /* Every block resident and spinning: the GPU as BE work keeps it. */
       sleep_us(300 + (hash32(trial) % 700));
