@@ -462,6 +462,8 @@ def lc_summary(situation, run, data):
         "resume_call_p99_us": client.get("resume_call_us", {}).get("p99"),
         "resume_call_max_us": client.get("resume_call_us", {}).get("max"),
         "wrong_requests": client.get("wrong_requests"),
+        # Requests the machine stalled (bench/lc_latency.cu: stalled()).
+        "stalled_requests": client.get("stalled_requests"),
         "samples_us": data.get("samples_us") or [],
         # Phase by phase: the slowest requests and the median one.
         "slowest": client.get("slowest") or [],
@@ -492,6 +494,8 @@ def add_round(row, later):
     and anything wrong it saw (the row's own numbers stay round 1's)."""
     row.setdefault("p50_rounds_us", [row.get("p50_us")]).append(later.get("p50_us"))
     row.setdefault("p99_rounds_us", [row.get("p99_us")]).append(later.get("p99_us"))
+    row.setdefault("stalled_rounds", [row.get("stalled_requests")]).append(
+        later.get("stalled_requests"))
     if later.get("wrong_requests"):
         row["wrong_requests"] = (row.get("wrong_requests") or 0) + later["wrong_requests"]
     for key in ("be_check", "be_setup"):

@@ -22,6 +22,8 @@ assert r["lc_latency"]["rounds"] == 3
 assert [round(v, 1) for v in sit["alone"]["p99_rounds_us"]] == [357.3, 757.3, 357.3]
 assert len(sit["preempt-at-arrival"]["p99_rounds_us"]) == 3
 assert "p99_rounds_us" not in sit["priority"]
+assert sit["alone"]["stalled_rounds"] == [1, 4, 0]
+assert sit["preempt-at-launch"]["stalled_rounds"] == [None, None, None]
 assert r["lc_latency"]["request"]["iters"] == "1210,12900,3800"
 runs = {x["period_us"]: x for x in r["be_throughput"]["runs"]}
 assert abs(runs[1000]["kept"] - 0.8799) < 1e-3, runs[1000]
