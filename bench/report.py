@@ -83,19 +83,23 @@ def lc_round_diffs(alone, s):
     return [y - x for x, y in zip(a, b) if x is not None and y is not None]
 
 
-def _stalls(s):
-    """'N, N, N of R requests' stalled by the machine, round by round, or
-    None where the logs do not count them (before session 25)."""
+def _stall_counts(s):
+    """Requests the machine stalled, round by round, or None where the logs
+    do not count them (before session 25)."""
     counts = s.get("stalled_rounds") or [s.get("stalled_requests")]
-    if not s or any(c is None for c in counts):
-        return None
-    return "%s of %s requests" % (", ".join(str(c) for c in counts), s.get("requests"))
+    return None if any(c is None for c in counts) else counts
+
+
+def _stalls(s):
+    """'N, N, N of R requests' stalled by the machine, or None."""
+    counts = _stall_counts(s)
+    return counts and "%s of %s requests" % (", ".join(str(c) for c in counts), s.get("requests"))
 
 
 def _stalls_set_p99(s):
     """Whether the machine stalled at least 1 % of a round's requests: then
     that round's p99 is the stalls', not the situation's."""
-    counts = [c for c in s.get("stalled_rounds") or [s.get("stalled_requests")] if c is not None]
+    counts = _stall_counts(s)
     return bool(counts and s.get("requests")) and max(counts) * 100 >= s["requests"]
 
 

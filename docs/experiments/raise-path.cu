@@ -78,6 +78,12 @@ static const char *kPathNames[kPaths] = {
 static constexpr unsigned kThreads = 256, kBlocksPerSm = 8;
 static constexpr unsigned kFlagCopies = 32, kFlagStride = 32; /* words */
 
+/* A relay's write: every flag copy raised. */
+__device__ void raise_copies(volatile uint32_t *dev_flag) {
+  for (unsigned c = 0; c < kFlagCopies; ++c)
+    dev_flag[c * kFlagStride] = 1;
+}
+
 __global__ void spin(int path, uint32_t work, uint32_t host_every,
                      uint64_t max_checks, volatile uint32_t *dev_flag,
                      const volatile uint32_t *host_flag,
@@ -90,8 +96,7 @@ __global__ void spin(int path, uint32_t work, uint32_t host_every,
     if (threadIdx.x == 0) {
       while (*(volatile uint32_t *)done_blocks < gridDim.x - 1) {
         if (*host_flag != 0) {
-          for (unsigned c = 0; c < kFlagCopies; ++c)
-            dev_flag[c * kFlagStride] = 1;
+          raise_copies(dev_flag);
           break;
         }
       }
@@ -114,8 +119,7 @@ __global__ void spin(int path, uint32_t work, uint32_t host_every,
     switch (path) {
     case kHostRelay:
       if (blockIdx.x == 0 && threadIdx.x == 0 && *host_flag != 0) {
-        for (unsigned c = 0; c < kFlagCopies; ++c)
-          dev_flag[c * kFlagStride] = 1;
+        raise_copies(dev_flag);
         __threadfence();
       }
       [[fallthrough]];
@@ -127,8 +131,7 @@ __global__ void spin(int path, uint32_t work, uint32_t host_every,
     case kRelayLate:
       if (relay_thread) {
         if (pending != 0) {
-          for (unsigned c = 0; c < kFlagCopies; ++c)
-            dev_flag[c * kFlagStride] = 1;
+          raise_copies(dev_flag);
           __threadfence();
         }
         pending = *host_flag; /* waited for at the next check only */
