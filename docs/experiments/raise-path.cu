@@ -79,7 +79,7 @@ static constexpr unsigned kThreads = 256, kBlocksPerSm = 8;
 static constexpr unsigned kFlagCopies = 32, kFlagStride = 32; /* words */
 
 /* A relay's write: every flag copy raised. */
-__device__ void raise_copies(volatile uint32_t *dev_flag) {
+static __device__ void raise_copies(volatile uint32_t *dev_flag) {
   for (unsigned c = 0; c < kFlagCopies; ++c)
     dev_flag[c * kFlagStride] = 1;
 }
