@@ -214,16 +214,16 @@ def write_md(res, path, device):
         out += ["", "## Drain, us (GPREEMPT_STRESS=%d, seed %d; per round)" % (
             res["stress_mean_us"], res["seed"]), "",
             "| program | variant | drain p50 | drain p99 | raise seen p50 | raise seen p99 "
-            "| preemptions | armed | checksum | status |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "| preemptions | armed | launches with a relay | checksum | status |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for prog, by_variant in res["drain"].items():
             agree = checksums_agree([r for rows in by_variant.values() for r in rows])
             for name, rows in by_variant.items():
-                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     prog, name, rounds_of(rows, "p50_us"), rounds_of(rows, "p99_us"),
                     rounds_of(rows, "raise_p50_us"), rounds_of(rows, "raise_p99_us"),
                     rounds_of(rows, "preemptions"), rounds_of(rows, "raises_armed"),
-                    agree, statuses(rows)))
+                    rounds_of(rows, "launches_relay"), agree, statuses(rows)))
     if res["lc"]:
         out += ["", "## LC latency, us (per round; alone p99 by round: %s)" % rounds_of(
             res["lc_alone"], "p99_us"), "",

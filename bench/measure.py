@@ -249,6 +249,7 @@ PREEMPTIONS_RE = re.compile(r"^gpreempt: preemptions (\d+)", re.M)
 RAISES_ARMED_RE = re.compile(r"^gpreempt: raises armed (\d+)", re.M)
 LAUNCHES_RE = re.compile(r"^gpreempt: launches preemptible (\d+) unpreempted (\d+)", re.M)
 WIDE_RE = re.compile(r"^gpreempt: launches wide (\d+)", re.M)
+RELAY_RE = re.compile(r"^gpreempt: launches with a relay (\d+)", re.M)
 REFUSED_RE = re.compile(r"^gpreempt: refused (\S+) (\d+)", re.M)
 GP_STATS_RE = re.compile(r"^gp stats: preemptions (\d+) .*? drain p50 (\d+) us p99 (\d+) us \((\d+) samples\)", re.M)
 BENCH_JSON_RE = re.compile(r"^bench-json (\{.*\})\s*$", re.M)
@@ -271,6 +272,9 @@ def parse_runtime_stats(output):
     m = WIDE_RE.search(output)
     if m:
         s["launches_wide"] = int(m.group(1))
+    m = RELAY_RE.search(output)
+    if m:
+        s["launches_relay"] = int(m.group(1))
     m = PREEMPTIONS_RE.search(output)
     if m:
         s["preemptions"] = int(m.group(1))

@@ -38,6 +38,13 @@ Value *Rewriter::sharedFlagAddress(IRBuilder<> &B) {
   return B.CreateIntToPtr(Word, Flag->getType(), "gp.flag.g");
 }
 
+/// abi.h: a copy of the flag holds raise n as n, its lowering as -n.
+Value *Rewriter::flagRaised(IRBuilder<> &B, Value *FlagAt, const Twine &Name) {
+  Value *Loaded =
+      B.CreateLoad(B.getInt32Ty(), FlagAt, /*isVolatile=*/true, "gp.flag");
+  return B.CreateICmpSGT(Loaded, B.getInt32(0), Name);
+}
+
 /// gp.first's word for "this relaunch's grid had completed: leave" (slot
 /// values are logical blocks + 1, below 2^40).
 static constexpr uint64_t GridComplete = ~uint64_t(0);
@@ -119,7 +126,7 @@ void Rewriter::buildDispatch() {
     resetConvergeWords(P, /*PhysicalBlockStarts=*/true);
     // Decided once, kept in shared memory: held in a register across the
     // body it cost sgemm_tiled a register, and a quarter of its occupancy.
-    P.CreateStore(P.CreateZExt(P.CreateICmpULE(Total, PhysBlocks64), I64),
+    P.CreateStore(P.CreateZExt(P.CreateICmpULE(Total, Workers64), I64),
                   OneWaveWord);
     P.CreateBr(FirstSync);
   }
@@ -127,14 +134,19 @@ void Rewriter::buildDispatch() {
     KernelBuilder B = at(FirstSync);
     B.CreateCall(Barrier, {Zero32});
     Value *S = B.CreateLoad(I64, SlotWord, "gp.slot.shared");
+    BasicBlock *Work = newBlock("gp.first.work", NextBlock);
+    BasicBlock *Relay = newBlock("gp.relay", NextBlock);
     B.CreateCondBr(B.CreateICmpEQ(S, B.getInt64(GridComplete), "gp.stale"),
-                   Return, NextBlock);
+                   Return, Work);
+    // The relay block's slot is always 0: it never takes a logical block.
+    at(Work).CreateCondBr(IsRelayBlock, Relay, NextBlock);
+    buildRelay(Relay, Exit, Return);
     // gp.next heads the loop over logical blocks, its only entry, so the
     // kernel's control flow stays reducible: the half-done block first,
     // if any (only on the first trip), then tickets.
     KernelBuilder N = at(NextBlock);
     Pending = N.CreatePHI(I64, 4, "gp.pending");
-    Pending->addIncoming(S, FirstSync);
+    Pending->addIncoming(S, Work);
     N.CreateCondBr(N.CreateICmpNE(Pending, N.getInt64(0)), FirstResume, Take);
     KernelBuilder R = at(FirstResume);
     if (Options.ParkTickets) {
@@ -161,9 +173,7 @@ void Rewriter::buildDispatch() {
                                 Align(8), AtomicOrdering::Monotonic, Device);
     };
     KernelBuilder B = at(TakeLead);
-    Value *Raised = B.CreateICmpNE(
-        B.CreateLoad(B.getInt32Ty(), Flag, /*isVolatile=*/true, "gp.flag"),
-        B.getInt32(0));
+    Value *Raised = flagRaised(B, Flag, "gp.take.raised");
     std::pair<Value *, BasicBlock *> Published[2];
     if (Options.ParkTickets) {
       // The atomic beside the flag load instead of after it (where it waits
@@ -187,7 +197,7 @@ void Rewriter::buildDispatch() {
         at(Direct).CreateBr(Join);
         KernelBuilder C = at(Counted);
         Value *FromCounter =
-            C.CreateAdd(TakeTicketAt(C), PhysBlocks64, "gp.ticket.later");
+            C.CreateAdd(TakeTicketAt(C), Workers64, "gp.ticket.later");
         C.CreateBr(Join);
         B.SetInsertPoint(Join);
         PHINode *T = B.CreatePHI(I64, 2, "gp.ticket.taken");

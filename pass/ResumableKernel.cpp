@@ -210,11 +210,20 @@ void Rewriter::buildPrologue() {
   Value *RelaunchBit =
       B.CreateAnd(B.CreatePtrToInt(Save, I64), B.getInt64(GP_SAVE_RELAUNCH));
   IsRelaunch = B.CreateICmpNE(RelaunchBit, B.getInt64(0), "gp.relaunch");
-  Save =
-      B.CreateGEP(B.getInt8Ty(), Save, B.CreateNeg(RelaunchBit), "gp.save.g");
+  Value *RelayBit =
+      B.CreateAnd(B.CreatePtrToInt(Save, I64), B.getInt64(GP_SAVE_RELAY));
+  Save = B.CreateGEP(B.getInt8Ty(), Save,
+                     B.CreateNeg(B.CreateOr(RelaunchBit, RelayBit)),
+                     "gp.save.g");
   PhysBlocks64 = B.CreateZExt(
       readRegister(B, Intrinsic::nvvm_read_ptx_sreg_nctaid_x, "gp.phys.blocks"),
       I64, "gp.phys.blocks64");
+  // abi.h: a relay only where another block works.
+  Value *Relays = B.CreateAnd(B.CreateICmpNE(RelayBit, B.getInt64(0)),
+                              B.CreateICmpUGT(PhysBlocks64, B.getInt64(1)),
+                              "gp.relays");
+  Workers64 = B.CreateSub(PhysBlocks64, B.CreateZExt(Relays, I64),
+                          "gp.workers");
   Total = B.CreateMul(
       B.CreateMul(B.CreateZExt(GridArg[0], I64), B.CreateZExt(GridArg[1], I64)),
       B.CreateZExt(GridArg[2], I64), "gp.total");
@@ -224,6 +233,8 @@ void Rewriter::buildPrologue() {
       B.CreateAdd(B.getInt64(GP_CTL_SLOTS_OFFSET), B.CreateShl(P64, 3)),
       "gp.slot");
   PhysBlock64 = P64;
+  IsRelayBlock = B.CreateAnd(Relays, B.CreateICmpEQ(P64, Workers64),
+                             "gp.relay.block");
   Threads64 = B.CreateZExt(NThreads, I64);
   Thread64 = B.CreateZExt(T, I64);
   SaveArea = Save;

@@ -105,6 +105,10 @@ private:
                         Name);
   }
   llvm::Value *wordAddress(llvm::IRBuilder<> &B, unsigned Word);
+  llvm::Value *flagRaised(llvm::IRBuilder<> &B, llvm::Value *FlagAt,
+                          const llvm::Twine &Name = "gp.preempted");
+  void buildRelay(llvm::BasicBlock *Relay, llvm::BasicBlock *Exit,
+                  llvm::BasicBlock *Return);
   llvm::Value *warpLanes(llvm::IRBuilder<> &B);
   llvm::Value *warpVote(llvm::BasicBlock *Check, llvm::Value *Raised,
                         llvm::BasicBlock *&Back);
@@ -184,6 +188,9 @@ private:
   llvm::Value *ThreadIdx[3] = {}, *BlockDim[3] = {};
   llvm::Value *IsLeader = nullptr, *SaveBase = nullptr, *Stride = nullptr;
   llvm::Value *IsRelaunch = nullptr, *PhysBlocks64 = nullptr;
+  // Blocks that take logical blocks: PhysBlocks64, less the relay block if
+  // the launch has one (abi.h: GP_SAVE_RELAY); and whether this is it.
+  llvm::Value *Workers64 = nullptr, *IsRelayBlock = nullptr;
   llvm::Value *Flag = nullptr, *Ctl = nullptr, *Slot = nullptr,
               *Total = nullptr;
   llvm::Value *SaveArea = nullptr, *PhysBlock64 = nullptr, *Threads64 = nullptr;

@@ -99,10 +99,7 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   B.SetCurrentDebugLocation(Br->getDebugLoc());
   Value *Raised = Fused;
   if (!Raised) {
-    Value *FlagAt = Check == Poll ? Flag : sharedFlagAddress(B);
-    Value *Loaded =
-        B.CreateLoad(B.getInt32Ty(), FlagAt, /*isVolatile=*/true, "gp.flag");
-    Raised = B.CreateICmpNE(Loaded, B.getInt32(0), "gp.preempted");
+    Raised = flagRaised(B, Check == Poll ? Flag : sharedFlagAddress(B));
     if (LY.Role == LoopYield::Converge::Loop) {
       // Each thread on its own (ConvergeLoops.cpp): the flag, or another
       // thread of the block that decided to yield.
@@ -247,9 +244,7 @@ void Rewriter::voteAtBarrier(LoopYield &LY) {
   if (LY.PollInterval == 1) {
     IRBuilder<> Top(LY.Header, LY.Header->getFirstInsertionPt());
     Top.SetCurrentDebugLocation(Old->getDebugLoc());
-    Raised = Top.CreateICmpNE(
-        Top.CreateLoad(I32, Flag, /*isVolatile=*/true, "gp.flag"),
-        Top.getInt32(0), "gp.preempted");
+    Raised = flagRaised(Top, Flag);
   } else {
     // At: ... count, due? -> Vote: read the flag, barrier.red.or
     //                     else Sync: the kernel's own barrier
@@ -287,10 +282,7 @@ void Rewriter::voteAtBarrier(LoopYield &LY) {
     Br->eraseFromParent();
     IRBuilder<> V(Vote);
     V.SetCurrentDebugLocation(Old->getDebugLoc());
-    Value *Mine =
-        V.CreateICmpNE(V.CreateLoad(I32, sharedFlagAddress(V),
-                                    /*isVolatile=*/true, "gp.flag"),
-                       V.getInt32(0), "gp.preempted");
+    Value *Mine = flagRaised(V, sharedFlagAddress(V));
     Value *Red = V.CreateCall(Intrinsic::getOrInsertDeclaration(&M, RedOr),
                               {Old->getArgOperand(0), Mine}, "gp.block.voted");
     V.CreateBr(Rest);

@@ -23,7 +23,7 @@ static uint64_t arm_max_ns(void) {
 }
 
 /* Preemptions asked for lately (arm.h), or arming regardless. */
-static bool arm_wanted(struct gp__device *d) {
+bool gp__arm_wanted(struct gp__device *d) {
   uint64_t idle_ns = (uint64_t)gp__config()->arm_idle_ms * 1000000u;
   if (idle_ns == 0)
     return true;
@@ -39,11 +39,6 @@ static unsigned slot_of(uint64_t seq) {
   return (unsigned)(seq % GP__ARM_SLOTS);
 }
 
-static void fill(uint32_t *src, uint32_t value) {
-  for (size_t i = 0; i < GP__FLAG_BYTES / sizeof(uint32_t); i++)
-    src[i] = value;
-}
-
 /* The guard: a thread that makes no CUDA call. */
 static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
 static bool guard_started;
@@ -53,13 +48,14 @@ static pthread_cond_t guard_wake; /* CLOCK_MONOTONIC */
 static bool guard_stopping;       /* guarded by guard_lock */
 static atomic_bool no_more_arms;  /* from the exit handler on */
 
-/* Release d's arm `seq` if it is still pending: zeros into its source, then
- * the word, so that its copy rewrites the zeros the flag holds. */
+/* Release d's arm `seq` if it is still pending: the lowered value into its
+ * source, then the word, so that its copy rewrites what the flag holds (a
+ * raise after the release is enqueued after this copy). */
 static bool release(struct gp__device *d, uint64_t state) {
   uint64_t seq = state >> 1;
   if (!atomic_compare_exchange_strong(&d->arm.state, &state, seq << 1))
     return false; /* fired or released meanwhile */
-  fill(d->arm.src[slot_of(seq)], 0);
+  gp__flag_image_fill(d->arm.src[slot_of(seq)], gp__device_lowered(d));
   __atomic_store_n(d->arm.word, (uint32_t)seq, __ATOMIC_SEQ_CST);
   return true;
 }
@@ -198,7 +194,7 @@ void gp__arm(struct gp__device *d) {
   uint64_t state = atomic_load(&a->state);
   if (!atomic_load(&a->usable) || (state & PENDING) ||
       atomic_load(&d->depth) != 0 || atomic_load(&no_more_arms) ||
-      !arm_wanted(d))
+      !gp__arm_wanted(d))
     return;
   uint64_t seq = (state >> 1) + 1;
   unsigned slot = slot_of(seq);
@@ -210,7 +206,8 @@ void gp__arm(struct gp__device *d) {
       (void)cudaGetLastError();
     return;
   }
-  fill(a->src[slot], 1);
+  /* Lowered until gp__arm_fire writes the raise's number in. */
+  gp__flag_image_fill(a->src[slot], gp__device_lowered(d));
   a->tag[slot] = gp__device_next_raise_tag(d);
   CUresult r = gp__driver()->StreamWaitValue32(
       (CUstream)d->signal, (CUdeviceptr)a->word_dev, (uint32_t)seq,
@@ -261,7 +258,7 @@ bool gp__arm_release_if_idle(struct gp__device *d) {
   uint64_t state = atomic_load(&d->arm.state);
   if (!atomic_load(&d->arm.usable) || !(state & PENDING))
     return false;
-  bool busy = arm_wanted(d); /* not wanted: released as if idle */
+  bool busy = gp__arm_wanted(d); /* not wanted: released as if idle */
   if (busy) {
     enum cudaStreamCaptureMode mode;
     bool relaxed = gp__relaxed_begin(&mode);
@@ -286,7 +283,7 @@ bool gp__arm_release_if_idle(struct gp__device *d) {
 static bool may_arm(struct gp__device *d) {
   return atomic_load(&d->arm.usable) &&
          !(atomic_load(&d->arm.state) & PENDING) &&
-         atomic_load(&d->depth) == 0 && arm_wanted(d);
+         atomic_load(&d->depth) == 0 && gp__arm_wanted(d);
 }
 
 void gp__arm_if_busy(struct gp__device *d, bool launching) {
@@ -319,7 +316,7 @@ void gp__arm_if_busy(struct gp__device *d, bool launching) {
     gp__resumer_wake();
 }
 
-bool gp__arm_fire(struct gp__device *d) {
+bool gp__arm_fire(struct gp__device *d, int32_t raise) {
   struct gp__arm *a = &d->arm;
   uint64_t state = atomic_load(&a->state);
   if (!(state & PENDING))
@@ -327,6 +324,8 @@ bool gp__arm_fire(struct gp__device *d) {
   uint64_t seq = state >> 1;
   if (!atomic_compare_exchange_strong(&a->state, &state, seq << 1))
     return false; /* the guard released it just now */
+  /* The copy reads its source only once the word below lets it run. */
+  gp__flag_image_fill(a->src[slot_of(seq)], raise);
   atomic_store(&d->ev_raise, a->ev[slot_of(seq)]);
   atomic_store(&d->raise_tag, a->tag[slot_of(seq)]);
   atomic_store(&d->raise_untracked, false);

@@ -21,10 +21,10 @@
  * cudaFree holds a driver lock meanwhile that other threads' CUDA calls wait
  * for (measured). So the resumer thread, which looks at the launches every
  * 20 us at first and then every GPREEMPT_ARM_US / 2 at most, releases the
- * arm once none is unfinished, by writing zeros into its source and storing
- * the word (the copy then writes the zeros the flag already holds: an arm is
- * only made while the device is not preempted, after the last clear on the
- * same stream). Each look that finds launches unfinished renews the arm's
+ * arm once none is unfinished, by writing the lowered value into its source
+ * and storing the word (the copy then writes what the flag already holds:
+ * an arm is only made while the device is not preempted, after the last
+ * clear on the same stream). Firing writes the raise's number in (abi.h). Each look that finds launches unfinished renews the arm's
  * lease. Its looks are CUDA calls, which may wait for the driver lock such a
  * call holds: a guard thread that makes no CUDA call releases an arm whose
  * lease is older than GPREEMPT_ARM_US the same way, and wakes the resumer,
@@ -102,10 +102,15 @@ void gp__arm_if_busy(struct gp__device *d, bool launching);
  * launches still run: look again later. */
 bool gp__arm_release_if_idle(struct gp__device *d);
 
-/* gp_preempt (signal_lock held, depth 0): fire the pending arm. True if it
- * did: the raise is on its way, and d->ev_raise and d->raise_tag follow it.
- * No CUDA call. */
-bool gp__arm_fire(struct gp__device *d);
+/* gp_preempt (signal_lock held, depth 0): fire the pending arm with raise
+ * number `raise` (abi.h). True if it did: the raise is on its way, and
+ * d->ev_raise and d->raise_tag follow it. No CUDA call. */
+bool gp__arm_fire(struct gp__device *d, int32_t raise);
+
+/* Preemptions asked for lately: within GPREEMPT_ARM_IDLE_MS of the
+ * device's last gp_preempt() (or always, with 0). Arms, and relays
+ * (launch.c), are made only then. */
+bool gp__arm_wanted(struct gp__device *d);
 
 /* gp_preempt, at every call: preemptions are being asked for, so arms are
  * worth their cost for GPREEMPT_ARM_IDLE_MS from `now_ns`. */

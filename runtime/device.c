@@ -92,15 +92,43 @@ static gp_status init_failed(struct gp__device *d, const char *what, int err) {
   return gp__cuda_failure(err);
 }
 
-int gp__device_write_flag(struct gp__device *d, uint32_t value) {
+void gp__flag_image_fill(uint32_t *image, int32_t value) {
+  for (unsigned c = 0; c < GP_FLAG_COPIES; c++)
+    __atomic_store_n(&image[c * (GP_FLAG_STRIDE / sizeof(uint32_t))],
+                     (uint32_t)value, __ATOMIC_RELAXED);
+}
+
+int32_t gp__device_next_raise(struct gp__device *d) {
+  int32_t last = atomic_load(&d->raise_number);
+  int32_t n = last == INT32_MAX ? 1 : last + 1;
+  atomic_store(&d->raise_number, n);
+  return n;
+}
+
+int32_t gp__device_lowered(struct gp__device *d) {
+  return -atomic_load(&d->raise_number);
+}
+
+void gp__device_announce_raise(struct gp__device *d, int32_t n) {
+  if (d->relay_word != NULL)
+    __atomic_store_n(d->relay_word, n, __ATOMIC_SEQ_CST);
+}
+
+int gp__device_write_flag(struct gp__device *d, int32_t value) {
   /* One small copy from pinned memory lands all copies at once; 32 stream
    * memory operations land one after another (about 0.3 us apart on an
-   * H100: the last polled copy was seen ~10 us after the first). */
+   * H100: the last polled copy was seen ~10 us after the first). The
+   * image is read when the copy runs: a write of the same kind still
+   * queued then copies this value instead of its own, which is as raised
+   * (or as lowered) as its own was. A lowering whose number is too new
+   * only refuses the relay of the raise between (abi.h): that raise then
+   * comes through the queue, as it would without a relay. */
   if (d->flag_patterns != NULL) {
-    const unsigned char *from =
-        (const unsigned char *)d->flag_patterns + (value ? GP__FLAG_BYTES : 0);
+    unsigned char *image =
+        (unsigned char *)d->flag_patterns + (value > 0 ? GP__FLAG_BYTES : 0);
+    gp__flag_image_fill((uint32_t *)image, value);
     cudaError_t err =
-        cudaMemcpyAsync((void *)(uintptr_t)d->flag, from, GP__FLAG_BYTES,
+        cudaMemcpyAsync((void *)(uintptr_t)d->flag, image, GP__FLAG_BYTES,
                         cudaMemcpyHostToDevice, d->signal);
     if (err != cudaSuccess)
       (void)cudaGetLastError(); /* reported by the caller, not left sticky */
@@ -111,7 +139,7 @@ int gp__device_write_flag(struct gp__device *d, uint32_t value) {
   for (unsigned i = 0; i < GP_FLAG_COPIES; i++) {
     ops[i].writeValue.operation = CU_STREAM_MEM_OP_WRITE_VALUE_32;
     ops[i].writeValue.address = d->flag + (CUdeviceptr)i * GP_FLAG_STRIDE;
-    ops[i].writeValue.value = value;
+    ops[i].writeValue.value = (uint32_t)value;
   }
   return (int)gp__driver()->StreamBatchMemOp((CUstream)d->signal,
                                              GP_FLAG_COPIES, ops, 0);
@@ -164,8 +192,27 @@ static void make_raise_word(struct gp__device *d) {
   d->raise_word = (volatile uint32_t *)word;
 }
 
+/* The word gp_preempt() announces raises in, for relays (abi.h). Best
+ * effort: without it launches have no relay. */
+static void make_relay_word(struct gp__device *d) {
+  void *word = NULL, *word_dev = NULL;
+  cudaError_t err = cudaHostAlloc(&word, 64, cudaHostAllocMapped);
+  if (err == cudaSuccess)
+    err = cudaHostGetDevicePointer(&word_dev, word, 0);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    GP__LOG("device %d: no mapped host word for relays (%s): launches have "
+            "none",
+            d->ordinal, cudaGetErrorName(err));
+    return;
+  }
+  *(volatile int32_t *)word = 0;
+  d->relay_word = (volatile int32_t *)word;
+  d->relay_word_dev = (uint64_t)(uintptr_t)word_dev;
+}
+
 /* The two images of the flag's copies that gp__device_write_flag copies
- * from: all zeros, then all ones. Best effort: without them the flag is
+ * from: lowered, then raised. Best effort: without them the flag is
  * written with stream memory operations. */
 static void make_flag_patterns(struct gp__device *d) {
   void *p = NULL;
@@ -177,10 +224,7 @@ static void make_flag_patterns(struct gp__device *d) {
             d->ordinal);
     return;
   }
-  memset(p, 0, GP__FLAG_BYTES);
-  uint32_t *ones = (uint32_t *)((unsigned char *)p + GP__FLAG_BYTES);
-  for (size_t i = 0; i < GP__FLAG_BYTES / sizeof(uint32_t); i++)
-    ones[i] = 1;
+  memset(p, 0, 2 * GP__FLAG_BYTES);
   d->flag_patterns = p;
 }
 
@@ -193,6 +237,13 @@ static gp_status probe_memops(struct gp__device *d) {
   if (r == CUDA_SUCCESS)
     r = drv->StreamWaitValue32((CUstream)d->signal, d->flag, 0,
                                CU_STREAM_WAIT_VALUE_GEQ);
+  /* The relay word's address after the copies (0: none), from pageable
+   * memory: staged before the call returns. */
+  if (r == CUDA_SUCCESS &&
+      cudaMemcpyAsync((void *)(uintptr_t)(d->flag + GP_FLAG_RELAY_OFFSET),
+                      &d->relay_word_dev, sizeof d->relay_word_dev,
+                      cudaMemcpyHostToDevice, d->signal) != cudaSuccess)
+    return init_failed(d, "cudaMemcpyAsync(relay word)", cudaGetLastError());
   if (r == CUDA_ERROR_NOT_SUPPORTED) {
     GP__LOG("device %d: no stream memory operations: kernels run plain",
             d->ordinal);
@@ -272,7 +323,7 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
   if (err == cudaSuccess) {
     what = "cudaMalloc(flag)";
     void *flag = NULL;
-    err = cudaMalloc(&flag, (size_t)GP_FLAG_COPIES * GP_FLAG_STRIDE);
+    err = cudaMalloc(&flag, GP_FLAG_RELAY_OFFSET + GP_FLAG_STRIDE);
     d->flag = (CUdeviceptr)(uintptr_t)flag;
   }
   if (err == cudaSuccess) {
@@ -290,6 +341,7 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
   } else {
     make_flag_patterns(d);
     make_raise_word(d);
+    make_relay_word(d);
     st = probe_memops(d);
   }
   /* Here, not at the first relaunch: gp_resume() must create nothing

@@ -43,8 +43,15 @@ struct gp__device {
   cudaStream_t signal;    /* non-blocking, greatest priority: flag writes */
   cudaStream_t internal;  /* non-blocking: reads of kernel info */
   CUdeviceptr flag;       /* GP_FLAG_COPIES words, GP_FLAG_STRIDE apart:
-                             nonzero = yield */
-  void *flag_patterns;    /* pinned: the flag's copies all 0, then all 1 */
+                             above zero = yield; then the relay word's
+                             device address (abi.h) */
+  void *flag_patterns;    /* pinned: the flag's copies lowered, then raised
+                             (gp__device_write_flag fills in the number) */
+  /* Mapped pinned host word that gp_preempt() stores each raise's number
+   * to, for the relay blocks of running launches (abi.h: GP_SAVE_RELAY).
+   * NULL if it could not be made: launches then have no relay. */
+  volatile int32_t *relay_word;
+  uint64_t relay_word_dev; /* its device address, 0 without it */
   /* Every flag write goes on the signal stream, so the GPU sees raises and
    * clears in the order the host made them. */
   cudaEvent_t ev_raise_enqueued; /* after a raise gp_preempt enqueued */
@@ -74,6 +81,8 @@ struct gp__device {
    * fine, as a launch or relaunch that starts under the new raise yields at
    * once and the gp_resume() that ends it looks at every unfinished launch. */
   atomic_uint depth;          /* nesting of gp_preempt() */
+  atomic_int raise_number;    /* the latest raise's (abi.h), 0 before the
+                                 first: the flag holds minus it lowered */
   atomic_uint_least64_t raised_ns; /* when the raising gp_preempt() ran */
   atomic_bool raise_untracked; /* ev_raise failed to record for the last raise */
 
@@ -115,14 +124,32 @@ gp_status gp__device_peek(int ordinal, struct gp__device **out);
  * current, so the common case costs one cuCtxGetCurrent. */
 gp_status gp__device_enter(struct gp__device *d, bool *pushed);
 
-/* Bytes of the flag's copies, all of them. */
+/* Bytes of the flag's copies, all of them (the relay word's address comes
+ * after them, at GP_FLAG_RELAY_OFFSET). */
 #define GP__FLAG_BYTES ((size_t)GP_FLAG_COPIES * GP_FLAG_STRIDE)
 
-/* Enqueue on d->signal the write of `value` (0 or 1) to every copy of the
- * flag (abi.h: GP_FLAG_COPIES): one copy from pinned memory, or a batch of
- * stream memory operations if there is none. Returns a cudaError_t or
- * CUresult value, 0 on success. */
-int gp__device_write_flag(struct gp__device *d, uint32_t value);
+/* Enqueue on d->signal the write of `value` (raise n: n, its lowering: -n;
+ * abi.h) to every copy of the flag: one copy from pinned memory, or a
+ * batch of stream memory operations if there is none. Returns a
+ * cudaError_t or CUresult value, 0 on success. */
+int gp__device_write_flag(struct gp__device *d, int32_t value);
+
+/* Fill the copies' words of a pinned image of the flag with `value`. Only
+ * those words: kernels read nothing else, and a whole image is 4 KiB. */
+void gp__flag_image_fill(uint32_t *image, int32_t value);
+
+/* The next raise's number (caller holds signal_lock): 1, 2, ..., and 1
+ * again after INT32_MAX. Wrapping costs the first raise after it its
+ * relay (the copies hold -INT32_MAX, which no smaller number may undo),
+ * nothing else. */
+int32_t gp__device_next_raise(struct gp__device *d);
+
+/* What the copies hold while lowered: minus the latest raise's number. */
+int32_t gp__device_lowered(struct gp__device *d);
+
+/* Tell the relays of running launches that raise n is asked for (a store,
+ * no CUDA call; nothing without a relay word). */
+void gp__device_announce_raise(struct gp__device *d, int32_t n);
 void gp__device_leave(bool pushed);
 
 /* A new raise tag (caller holds signal_lock), and the enqueueing on

@@ -423,8 +423,15 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   if (total >> GP_PROGRESS_ARRIVAL_SHIFT != 0)
     return run_unpreempted(c, GP__WHY_LAUNCH_CONFIG, 0);
   uint64_t resident = (uint64_t)d->sm_count * per_sm;
-  unsigned physical = (unsigned)(total < resident ? total : resident);
-  CUfunction fn = wide_if_it_fits(d, k, total, threads, c->shared_mem)
+  /* abi.h: a relay block, while preemptions are asked for (otherwise it
+   * would leave one read of host memory, ~1 us, after the last block
+   * arrives: a launch-heavy program would pay that at every launch), and
+   * only in a place no block would take. Taking a worker's place would
+   * cost a grid of exactly the GPU's size a second wave. */
+  bool relay = total < resident && d->relay_word != NULL && !cfg->no_relay &&
+               gp__arm_wanted(d);
+  unsigned physical = (unsigned)(total < resident ? total : resident) + relay;
+  CUfunction fn = wide_if_it_fits(d, k, physical, threads, c->shared_mem)
                       ? k->wide.fn
                       : k->variant.fn;
 
@@ -488,7 +495,7 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
                rec->buffer.epoch < UINT32_MAX;
   rec->epoch = clean ? rec->buffer.epoch + 1 : 1;
   rec->flag = d->flag;
-  rec->save = rec->ctl + save_at;
+  rec->save = rec->ctl + save_at + (relay ? GP_SAVE_RELAY : 0);
   rec->grid[0] = c->grid.x;
   rec->grid[1] = c->grid.y;
   rec->grid[2] = c->grid.z;
@@ -522,6 +529,8 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   gp__stats_preemptible();
   if (fn != k->variant.fn)
     gp__stats_wide();
+  if (relay)
+    gp__stats_relay();
   /* Once per arm (arm.h), not per launch: a pending one costs an atomic
    * load here. */
   gp__arm_if_busy(d, true);

@@ -1,15 +1,17 @@
 /* preempt.c - gp_preempt, gp_resume, gp_resume_after, gp_wait_drained.
  *
- * Raising: one 4 KiB copy from pinned memory writing 1 to every copy of the
- * device's flag (abi.h: GP_FLAG_COPIES) on the signal stream (non-blocking,
- * greatest priority), then the write of its tag to a host word (whether it
- * has landed is a load: device.h) and an event (ev_raise follows it).
- * Usually that copy was enqueued in advance and gp_preempt only fires it
- * with a host store (arm.h); else gp_preempt enqueues it. Every preemptible
- * kernel polls the flag and yields; kernels that start while it is up yield
- * at once.
+ * Raising: one 4 KiB copy from pinned memory writing the raise's number n
+ * to every copy of the device's flag (abi.h: GP_FLAG_COPIES) on the signal
+ * stream (non-blocking, greatest priority), then the write of its tag to a
+ * host word (whether it has landed is a load: device.h) and an event
+ * (ev_raise follows it). Usually that copy was enqueued in advance and
+ * gp_preempt only fires it with a host store (arm.h); else gp_preempt
+ * enqueues it. Once either is done, n goes to the relay word too, which
+ * the relay blocks of running launches bring to the flag sooner (abi.h:
+ * GP_SAVE_RELAY). Every preemptible kernel polls the flag and yields;
+ * kernels that start while it is up yield at once.
  *
- * Lowering: a write of 0 on the same stream (so raises and clears reach the
+ * Lowering: a write of -n on the same stream (so raises and clears reach the
  * GPU in the order the host made them), after the latency-critical work for
  * gp_resume_after, then ev_clear. Launches that may have yielded are
  * relaunched on the device's resume streams, after ev_clear (or they would
@@ -199,9 +201,12 @@ gp_status gp_preempt(int device) {
   pthread_mutex_lock(&d->signal_lock);
   if (atomic_load(&d->depth) == 0) {
     uint64_t locked = gp__now_ns();
+    int32_t before = gp__device_lowered(d);
+    int32_t n = gp__device_next_raise(d);
     bool pushed;
-    if (!gp__arm_fire(d) && (st = gp__device_enter(d, &pushed)) == GP_SUCCESS) {
-      int r = gp__device_write_flag(d, 1);
+    if (!gp__arm_fire(d, n) &&
+        (st = gp__device_enter(d, &pushed)) == GP_SUCCESS) {
+      int r = gp__device_write_flag(d, n);
       if (r != CUDA_SUCCESS) {
         st = gp__cuda_failure((int)r);
       } else {
@@ -218,10 +223,16 @@ gp_status gp_preempt(int device) {
       gp__device_leave(pushed);
     }
     if (st != GP_SUCCESS) {
+      /* Nothing raised: the flag's copies still hold the last lowering,
+       * whose number this one's lowering must keep (abi.h). */
+      atomic_store(&d->raise_number, -before);
       pthread_mutex_unlock(&d->signal_lock);
       gp__relaxed_end(relaxed, mode);
       return st;
     }
+    /* After the raise is on its way, so that a relay never raises what
+     * nothing would lower. */
+    gp__device_announce_raise(d, n);
     atomic_store(&d->raised_ns, called);
     gp__stats_preemption();
     gp__stats_raise_call(locked - called, gp__now_ns() - locked);
@@ -250,7 +261,7 @@ static gp_status lower_flag(struct gp__device *d, cudaStream_t lc,
       return gp__cuda_failure(err);
     }
   }
-  int r = gp__device_write_flag(d, 0);
+  int r = gp__device_write_flag(d, gp__device_lowered(d));
   if (r != CUDA_SUCCESS)
     return gp__cuda_failure((int)r);
   err = cudaEventRecord(d->ev_clear, d->signal);

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static atomic_uint_least64_t launches_preemptible, launches_wide;
+static atomic_uint_least64_t launches_preemptible, launches_wide, launches_relay;
 static atomic_uint_least64_t unpreempted[GP__WHY_COUNT];
 static atomic_uint_least64_t refused[GP_REFUSAL_COUNT + 1]; /* last: unknown */
 static atomic_uint_least64_t preemptions, resumes, relaunches, raises_armed;
@@ -63,6 +63,7 @@ const char *gp__why_name(enum gp__why why) {
 
 void gp__stats_preemptible(void) { BUMP(launches_preemptible); }
 void gp__stats_wide(void) { BUMP(launches_wide); }
+void gp__stats_relay(void) { BUMP(launches_relay); }
 
 void gp__stats_unpreempted(enum gp__why why, uint32_t refusal) {
   if ((unsigned)why >= GP__WHY_COUNT)
@@ -193,6 +194,8 @@ void gp__stats_print_summary(void) {
           s.launches_preemptible, s.launches_unpreempted);
   fprintf(stderr, "gpreempt: launches wide %" PRIu64 "\n",
           (uint64_t)READ(launches_wide));
+  fprintf(stderr, "gpreempt: launches with a relay %" PRIu64 "\n",
+          (uint64_t)READ(launches_relay));
   for (int why = 0; why < GP__WHY_DISABLED; why++)
     fprintf(stderr, "gpreempt: unpreempted %s %" PRIu64 "\n",
             gp__why_name((enum gp__why)why), (uint64_t)READ(unpreempted[why]));

@@ -29,6 +29,8 @@ const char *gp__why_name(enum gp__why why);
 void gp__stats_preemptible(void);
 /* ... of which on the kernel's wide variant (kernel_ref.h). */
 void gp__stats_wide(void);
+/* ... of which with a relay block (abi.h: GP_SAVE_RELAY). */
+void gp__stats_relay(void);
 /* `refusal` counts only with GP__WHY_REFUSED. */
 void gp__stats_unpreempted(enum gp__why why, uint32_t refusal);
 void gp__stats_preemption(void);

@@ -27,7 +27,7 @@
 
 #include <stdint.h>
 
-#define GP_ABI_VERSION 7u
+#define GP_ABI_VERSION 8u
 #define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
 
 #define GP_VARIANT_SUFFIX "__gp"
@@ -101,7 +101,7 @@ struct gp_kernel_info {
 /* Parameters the variant takes after the original ones, in this order. */
 #define GP_EXTRA_PARAMS 7u
 /*   void    *ctl;     struct gp_launch_ctl (device memory)
- *   const volatile uint32_t *flag;  nonzero: yield at the next poll; the
+ *   const volatile int32_t *flag;  above zero: yield at the next poll; the
  *             first of GP_FLAG_COPIES copies, GP_FLAG_STRIDE bytes apart
  *   void    *save;    save area, layout below, with GP_SAVE_RELAUNCH set
  *             for every instance but the first
@@ -113,13 +113,36 @@ struct gp_kernel_info {
  * relaunch, so slots may hold blocks to continue. The first instance does
  * not read its slot: a new or clean control block has it 0. */
 #define GP_SAVE_RELAUNCH 1u
+/* Bit 1 of `save`: the launch's last physical block is its relay (below)
+ * and takes no logical blocks, where the physical grid has at least two.
+ * The same in every instance of a launch: tickets and slots count the
+ * other blocks. */
+#define GP_SAVE_RELAY 2u
 
 /* The flag is kept in GP_FLAG_COPIES words, each on its own 128-byte line,
  * which the runtime writes together; physical block p of a variant polls
  * copy p % GP_FLAG_COPIES. Thousands of warps polling one word would all
- * queue at the one L2 slice that holds it. */
+ * queue at the one L2 slice that holds it.
+ *
+ * The copies hold signed sequence numbers: raise n writes n, its lowering
+ * -n, and no raise is 0. So a write that arrives late can be told from a
+ * current one: the relay below writes raise n into a copy only while the
+ * copy's magnitude is below n, and never undoes the lowering of n.
+ *
+ * After the copies, at GP_FLAG_RELAY_OFFSET, a 64-bit word holds the device
+ * address of the raise word (0: none): an int32 in mapped host memory to
+ * which the host stores n when it asks for raise n, before the copies get
+ * it through the GPU's own queues. A launch with GP_SAVE_RELAY has a block
+ * (its last) whose first warp reads that word in a loop, and writes a new
+ * raise into the copies (compare-and-swap, lane c copy c) as soon as it
+ * sees it: one read over PCIe, instead of a copy that waits its turn in
+ * the GPU's front end. It leaves once it has raised the flag, or once every
+ * other block of the instance has arrived (`progress`), and arrives last
+ * with no logical blocks done. One reader per launch: a reader per block or
+ * per warp floods PCIe (docs/results.md). */
 #define GP_FLAG_COPIES 32u
 #define GP_FLAG_STRIDE 128u
+#define GP_FLAG_RELAY_OFFSET (GP_FLAG_COPIES * GP_FLAG_STRIDE)
 
 /* Device memory, one per launch. Resumed launches reuse it.
  *

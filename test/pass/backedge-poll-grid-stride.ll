@@ -48,7 +48,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 declare i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 
 ; Two words per thread: the resume point and i.
-; CHECK: @scale_grid__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 7, i32 5, i32 0, i32 2, i32 3, i32 1, i32 0]
+; CHECK: @scale_grid__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 2, i32 3, i32 1, i32 0]
 
 ; The original kernel is left exactly as it was.
 ; CHECK-LABEL: define ptx_kernel void @scale_grid(i32 %n, float %a, ptr %y)
@@ -66,7 +66,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 ; The back-edge goes through the poll: one volatile load of the flag.
 ; CHECK:       loop.gp.poll:
 ; CHECK:         %[[FLAG:.*]] = load volatile i32, ptr addrspace(1) %gp.flag.g{{[0-9]*}}, align 4
-; CHECK-NEXT:    %[[RAISED:.*]] = icmp ne i32 %[[FLAG]], 0
+; CHECK-NEXT:    %[[RAISED:.*]] = icmp sgt i32 %[[FLAG]], 0
 ; CHECK-NEXT:    br i1 %[[RAISED]], label %loop.gp.yield, label %loop, !prof
 ; Resuming reloads word 1 (i.next) into the header.
 ; CHECK:       loop.gp.restore:

@@ -54,7 +54,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK-NEXT:    br i1 %gp.check.due, label %loop.gp.check, label %loop.gp.back, !prof
 ; CHECK:       loop.gp.check:
 ; CHECK:         %[[FLAG:gp.flag[0-9]*]] = load volatile i32, ptr addrspace(1)
-; CHECK-NEXT:    %gp.preempted = icmp ne i32 %[[FLAG]], 0
+; CHECK-NEXT:    %gp.preempted = icmp sgt i32 %[[FLAG]], 0
 ; CHECK-NEXT:    br i1 %gp.preempted, label %loop.gp.yield, label %loop.gp.back, !prof
 ; CHECK:       loop.gp.back:
 ; CHECK:         br label %loop

@@ -195,7 +195,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK-NEXT:    %gp.flag.address{{[0-9]*}} = load i64, ptr addrspace(3) @__gp_shared_flag
 ; CHECK-NEXT:    %gp.flag.g{{[0-9]*}} = inttoptr i64
 ; CHECK-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32, ptr addrspace(1)
-; CHECK-NEXT:    %gp.preempted = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK-NEXT:    %gp.preempted = icmp sgt i32 %gp.flag{{[0-9]*}}, 0
 ; CHECK-NEXT:    %[[DEC:.*]] = load volatile i32, ptr addrspace(3) @__gp_shared_decision
 ; CHECK-NEXT:    %[[DECIDED:.*]] = icmp ne i32 %[[DEC]], 0
 ; CHECK-NEXT:    %gp.yields = or i1 %gp.preempted, %[[DECIDED]]

@@ -101,7 +101,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; CHECK-NEXT:    %[[FA:gp.flag.address[0-9]*]] = load i64, ptr addrspace(3) @__gp_shared_flag
 ; CHECK-NEXT:    %[[FG:gp.flag.g[0-9]*]] = inttoptr i64 %[[FA]] to ptr addrspace(1)
 ; CHECK-NEXT:    %[[F:gp.flag[0-9]*]] = load volatile i32, ptr addrspace(1) %[[FG]]
-; CHECK-NEXT:    %gp.preempted = icmp ne i32 %[[F]], 0
+; CHECK-NEXT:    %gp.preempted = icmp sgt i32 %[[F]], 0
 ; CHECK-NEXT:    %gp.block.voted = call i1 @llvm.nvvm.barrier.cta.red.or.aligned.all(i32 0, i1 %gp.preempted)
 ; CHECK-NEXT:    br label %tile.latch.gp.on
 ; CHECK:       tile.latch.gp.on:

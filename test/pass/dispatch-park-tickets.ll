@@ -43,7 +43,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; The flag load, then the atomic, with no branch between them.
 ; CHECK:       gp.take.leader:
 ; CHECK:         %gp.flag{{[0-9]*}} = load volatile i32, ptr addrspace(1) %gp.flag.g{{[0-9]*}}
-; CHECK-NEXT:    %[[UP:.*]] = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK-NEXT:    %[[UP:.*]] = icmp sgt i32 %gp.flag{{[0-9]*}}, 0
 ; CHECK-NEXT:    %[[T:.*]] = atomicrmw add ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i64 1 syncscope("device") monotonic
 ; CHECK-NEXT:    %gp.ticket.in.grid = icmp ult i64 %[[T]], %gp.total{{[0-9]*}}
 ; CHECK-NEXT:    %[[NEXT:.*]] = select i1 %gp.ticket.in.grid, i64 %[[T]], i64 -1
@@ -79,7 +79,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; DIRECT:       gp.take.leader:
 ; DIRECT:         %gp.relaunch{{[0-9]*}} = icmp ne i64 %{{.*}}, 0
 ; DIRECT-NEXT:    %gp.flag{{[0-9]*}} = load volatile i32
-; DIRECT-NEXT:    %[[UP:.*]] = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; DIRECT-NEXT:    %[[UP:.*]] = icmp sgt i32 %gp.flag{{[0-9]*}}, 0
 ; DIRECT-NEXT:    %gp.done.before = load i64, ptr addrspace(3) @__gp_shared_done
 ; DIRECT-NEXT:    %[[NONE:.*]] = icmp eq i64 %gp.done.before, 0
 ; DIRECT-NEXT:    %[[FIRST:.*]] = xor i1 %gp.relaunch{{[0-9]*}}, true
@@ -89,10 +89,18 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; DIRECT:         %[[P:.*]] = call i32 asm sideeffect "mov.u32 $0, %ctaid.x;"
 ; DIRECT-NEXT:    %[[P64:.*]] = zext i32 %[[P]] to i64
 ; DIRECT-NEXT:    br label %gp.take.join
+; Tickets count from the blocks that work: all, less a relay block (abi.h:
+; GP_SAVE_RELAY, bit 1 of the save parameter, only with two blocks or more).
 ; DIRECT:       gp.take.counted:
+; DIRECT:         %[[BIT:.*]] = and i64 %{{.*}}, 2
 ; DIRECT:         %[[NP:.*]] = zext i32 %{{.*}} to i64
+; DIRECT-NEXT:    %[[TWO:.*]] = icmp ugt i64 %[[NP]], 1
+; DIRECT-NEXT:    %[[HAS:.*]] = icmp ne i64 %[[BIT]], 0
+; DIRECT-NEXT:    %[[RELAYS:.*]] = and i1 %[[HAS]], %[[TWO]]
+; DIRECT-NEXT:    %[[R64:.*]] = zext i1 %[[RELAYS]] to i64
+; DIRECT-NEXT:    %[[W:.*]] = sub i64 %[[NP]], %[[R64]]
 ; DIRECT-NEXT:    %[[C:.*]] = atomicrmw add ptr addrspace(1) %{{.*}}, i64 1 syncscope("device") monotonic
-; DIRECT-NEXT:    %gp.ticket.later = add i64 %[[C]], %[[NP]]
+; DIRECT-NEXT:    %gp.ticket.later = add i64 %[[C]], %[[W]]
 ; DIRECT:       gp.take.join:
 ; DIRECT-NEXT:    %gp.ticket.taken = phi i64 [ %[[P64]], %gp.take.direct ], [ %gp.ticket.later, %gp.take.counted ]
 ; DIRECT:         %gp.ticket.in.grid = icmp ult i64 %gp.ticket.taken, %gp.total{{[0-9]*}}

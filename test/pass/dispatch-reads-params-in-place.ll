@@ -58,7 +58,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK-NEXT:    %gp.ctl.param = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_3];", "=l"()
 ; CHECK:       gp.first.publish:
 ; CHECK:         %[[FP:gp.flag.param[0-9]*]] = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_4];", "=l"()
-; CHECK:         %[[FA:.*]] = ptrtoint ptr addrspace(1) %{{.*}} to i64
+; CHECK:         %[[FA:.*]] = ptrtoint ptr addrspace(1) %gp.flag.g{{[0-9]*}} to i64
 ; CHECK-NEXT:    store i64 %[[FA]], ptr addrspace(3) @__gp_shared_flag
 ; CHECK:       gp.take.leader:
 ; CHECK-NEXT:    %gp.flag.param{{[0-9]*}} = call i64 asm sideeffect "ld.param.b64 $0, [scale__gp_param_4];", "=l"()

@@ -211,7 +211,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK-NEXT:    br i1 %loop.gp.primed, label %loop.gp.check, label %loop.gp.refill
 ; CHECK:       loop.gp.check:
 ; CHECK:         %[[FLAG:gp.flag[0-9]*]] = load volatile i32, ptr addrspace(1)
-; CHECK-NEXT:    %gp.preempted = icmp ne i32 %[[FLAG]], 0
+; CHECK-NEXT:    %gp.preempted = icmp sgt i32 %[[FLAG]], 0
 ; CHECK-NEXT:    br i1 %gp.preempted, label %loop.gp.yield, label %loop.gp.refill, !prof
 ; CHECK:       loop.gp.refill:
 ; 8 back-edges of 32 ahead (a constant step: it fits, folded away).

@@ -25,7 +25,7 @@ entry:
 declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 
 ; Word 0 only: nothing is live across a yield point because there is none.
-; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 7, i32 5, i32 0, i32 1, i32 1, i32 0, i32 0]
+; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 1, i32 1, i32 0, i32 0]
 
 ; CHECK-LABEL: define ptx_kernel void @increment__gp(
 ; Each physical block polls its own copy of the flag (abi.h: 32 copies, 128
@@ -55,15 +55,19 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    %[[PUB:.*]] = phi i64 [ %gp.slot.value, %gp.first.slot.read ], [ 0, %gp.first.leader ], [ -1, %gp.first.slot ]
 ; CHECK:         store i64 %[[PUB]], ptr addrspace(3) @__gp_shared_slot
 ; CHECK-NEXT:    store i64 0, ptr addrspace(3) @__gp_shared_done
-; Whether the grid is one wave is decided once, kept in shared memory.
-; CHECK:         %[[ONE:.*]] = icmp ule i64 %gp.total{{[0-9]*}}, %gp.phys.blocks64{{[0-9]*}}
+; Whether the grid is one wave is decided once, kept in shared memory: as
+; many logical blocks as blocks that work (all, less a relay block).
+; CHECK:         %[[ONE:.*]] = icmp ule i64 %gp.total{{[0-9]*}}, %gp.workers{{[0-9]*}}
 ; CHECK-NEXT:    %[[ONE64:.*]] = zext i1 %[[ONE]] to i64
 ; CHECK-NEXT:    store i64 %[[ONE64]], ptr addrspace(3) @__gp_shared_one_wave
 ; CHECK:       gp.first.sync:
 ; CHECK:         call void @llvm.nvvm.barrier.cta.sync.all(i32 0)
 ; CHECK-NEXT:    %gp.slot.shared = load i64, ptr addrspace(3) @__gp_shared_slot
 ; CHECK-NEXT:    %gp.stale = icmp eq i64 %gp.slot.shared, -1
-; CHECK-NEXT:    br i1 %gp.stale, label %gp.return, label %gp.next
+; CHECK-NEXT:    br i1 %gp.stale, label %gp.return, label %gp.first.work
+; The relay block (abi.h: GP_SAVE_RELAY) goes its own way (relay-block.ll).
+; CHECK:       gp.first.work:
+; CHECK:         br i1 %gp.relay.block{{[0-9]*}}, label %gp.relay, label %gp.next
 ; Thread 0 takes a ticket unless preemption is raised; everyone reads it
 ; after the barrier.
 ; CHECK:       gp.take.leader:

@@ -104,7 +104,7 @@ declare float @llvm.nvvm.shfl.sync.bfly.f32(i32, float, i32, i32)
 ; lanes it has: then the vote; a split warp does not vote and goes on.
 ; CHECK-LABEL: define ptx_kernel void @row_sums__gp(
 ; CHECK:       row.gp.check:
-; CHECK:         %gp.preempted = icmp ne i32 %gp.flag{{[0-9]*}}, 0
+; CHECK:         %gp.preempted = icmp sgt i32 %gp.flag{{[0-9]*}}, 0
 ; CHECK-NEXT:    %gp.warp.active = call i32 @llvm.nvvm.activemask()
 ; CHECK-NEXT:    %gp.warp.full = icmp eq i32 %gp.warp.active, -1
 ; CHECK-NEXT:    br i1 %gp.warp.full, label %row.gp.check.gp.warp.vote, label %row.gp.check.gp.warp.partial

@@ -104,9 +104,12 @@ static void arm_fire(void) {
   memset(&d, 0, sizeof d);
   static volatile uint32_t word;
   static int events[GP__ARM_SLOTS];
+  static uint32_t images[GP__ARM_SLOTS][GP__FLAG_BYTES / sizeof(uint32_t)];
   d.arm.word = &word;
-  for (unsigned i = 0; i < GP__ARM_SLOTS; i++)
+  for (unsigned i = 0; i < GP__ARM_SLOTS; i++) {
     d.arm.ev[i] = (cudaEvent_t)(void *)&events[i];
+    d.arm.src[i] = images[i];
+  }
   atomic_store(&d.ev_raise, NULL);
 
   gp__arm(&d); /* not usable: returns before any CUDA call */
@@ -126,24 +129,29 @@ static void arm_fire(void) {
   atomic_store(&d.depth, 0);
 
   CHECK(!gp__arm_pending(&d));
-  CHECK(!gp__arm_fire(&d));
+  CHECK(!gp__arm_fire(&d, 1));
   CHECK_EQ(word, 0);
   uint64_t before = gp__stats_raises_armed();
   atomic_store(&d.arm.state, UINT64_C(7) << 1 | 1); /* arm 7 (slot 1) */
   CHECK(gp__arm_pending(&d));
-  CHECK(gp__arm_fire(&d));
+  CHECK(gp__arm_fire(&d, 5));
   CHECK_EQ(word, 7);
+  /* The raise's number, in every copy of the slot's image (abi.h). */
+  for (unsigned c = 0; c < GP_FLAG_COPIES; c++)
+    CHECK_EQ(images[1][c * GP_FLAG_STRIDE / 4], 5);
+  CHECK_EQ(images[1][1], 0); /* between copies: untouched */
+  CHECK_EQ(images[0][0], 0);
   CHECK(atomic_load(&d.ev_raise) == d.arm.ev[7 % GP__ARM_SLOTS]);
   CHECK(!gp__arm_pending(&d));
   CHECK_EQ(atomic_load(&d.arm.state), UINT64_C(7) << 1);
-  CHECK(!gp__arm_fire(&d)); /* once */
+  CHECK(!gp__arm_fire(&d, 6)); /* once */
   CHECK_EQ(gp__stats_raises_armed() - before, 1);
 
   /* Past 2^32 arms the word holds the low bits, which the GPU's wait
    * (CU_STREAM_WAIT_VALUE_GEQ) compares cyclically. */
   uint64_t seq = (UINT64_C(1) << 32) + 2;
   atomic_store(&d.arm.state, seq << 1 | 1);
-  CHECK(gp__arm_fire(&d));
+  CHECK(gp__arm_fire(&d, 6));
   CHECK_EQ(word, 2);
   CHECK(atomic_load(&d.ev_raise) == d.arm.ev[seq % GP__ARM_SLOTS]);
 
@@ -151,8 +159,28 @@ static void arm_fire(void) {
   d.arm.tag[0] = 41;
   d.arm.tag[1] = 42;
   atomic_store(&d.arm.state, UINT64_C(9) << 1 | 1); /* slot 1 */
-  CHECK(gp__arm_fire(&d));
+  CHECK(gp__arm_fire(&d, 7));
   CHECK_EQ(atomic_load(&d.raise_tag), 42);
+}
+
+/* Raise numbers (abi.h): 1, 2, ..., 1 again after INT32_MAX; lowered is
+ * minus the latest; announcing stores the number where relays read it. */
+static void raise_numbers(void) {
+  struct gp__device d;
+  memset(&d, 0, sizeof d);
+  CHECK_EQ(gp__device_lowered(&d), 0);
+  gp__device_announce_raise(&d, 1); /* no relay word: nothing */
+  CHECK_EQ(gp__device_next_raise(&d), 1);
+  CHECK_EQ(gp__device_next_raise(&d), 2);
+  CHECK_EQ(gp__device_lowered(&d), -2);
+  static volatile int32_t relay;
+  d.relay_word = &relay;
+  gp__device_announce_raise(&d, 2);
+  CHECK_EQ(relay, 2);
+  atomic_store(&d.raise_number, INT32_MAX - 1);
+  CHECK_EQ(gp__device_next_raise(&d), INT32_MAX);
+  CHECK_EQ(gp__device_lowered(&d), -INT32_MAX);
+  CHECK_EQ(gp__device_next_raise(&d), 1);
 }
 
 /* A raise has landed once the word the GPU writes after its copy holds its
@@ -350,6 +378,7 @@ int main(void) {
   pool_keeps_clean_state();
   left_word_says();
   arm_fire();
+  raise_numbers();
   raise_landed();
   resume_levels();
   drain_percentiles();
