@@ -1,6 +1,6 @@
 // The runtime on a real GPU, without the pass: `busy__gp` below is written by
 // hand the way gpreempt/abi.h says the pass emits a variant (persistent grid,
-// tickets in ctl->next_block, yield when *flag != 0 with the state in the
+// tickets in ctl->next_block, yield when *flag > 0 with the state in the
 // save area and logical + 1 in slots[p], slots read by relaunches (marked in
 // `save`) only, ctl->progress and a clean control block with
 // ctl->complete = epoch after the last block), and
@@ -83,7 +83,7 @@ __device__ void leave_instance(gp_launch_ctl *ctl, unsigned long long finished,
 }
 
 extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_launch_ctl *ctl,
-                                    const volatile unsigned *flag, unsigned *save, unsigned gx,
+                                    const volatile int *flag, unsigned *save, unsigned gx,
                                     unsigned gy, unsigned gz, unsigned epoch) {
   const unsigned threads = blockDim.x * blockDim.y * blockDim.z;
   const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
@@ -94,7 +94,9 @@ extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_
   __shared__ unsigned long long logical;
   __shared__ int resumed, stale;
   const bool relaunch = ((uintptr_t)save & GP_SAVE_RELAUNCH) != 0;
-  save = (unsigned *)((uintptr_t)save & ~(uintptr_t)GP_SAVE_RELAUNCH);
+  // No relay here (abi.h: GP_SAVE_RELAY): the runtime's extra block works
+  // like the others, and finds no ticket left.
+  save = (unsigned *)((uintptr_t)save & ~(uintptr_t)(GP_SAVE_RELAUNCH | GP_SAVE_RELAY));
   const unsigned long long physical = gridDim.x;
   // A relaunch of a grid that completed before it touches nothing.
   if (t == 0)
@@ -113,7 +115,7 @@ extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_
         slots[p] = 0;
       } else if (!first && total <= physical) {
         logical = ~0ull; // one wave: no ticket is left
-      } else if (*flag) {
+      } else if (*flag > 0) {
         logical = ~0ull; // blocks that start while preempted leave at once
       } else {
         unsigned long long b = atomicAdd((unsigned long long *)&ctl->next_block, 1ull);
@@ -139,7 +141,7 @@ extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_
       unsigned end = min(iters, i + POLL_EVERY);
       for (; i < end; i++)
         acc = acc * LCG_A + LCG_C;
-      if (i < iters && __syncthreads_or(*flag != 0)) { // the block yields as one
+      if (i < iters && __syncthreads_or(*flag > 0)) { // the block yields as one
         yield = true;
         break;
       }
