@@ -17,8 +17,8 @@ struct gp__config {
   uint32_t arm_idle_ms;  /* GPREEMPT_ARM_IDLE_MS: arm only this long after
                             the device's last gp_preempt() (arm.h); 0: from
                             the first launch on, preempted or not */
-  bool no_relay;         /* GPREEMPT_RELAY=0: launches have no relay block
-                            (abi.h: GP_SAVE_RELAY); for comparison */
+  bool relay;            /* GPREEMPT_RELAY=1: launches may have a relay
+                            block (abi.h: GP_SAVE_RELAY; launch.c) */
   bool events;           /* GPREEMPT_EVENTS=1: tell that a launch has left
                             the GPU by events recorded after it, not by the
                             kernel's left word (left_words.h); for

@@ -428,7 +428,7 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
    * arrives: a launch-heavy program would pay that at every launch), and
    * only in a place no block would take. Taking a worker's place would
    * cost a grid of exactly the GPU's size a second wave. */
-  bool relay = total < resident && d->relay_word != NULL && !cfg->no_relay &&
+  bool relay = total < resident && d->relay_word != NULL && cfg->relay &&
                gp__arm_wanted(d);
   unsigned physical = (unsigned)(total < resident ? total : resident) + relay;
   CUfunction fn = wide_if_it_fits(d, k, physical, threads, c->shared_mem)
