@@ -431,7 +431,7 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   bool relay = total < resident && d->relay_word != NULL && cfg->relay &&
                gp__arm_wanted(d);
   unsigned physical = (unsigned)(total < resident ? total : resident) + relay;
-  CUfunction fn = wide_if_it_fits(d, k, physical, threads, c->shared_mem)
+  CUfunction fn = wide_if_it_fits(d, k, total + relay, threads, c->shared_mem)
                       ? k->wide.fn
                       : k->variant.fn;
 
