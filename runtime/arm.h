@@ -24,8 +24,9 @@
  * arm once none is unfinished, by writing the lowered value into its source
  * and storing the word (the copy then writes what the flag already holds:
  * an arm is only made while the device is not preempted, after the last
- * clear on the same stream). Firing writes the raise's number in (abi.h). Each look that finds launches unfinished renews the arm's
- * lease. Its looks are CUDA calls, which may wait for the driver lock such a
+ * clear on the same stream; firing writes the raise's number in instead,
+ * abi.h). Each look that finds launches unfinished renews the arm's lease.
+ * Its looks are CUDA calls, which may wait for the driver lock such a
  * call holds: a guard thread that makes no CUDA call releases an arm whose
  * lease is older than GPREEMPT_ARM_US the same way, and wakes the resumer,
  * which arms again if launches are unfinished. A call that waits for the
