@@ -173,42 +173,48 @@ bool gp__device_raise_landed(struct gp__device *d) {
   return q == cudaSuccess;
 }
 
-/* The word raises write their tag to (device.h). Best effort: without it
- * gpreempt queries events instead. */
-static void make_raise_word(struct gp__device *d) {
-  void *word = NULL, *word_dev = NULL;
-  cudaError_t err = cudaHostAlloc(&word, 64, cudaHostAllocMapped);
+/* A zeroed word of mapped pinned host memory, on a 64-byte line of its
+ * own, and its device address. Best effort: false (logged: `without` says
+ * what gpreempt does instead) if it cannot be made. */
+static bool make_mapped_word(struct gp__device *d, const char *purpose,
+                             const char *without, void **word,
+                             uint64_t *word_dev) {
+  void *dev = NULL;
+  cudaError_t err = cudaHostAlloc(word, 64, cudaHostAllocMapped);
   if (err == cudaSuccess)
-    err = cudaHostGetDevicePointer(&word_dev, word, 0);
+    err = cudaHostGetDevicePointer(&dev, *word, 0);
   if (err != cudaSuccess) {
     (void)cudaGetLastError();
-    GP__LOG("device %d: no mapped host word for raises (%s): events tell "
-            "when they land",
-            d->ordinal, cudaGetErrorName(err));
-    return; /* what was made stays: freeing could synchronize */
+    GP__LOG("device %d: no mapped host word for %s (%s): %s", d->ordinal,
+            purpose, cudaGetErrorName(err), without);
+    return false; /* what was made stays: freeing could synchronize */
   }
-  *(volatile uint32_t *)word = 0;
-  d->raise_word_dev = (CUdeviceptr)(uintptr_t)word_dev;
-  d->raise_word = (volatile uint32_t *)word;
+  *(volatile uint32_t *)*word = 0;
+  *word_dev = (uint64_t)(uintptr_t)dev;
+  return true;
 }
 
-/* The word gp_preempt() announces raises in, for relays (abi.h). Best
- * effort: without it launches have no relay. */
-static void make_relay_word(struct gp__device *d) {
-  void *word = NULL, *word_dev = NULL;
-  cudaError_t err = cudaHostAlloc(&word, 64, cudaHostAllocMapped);
-  if (err == cudaSuccess)
-    err = cudaHostGetDevicePointer(&word_dev, word, 0);
-  if (err != cudaSuccess) {
-    (void)cudaGetLastError();
-    GP__LOG("device %d: no mapped host word for relays (%s): launches have "
-            "none",
-            d->ordinal, cudaGetErrorName(err));
-    return;
+/* The word raises write their tag to (device.h); without it gpreempt
+ * queries events instead. */
+static void make_raise_word(struct gp__device *d) {
+  void *word;
+  uint64_t dev;
+  if (make_mapped_word(d, "raises", "events tell when they land", &word,
+                       &dev)) {
+    d->raise_word_dev = (CUdeviceptr)dev;
+    d->raise_word = (volatile uint32_t *)word;
   }
-  *(volatile int32_t *)word = 0;
-  d->relay_word = (volatile int32_t *)word;
-  d->relay_word_dev = (uint64_t)(uintptr_t)word_dev;
+}
+
+/* The word gp_preempt() announces raises in, for relays (abi.h); without
+ * it launches have no relay. */
+static void make_relay_word(struct gp__device *d) {
+  void *word;
+  uint64_t dev;
+  if (make_mapped_word(d, "relays", "launches have none", &word, &dev)) {
+    d->relay_word = (volatile int32_t *)word;
+    d->relay_word_dev = dev;
+  }
 }
 
 /* The two images of the flag's copies that gp__device_write_flag copies
