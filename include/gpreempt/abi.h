@@ -12,7 +12,7 @@
  *   - N GP_VARIANT_SUFFIX is the preemptible clone. It takes K's parameters
  *     followed by the GP_EXTRA_PARAMS below, runs as a persistent grid that
  *     takes logical blocks from ctl->next_block, and yields at loop back-edges
- *     when *flag != 0.
+ *     when *flag > 0 (signed: raise numbers, below).
  *   - N GP_WIDE_SUFFIX (with GP_INFO_WIDE_VARIANT only) is the same clone
  *     compiled with a larger register budget (.maxnreg): ptxas holds a
  *     kernel without launch bounds near 32 registers for an occupancy a

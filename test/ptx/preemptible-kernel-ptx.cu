@@ -11,7 +11,7 @@ __global__ void saxpy(int n, float a, const float *x, float *y) {
     y[i] += a * x[i];
 }
 
-// "GPRE" magic, ABI 7, preemptible with a wide form, no refusal, 2 state
+// "GPRE" magic, ABI 8, preemptible with a wide form, no refusal, 2 state
 // words, 4 params.
 // CHECK: .visible .global .align 8 .b8 _Z5saxpyifPKfPf__gp_info[32] = {69, 82, 80, 71, 8, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1};
 // The original has no poll and no barrier.
