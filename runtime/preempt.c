@@ -201,7 +201,7 @@ gp_status gp_preempt(int device) {
   pthread_mutex_lock(&d->signal_lock);
   if (atomic_load(&d->depth) == 0) {
     uint64_t locked = gp__now_ns();
-    int32_t before = gp__device_lowered(d);
+    int32_t last = atomic_load(&d->raise_number);
     int32_t n = gp__device_next_raise(d);
     bool pushed;
     if (!gp__arm_fire(d, n) &&
@@ -225,7 +225,7 @@ gp_status gp_preempt(int device) {
     if (st != GP_SUCCESS) {
       /* Nothing raised: the flag's copies still hold the last lowering,
        * whose number this one's lowering must keep (abi.h). */
-      atomic_store(&d->raise_number, -before);
+      atomic_store(&d->raise_number, last);
       pthread_mutex_unlock(&d->signal_lock);
       gp__relaxed_end(relaxed, mode);
       return st;
