@@ -82,7 +82,11 @@ static void read_config(void) {
   config.stats = env_flag("GPREEMPT_STATS");
   config.events = env_flag("GPREEMPT_EVENTS");
   /* Off until measured on a GPU (docs/results.md, session 26). */
-  config.relay = env_flag("GPREEMPT_RELAY");
+  const char *relay = getenv("GPREEMPT_RELAY");
+  config.relay = relay != NULL && strcmp(relay, "free") == 0
+                     ? GP__RELAY_FREE_ONLY
+                 : env_flag("GPREEMPT_RELAY") ? GP__RELAY_ANY
+                                              : GP__RELAY_NONE;
 
   const char *stress = getenv("GPREEMPT_STRESS");
   if (stress != NULL && stress[0] != '\0') {

@@ -2,6 +2,8 @@
 #ifndef GP_RUNTIME_CONFIG_H
 #define GP_RUNTIME_CONFIG_H
 
+#include "physical_grid.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,8 +19,9 @@ struct gp__config {
   uint32_t arm_idle_ms;  /* GPREEMPT_ARM_IDLE_MS: arm only this long after
                             the device's last gp_preempt() (arm.h); 0: from
                             the first launch on, preempted or not */
-  bool relay;            /* GPREEMPT_RELAY=1: launches may have a relay
-                            block (abi.h: GP_SAVE_RELAY; launch.c) */
+  enum gp__relay_places relay; /* GPREEMPT_RELAY: where launches may have
+                            a relay block (physical_grid.h): 1 any place,
+                            "free" only free ones; unset or 0: none */
   bool events;           /* GPREEMPT_EVENTS=1: tell that a launch has left
                             the GPU by events recorded after it, not by the
                             kernel's left word (left_words.h); for

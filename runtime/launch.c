@@ -30,6 +30,7 @@
 #include "device.h"
 #include "driver.h"
 #include "kernel_ref.h"
+#include "physical_grid.h"
 #include "preempt.h"
 #include "record.h"
 #include "stats.h"
@@ -423,15 +424,15 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   if (total >> GP_PROGRESS_ARRIVAL_SHIFT != 0)
     return run_unpreempted(c, GP__WHY_LAUNCH_CONFIG, 0);
   uint64_t resident = (uint64_t)d->sm_count * per_sm;
-  /* abi.h: a relay block, while preemptions are asked for (otherwise it
-   * would leave one read of host memory, ~1 us, after the last block
-   * arrives: a launch-heavy program would pay that at every launch), and
-   * only in a place no block would take. Taking a worker's place would
-   * cost a grid of exactly the GPU's size a second wave. */
-  bool relay = total < resident && d->relay_word != NULL && cfg->relay &&
-               gp__arm_wanted(d);
-  unsigned physical = (unsigned)(total < resident ? total : resident) + relay;
-  CUfunction fn = wide_if_it_fits(d, k, total + relay, threads, c->shared_mem)
+  /* A relay block (physical_grid.h) only while preemptions are asked for:
+   * it leaves one read of host memory (~1 us) after the last block
+   * arrives, which a launch-heavy program would pay at every launch. */
+  bool relay;
+  unsigned physical = (unsigned)gp__physical_grid(
+      total, resident,
+      d->relay_word != NULL && gp__arm_wanted(d) ? cfg->relay : GP__RELAY_NONE,
+      &relay);
+  CUfunction fn = wide_if_it_fits(d, k, physical, threads, c->shared_mem)
                       ? k->wide.fn
                       : k->variant.fn;
 

@@ -8,6 +8,7 @@
 #include "arm.h"
 #include "clock.h"
 #include "device.h"
+#include "physical_grid.h"
 #include "pool.h"
 #include "record.h"
 #include "resume_streams.h"
@@ -207,6 +208,36 @@ static void raise_landed(void) {
   CHECK(!gp__device_raise_landed(&d));
 }
 
+/* physical_grid.h: a relay goes in a free place, or in a worker's where
+ * the rounds of tickets stay as many; never where it is the only block. */
+static void physical_grids(void) {
+  bool relay;
+  /* Fewer logical blocks than fit: the grid, and one more for a relay. */
+  CHECK_EQ(gp__physical_grid(10, 1056, GP__RELAY_NONE, &relay), 10);
+  CHECK(!relay);
+  CHECK_EQ(gp__physical_grid(10, 1056, GP__RELAY_FREE_ONLY, &relay), 11);
+  CHECK(relay);
+  CHECK_EQ(gp__physical_grid(1, 2, GP__RELAY_ANY, &relay), 2);
+  CHECK(relay);
+  /* Exactly the GPU's size, or a multiple: one worker fewer would add a
+   * round, so no relay. */
+  CHECK_EQ(gp__physical_grid(1056, 1056, GP__RELAY_ANY, &relay), 1056);
+  CHECK(!relay);
+  CHECK_EQ(gp__physical_grid(2112, 1056, GP__RELAY_ANY, &relay), 1056);
+  CHECK(!relay);
+  /* Four rounds either way: the relay takes a worker's place, but only
+   * where any place is allowed. */
+  CHECK_EQ(gp__physical_grid(4096, 1056, GP__RELAY_ANY, &relay), 1056);
+  CHECK(relay);
+  CHECK_EQ(gp__physical_grid(4096, 1056, GP__RELAY_FREE_ONLY, &relay), 1056);
+  CHECK(!relay);
+  CHECK_EQ(gp__physical_grid(4096, 1056, GP__RELAY_NONE, &relay), 1056);
+  CHECK(!relay);
+  /* One block fits at a time: a relay would be the only block. */
+  CHECK_EQ(gp__physical_grid(5, 1, GP__RELAY_ANY, &relay), 1);
+  CHECK(!relay);
+}
+
 static void drain_percentiles(void) {
   gp_stats s;
   CHECK_EQ(gp_get_stats(&s), GP_SUCCESS);
@@ -380,6 +411,7 @@ int main(void) {
   arm_fire();
   raise_numbers();
   raise_landed();
+  physical_grids();
   resume_levels();
   drain_percentiles();
   counters();
