@@ -20,8 +20,8 @@ struct gp__config {
                             the device's last gp_preempt() (arm.h); 0: from
                             the first launch on, preempted or not */
   enum gp__relay_places relay; /* GPREEMPT_RELAY: where launches may have
-                            a relay block (physical_grid.h): 1 any place,
-                            "free" only free ones; unset or 0: none */
+                            a relay block (physical_grid.h): unset or 1 any
+                            place, "free" only free ones, 0 none */
   bool events;           /* GPREEMPT_EVENTS=1: tell that a launch has left
                             the GPU by events recorded after it, not by the
                             kernel's left word (left_words.h); for
