@@ -4,6 +4,7 @@ programs on a GPU machine and writes results.json, results.md and
 lc_latency.png (docs/benchmarks.md says what each number means).
 
     measure.py --bench-dir build/bench --out OUTDIR [--budget-s 450]
+               [--skip STEP,...]
     measure.py --replay LOGS --out OUTDIR
 
 Every program runs in its own process group with a time limit, its output
@@ -53,6 +54,15 @@ SLICES = [
     ("overhead", 130),
     ("drain", 90),
 ]
+# Steps --skip may leave out (env always runs: it names the machine).
+SKIPPABLE = ["lc-latency", "throughput", "resume-cost", "overhead", "drain"]
+
+
+def slice_step(name):
+    """The step a slice of SLICES belongs to."""
+    return "lc-latency" if name.startswith("lc-") else name
+
+
 SITUATIONS = ["alone", "priority", "preempt-at-launch", "preempt-at-arrival"]
 # The situations the targets compare run LC_ROUNDS times, one after another
 # in each round, so that what drifts between runs (alone p99 ranged from
@@ -208,13 +218,15 @@ class ReplayRunner:
 class Budget:
     """Step i may run until start + the sum of the first i+1 slices."""
 
-    def __init__(self, total_s, live, max_run_s=None):
+    def __init__(self, total_s, live, max_run_s=None, skip=()):
         self.live = live
         self.max_run_s = max_run_s
         self.start = time.monotonic()
-        scale = total_s / float(sum(s for _, s in SLICES))
+        # A skipped step's slice goes to the others.
+        slices = [(name, 0 if slice_step(name) in skip else s) for name, s in SLICES]
+        scale = total_s / float(sum(s for _, s in slices))
         self.deadline, acc = {}, 0.0
-        for name, s in SLICES:
+        for name, s in slices:
             acc += s * scale
             self.deadline[name] = self.start + acc
 
@@ -647,10 +659,10 @@ def load_build_info(bench_dir, log_dir, live):
         return {}
 
 
-def measure(runner, bench_dir, budget_s, max_run_s=None):
+def measure(runner, bench_dir, budget_s, max_run_s=None, skip=()):
     log_dir = runner.log_dir
     bin_dir = os.path.join(bench_dir, "bin")
-    budget = Budget(budget_s, runner.live, max_run_s)
+    budget = Budget(budget_s, runner.live, max_run_s, skip)
     results = {"schema": 1, "harness": "bench/measure.py", "budget_s": budget_s,
                "replayed": not runner.live,
                "measured_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -660,6 +672,10 @@ def measure(runner, bench_dir, budget_s, max_run_s=None):
     steps = []
 
     def record(name, fn, *args):
+        if name in skip:
+            steps.append({"step": name, "runs": 0, "failed_runs": 0, "seconds": 0,
+                          "status": "not run (--skip)"})
+            return
         t0 = time.monotonic()
         try:
             runs = fn(runner, budget, results, *args)
@@ -697,9 +713,16 @@ def main(argv):
     ap.add_argument("--budget-s", type=float, default=450, help="time for all steps")
     ap.add_argument("--max-run-s", type=float, help="limit every run to this (default: each "
                     "step's own limit, 90 to 120 s)")
+    ap.add_argument("--skip", default="", metavar="STEP,...",
+                    help="leave these steps out, their time going to the others: "
+                    + ", ".join(SKIPPABLE))
     ap.add_argument("--replay", help="parse these logs (a folder or logs.tar.gz) instead of running")
     ap.add_argument("--keep-logs", action="store_true", help="keep OUTDIR/logs/ as well")
     args = ap.parse_args(argv)
+    skip = [x for x in args.skip.split(",") if x]
+    unknown = [x for x in skip if x not in SKIPPABLE]
+    if unknown:
+        ap.error("--skip: unknown step %s (steps: %s)" % (", ".join(unknown), ", ".join(SKIPPABLE)))
 
     os.makedirs(args.out, exist_ok=True)
     tmp = None
@@ -714,7 +737,7 @@ def main(argv):
     else:
         runner = LiveRunner(os.path.join(args.out, "logs"))
 
-    results = measure(runner, args.bench_dir, args.budget_s, args.max_run_s)
+    results = measure(runner, args.bench_dir, args.budget_s, args.max_run_s, skip)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(results, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -16,8 +16,9 @@
 # gives every program a time limit, so it ends in under 8 minutes even when
 # programs hang.
 #
-# Environment: BUILD_DIR (default build), BENCH_BUDGET_S, GPREEMPT_GPU=0/1
-# (skip the GPU check, as lit does).
+# Environment: BUILD_DIR (default build), BENCH_BUDGET_S, BENCH_SKIP (steps
+# to leave out, e.g. "overhead": measure.py --skip), GPREEMPT_GPU=0/1 (skip
+# the GPU check, as lit does).
 #
 # Exit status: 0 every run completed (targets may still be missed: see
 # results.md), 1 some run failed or timed out (results are still written),
@@ -102,7 +103,7 @@ measure() {
     die "$BENCH_DIR/bin/bench_lc_latency is missing: run bench/run.sh build on the build machine first"
   command -v python3 >/dev/null || die "python3 is needed to run the measurements"
   PYTHONUNBUFFERED=1 python3 bench/measure.py --bench-dir "$BENCH_DIR" --out "$out" \
-    --budget-s "${BENCH_BUDGET_S:-450}"
+    --budget-s "${BENCH_BUDGET_S:-450}" --skip "${BENCH_SKIP:-}"
 }
 
 case "${1:-}" in
