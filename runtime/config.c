@@ -81,7 +81,7 @@ static void read_config(void) {
   config.log = env_flag("GPREEMPT_LOG");
   config.stats = env_flag("GPREEMPT_STATS");
   config.events = env_flag("GPREEMPT_EVENTS");
-  /* On unless "0": on an H100 relays took the drain's median down by 5-15
+  /* On unless "0": on an H100 relays took the drain's median down by 2-15
    * us and LC p99 at launch by 20 (docs/results.md, session 27). */
   const char *relay = getenv("GPREEMPT_RELAY");
   config.relay = relay == NULL || relay[0] == '\0' ? GP__RELAY_ANY

@@ -1,7 +1,7 @@
 /*
  * relay - relay blocks (abi.h: GP_SAVE_RELAY; docs/design.md, "The relay
  * block") under preemption. The .test runs it with GPREEMPT_RELAY=1, "free"
- * and unset. A grid of one block an SM (so the runtime has room for a
+ * and 0. A grid of one block an SM (so the runtime has room for a
  * relay), or with --many-rounds one of several rounds of tickets whatever
  * the occupancy (so a relay can take a worker's place: physical_grid.h), of
  * a long kernel that adds to its output (not idempotent) is launched again
@@ -35,8 +35,6 @@ __global__ void churn(uint32_t iters, uint32_t *out) {
   out[i] += x;
 }
 
-/* Launch kLaunches on `be`; meanwhile `preempt_once` until they are done.
- * Returns the preemptions made. */
 /* A grid larger than any number of blocks that can be resident at once
  * (sms * m, m <= kMostPerSm), whose rounds of tickets stay as many with
  * one worker fewer, whatever that number: ceil(g / r) == ceil(g / (r - 1)). */
@@ -45,13 +43,15 @@ static unsigned grid_of_rounds(unsigned sms) {
     bool stays = true;
     for (unsigned m = 1; m <= kMostPerSm && stays; ++m) {
       unsigned r = sms * m;
-      stays = (g + r - 1) / r == (g + r - 2) / (r - 1);
+      stays = r < 2 || (g + r - 1) / r == (g + r - 2) / (r - 1);
     }
     if (stays)
       return g;
   }
 }
 
+/* Launch kLaunches on `be`; meanwhile `preempt_once` until they are done.
+ * Returns the preemptions made. */
 template <class F>
 static int run_phase(cudaStream_t be, unsigned blocks, uint32_t iters,
                      uint32_t *d_out, F preempt_once) {
