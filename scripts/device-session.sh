@@ -29,12 +29,8 @@ if [ "${1:-}" = prepare ]; then
   strip build/bin/* 2>/dev/null || true
   find build/test -type d -name Output -prune -exec rm -rf {} +
   rm -f build/test/results.json
-  # Together they pass the carry limit with the sources (59 MiB in session
-  # 27); compressed, a twentieth of it.
-  mkdir -p build/carry
-  tar cJf build/carry/all.tar.xz build/bin build/test build/utils \
-    build/bench build/zoo-remarks
-  du -sh build/carry/all.tar.xz
+  scripts/pack-carry.sh build/bin build/test build/utils build/bench \
+    build/zoo-remarks
   cat <<'CALL'
 device call: carry ["build/carry"], timeout_s 600,
   command: tar xJf build/carry/all.tar.xz && OUT=$OUT scripts/device-session.sh
