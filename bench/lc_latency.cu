@@ -32,8 +32,10 @@
  *                       of host time) overlaps the copy.
  * --wait-drained (the two preempting situations): gp_wait_drained() before
  * the LC kernels are launched, so that they start on an empty GPU;
- * --no-wait-drained undoes it (the last of the two wins), so that an A/B
- * can drop the wait the harness asks for at launch.
+ * --stream-wait-drained instead: gp_stream_wait_drained(lc_stream), so
+ * that the GPU waits for the drain and the host launches meanwhile;
+ * --no-wait-drained undoes either (the last of the three wins), so that an
+ * A/B can drop the wait the harness asks for at launch.
  * --resume-after-copy (the two preempting situations): gp_resume_after()
  * once the copy-out is enqueued instead of between the LC kernels and the
  * copy-out (as the README shows): the copy runs beside no BE work, and BE
@@ -53,7 +55,8 @@
  *
  *   bench_lc_latency --situation S [--requests N] [--max-seconds S]
  *                    [--gap-us LO HI] [--lc-iters I1,I2,I3] [--timeout S]
- *                    [--hint-after-copy] [--wait-drained] [--trace-placement]
+ *                    [--hint-after-copy] [--wait-drained]
+ *                    [--stream-wait-drained] [--trace-placement]
  *   bench_lc_latency --throughput [--periods-us P1,P2] [--be-seconds S]
  *                    [--lc-iters I1,I2,I3] [--timeout S]
  */
@@ -243,7 +246,8 @@ struct RequestTiming {
    * its stream (copy-in start to copy-out end). latency - span is what the
    * GPU did not account for: host calls and the wait to get started. */
   double copy_out_us = 0, gpu_span_us = 0;
-  /* --wait-drained: host time in gp_wait_drained before the launches. */
+  /* --wait-drained: host time in gp_wait_drained before the launches;
+   * --stream-wait-drained: in gp_stream_wait_drained. */
   double drain_wait_us = 0;
   /* --trace-placement, per kernel: its GPU time (events), the SMs its
    * blocks ran on and the most on one SM, from its first block's start to
@@ -263,6 +267,9 @@ struct RequestPlan {
   bool hint_after_copy = false;
   /* Preempting situations: gp_wait_drained() before the LC launches. */
   bool wait_drained = false;
+  /* Preempting situations: gp_stream_wait_drained(lc_stream) before them
+   * instead (the GPU waits for the drain, the host goes on launching). */
+  bool stream_wait_drained = false;
   /* Preempting situations: gp_resume_after() once the copy-out is enqueued,
    * not between the kernels and the copy-out (as the README's example):
    * the copy then runs beside no BE work, and BE waits for it. */
@@ -336,6 +343,10 @@ static RequestTiming serve_request(LcContext &lc, const RequestPlan &plan) {
   if (preempts && plan.wait_drained) {
     t_call = now_us();
     CHECK_GP(gp_wait_drained(0, 0, nullptr));
+    t.drain_wait_us = now_us() - t_call;
+  } else if (preempts && plan.stream_wait_drained) {
+    t_call = now_us();
+    CHECK_GP(gp_stream_wait_drained(0, (struct CUstream_st *)lc.stream));
     t.drain_wait_us = now_us() - t_call;
   }
   t_call = now_us();
@@ -639,7 +650,8 @@ static void usage(const char *argv0) {
           "HI]\n"
           "       %s --throughput [--periods-us P1,P2,...] [--be-seconds S]\n"
           "common: [--lc-iters I1,I2,I3] [--hint-after-copy]\n"
-          "        [--wait-drained|--no-wait-drained] [--resume-after-copy]\n"
+          "        [--wait-drained|--stream-wait-drained|--no-wait-drained]\n"
+          "        [--resume-after-copy]\n"
           "        [--trace-placement] [--timeout S]\n",
           argv0, argv0);
   die_now(2);
@@ -712,8 +724,13 @@ static Options parse_options(int argc, char **argv) {
       o.plan.hint_after_copy = true;
     } else if (!strcmp(a, "--wait-drained")) {
       o.plan.wait_drained = true;
+      o.plan.stream_wait_drained = false;
+    } else if (!strcmp(a, "--stream-wait-drained")) {
+      o.plan.stream_wait_drained = true;
+      o.plan.wait_drained = false;
     } else if (!strcmp(a, "--no-wait-drained")) {
       o.plan.wait_drained = false;
+      o.plan.stream_wait_drained = false;
     } else if (!strcmp(a, "--resume-after-copy")) {
       o.plan.resume_after_copy = true;
     } else if (!strcmp(a, "--trace-placement")) {
@@ -808,6 +825,7 @@ int main(int argc, char **argv) {
     out.str("mode", "latency").str("situation", situation_name(opt.situation));
     out.boolean("hint_after_copy", opt.plan.hint_after_copy);
     out.boolean("wait_drained", opt.plan.wait_drained);
+    out.boolean("stream_wait_drained", opt.plan.stream_wait_drained);
     out.boolean("resume_after_copy", opt.plan.resume_after_copy);
     out.boolean("trace_placement", opt.trace_placement);
     out.integer("requested", opt.requests).num("max_seconds", opt.max_seconds);

@@ -30,9 +30,9 @@
  * cudaMemcpy on the legacy default stream: that one holds a lock that every
  * CUDA call of other threads needs (measured: cudaEventRecord), so nothing
  * could resume the kernel it waits for. gp_preempt(), gp_resume(),
- * gp_resume_after() and
- * gp_wait_drained() never create streams, events or memory; they enqueue
- * work and query events only. The exception: the first gp_preempt() on a
+ * gp_resume_after(), gp_wait_drained() and gp_stream_wait_drained() never
+ * create streams, events or memory; they enqueue work and query events
+ * only. The exception: the first gp_preempt() on a
  * device where no preemptible kernel was launched yet sets gpreempt up
  * there (it creates streams and allocates). While such a copy may be
  * waiting, code that runs between gp_preempt() and gp_resume() must not
@@ -137,6 +137,23 @@ gp_status gp_resume_after(int device, struct CUstream_st *lc_stream);
  * GP_SUCCESS, GP_ERROR_TIMEOUT, GP_ERROR_INVALID_DEVICE, GP_ERROR_NO_DEVICE
  * or GP_ERROR_CUDA. */
 gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us);
+
+/* gp_wait_drained() on the GPU: work enqueued on `stream` after this call
+ * starts only once every preemptible kernel launched on `device` before it
+ * has left the GPU (finished or yielded). The host does not wait. Call it
+ * after gp_preempt(), just before launching the latency-critical kernels:
+ * they then start on SMs that best-effort blocks have left (a kernel
+ * launched while they still hold SMs keeps the placement it got on the
+ * others), and their launch calls overlap the drain. The same launches as
+ * gp_wait_drained()'s are waited for, looked at once: the GPU waits for
+ * them with no time limit, so `stream` must not be one that those
+ * launches wait for (an event recorded on it later, or the legacy default
+ * stream: use a non-blocking stream, as for all latency-critical work).
+ * `stream` must belong to `device` and not be capturing. Returns
+ * GP_SUCCESS, GP_ERROR_INVALID_DEVICE, GP_ERROR_NO_DEVICE,
+ * GP_ERROR_INVALID_STREAM, GP_ERROR_UNSUPPORTED (the GPU lacks 64-bit
+ * stream memory operations: use gp_wait_drained()) or GP_ERROR_CUDA. */
+gp_status gp_stream_wait_drained(int device, struct CUstream_st *stream);
 
 /* Counters since the process started, for all devices. */
 typedef struct gp_stats {

@@ -350,6 +350,13 @@ static gp_status init_device(struct gp__device *d, int ordinal) {
     make_relay_word(d);
     st = probe_memops(d);
   }
+  if (st == GP_SUCCESS) {
+    int wait64 = 0;
+    d->wait64 = drv->DeviceGetAttribute(
+                    &wait64, CU_DEVICE_ATTRIBUTE_CAN_USE_64_BIT_STREAM_MEM_OPS,
+                    cudev) == CUDA_SUCCESS &&
+                wait64 != 0;
+  }
   /* Here, not at the first relaunch: gp_resume() must create nothing
    * (resume_streams.h). */
   if (st == GP_SUCCESS)

@@ -40,6 +40,8 @@ struct gp__device {
   unsigned max_block[3];  /* launch limits, so that a launch the hardware */
   unsigned max_grid[3];   /* would reject is handed to cudaLaunchKernel  */
   unsigned max_threads;   /* and fails exactly as the user expects       */
+  bool wait64;            /* the GPU takes 64-bit stream waits, which
+                             gp_stream_wait_drained() needs (drain.c) */
   cudaStream_t signal;    /* non-blocking, greatest priority: flag writes */
   cudaStream_t internal;  /* non-blocking: reads of kernel info */
   CUdeviceptr flag;       /* GP_FLAG_COPIES words, GP_FLAG_STRIDE apart:

@@ -21,6 +21,7 @@ static void resolve_driver(void) {
     void **slot;
   } entries[] = {
       GP__ENTRY(DeviceGet),
+      GP__ENTRY(DeviceGetAttribute),
       GP__ENTRY(DevicePrimaryCtxRetain),
       GP__ENTRY(CtxGetCurrent),
       GP__ENTRY(CtxPushCurrent),

@@ -16,6 +16,8 @@
 
 struct gp__driver {
   CUresult(CUDAAPI *DeviceGet)(CUdevice *device, int ordinal);
+  CUresult(CUDAAPI *DeviceGetAttribute)(int *value, CUdevice_attribute attr,
+                                        CUdevice device);
   CUresult(CUDAAPI *DevicePrimaryCtxRetain)(CUcontext *ctx, CUdevice device);
   CUresult(CUDAAPI *CtxGetCurrent)(CUcontext *ctx);
   CUresult(CUDAAPI *CtxPushCurrent)(CUcontext ctx);

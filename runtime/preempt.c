@@ -1,4 +1,5 @@
-/* preempt.c - gp_preempt, gp_resume, gp_resume_after, gp_wait_drained.
+/* preempt.c - gp_preempt, gp_resume, gp_resume_after (the waits for the
+ * drain are in drain.c).
  *
  * Raising: one 4 KiB copy from pinned memory writing the raise's number n
  * to every copy of the device's flag (abi.h: GP_FLAG_COPIES) on the signal
@@ -55,16 +56,7 @@
 #include "status.h"
 #include "stream_set.h"
 
-#include <errno.h>
-#include <sched.h>
 #include <stdbool.h>
-#include <time.h>
-
-/* gp_wait_drained spins this long before it starts yielding the CPU: a
- * drain takes tens of microseconds, and a sleep would add its own latency. */
-#define GP__SPIN_NS 200000u
-#define GP__YIELD_NS 2000000u /* then sched_yield up to here, then sleep */
-#define GP__SLEEP_NS 50000
 
 /* Is `rec` among the first two unfinished launches of its stream? Exact, one
  * walk from the head: for streams a full stream set does not hold. */
@@ -273,7 +265,7 @@ static gp_status lower_flag(struct gp__device *d, cudaStream_t lc,
   return GP_SUCCESS;
 }
 
-static gp_status check_lc_stream(int device, cudaStream_t lc) {
+gp_status gp__check_lc_stream(int device, cudaStream_t lc) {
   /* Capture first: most queries on a capturing stream (cudaStreamGetDevice
    * among them) invalidate the capture, measured on CUDA 13. An event
    * recorded into a graph would order nothing now. */
@@ -301,7 +293,7 @@ static gp_status resume(int device, cudaStream_t lc, bool after_lc) {
   gp_status st = gp__device_peek(device, &d);
   if (st != GP_SUCCESS)
     return st;
-  if (after_lc && (st = check_lc_stream(device, lc)) != GP_SUCCESS)
+  if (after_lc && (st = gp__check_lc_stream(device, lc)) != GP_SUCCESS)
     return st;
   if (d == NULL) /* never initialized, so never preempted */
     return GP_ERROR_NOT_PREEMPTED;
@@ -398,137 +390,4 @@ gp_status gp_resume(int device) { return resume(device, NULL, false); }
 
 gp_status gp_resume_after(int device, struct CUstream_st *lc_stream) {
   return resume(device, lc_stream, true);
-}
-
-/* Is `rec` held back by an unfinished launch before it? */
-static bool held(struct gp__device *d, const struct gp__stream_set *unfinished,
-                 const struct gp__launch_rec *rec) {
-  if (gp__stream_set_holds(unfinished, rec))
-    return true;
-  if (!unfinished->full)
-    return false;
-  for (struct gp__launch_rec *e = d->head; e != rec; e = e->next)
-    if (!gp__rec_done(e) && gp__rec_holds_back(e, rec))
-      return true;
-  return false;
-}
-
-/* Walk the launches appended before `before_seq` and return the first that
- * has not left the GPU, or NULL. One that is held back by an unfinished
- * launch has not started, so it does not count: waiting for it would wait
- * for gp_resume(). Caller holds d->lock. */
-static struct gp__launch_rec *first_busy(struct gp__device *d,
-                                         uint64_t before_seq) {
-  struct gp__stream_set unfinished;
-  gp__stream_set_init(&unfinished);
-  for (struct gp__launch_rec *rec = d->head;
-       rec != NULL && rec->seq < before_seq; rec = rec->next) {
-    if (held(d, &unfinished, rec)) {
-      gp__stream_set_add(&unfinished, rec);
-      continue;
-    }
-    if (!gp__rec_idle(rec))
-      return rec;
-    if (!gp__rec_done(rec))
-      gp__stream_set_add(&unfinished, rec);
-  }
-  return NULL;
-}
-
-/* GPREEMPT_LOG: after a timeout, say which launch kept the device busy. */
-static void log_busy(struct gp__device *d, uint64_t before_seq) {
-  pthread_mutex_lock(&d->lock);
-  struct gp__launch_rec *rec = first_busy(d, before_seq);
-  if (rec != NULL)
-    gp__log("device %d: launch %llu of %s (stream %llu, %s%s%s) has not "
-            "left the GPU",
-            d->ordinal, (unsigned long long)rec->seq, rec->kernel->name,
-            rec->stream_id, rec->relaunched ? "relaunched" : "first launch",
-            rec->owed ? ", relaunch owed" : "",
-            rec->done ? ", complete" : "");
-  pthread_mutex_unlock(&d->lock);
-}
-
-static void back_off(uint64_t waited_ns) {
-  if (waited_ns < GP__SPIN_NS)
-    return;
-  if (waited_ns < GP__YIELD_NS) {
-    sched_yield();
-    return;
-  }
-  struct timespec ts = {0, GP__SLEEP_NS};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
-
-gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
-  uint64_t start = gp__now_ns();
-  (void)gp__config();
-  struct gp__device *d;
-  gp_status st = gp__device_peek(device, &d);
-  if (st != GP_SUCCESS)
-    return st;
-  if (d == NULL) { /* nothing was ever launched there preemptibly */
-    if (drain_us != NULL)
-      *drain_us = 0;
-    return GP_SUCCESS;
-  }
-  uint64_t limit_ns = timeout_us > UINT64_MAX / 1000 ? UINT64_MAX
-                                                      : timeout_us * 1000;
-
-  enum cudaStreamCaptureMode mode;
-  bool relaxed = gp__relaxed_begin(&mode); /* event queries: as gp_preempt */
-  pthread_mutex_lock(&d->lock);
-  uint64_t before_seq = d->next_seq; /* launched before this call */
-  pthread_mutex_unlock(&d->lock);
-  uint64_t landed_ns = 0, landed_raise = 0; /* when the raise was seen */
-  for (;;) {
-    pthread_mutex_lock(&d->lock);
-    bool done = first_busy(d, before_seq) == NULL;
-    uint64_t now = gp__now_ns(); /* the drain ends here, not after reaping */
-    /* A raise or clear by another thread meanwhile: the sample is of one or
-     * the other, never wrong about the launches. */
-    unsigned depth = atomic_load(&d->depth);
-    uint64_t raised = atomic_load(&d->raised_ns);
-    if (depth > 0 && landed_raise != raised &&
-        !atomic_load(&d->raise_untracked) && gp__device_raise_landed(d)) {
-      landed_ns = now;
-      landed_raise = raised;
-    }
-    if (done)
-      gp__rec_reap(d, SIZE_MAX);
-    pthread_mutex_unlock(&d->lock);
-
-    if (done) {
-      uint64_t us = depth > 0 && now > raised ? (now - raised) / 1000 : 0;
-      if (depth > 0)
-        gp__stats_drain(us);
-      if (depth > 0 && landed_raise == raised && landed_ns > raised)
-        gp__stats_raise_landed((landed_ns - raised) / 1000);
-      if (drain_us != NULL)
-        *drain_us = us;
-      gp__relaxed_end(relaxed, mode);
-      return GP_SUCCESS;
-    }
-    if (timeout_us != 0 && now - start >= limit_ns) {
-      if (gp__config()->log)
-        log_busy(d, before_seq);
-      gp__relaxed_end(relaxed, mode);
-      return GP_ERROR_TIMEOUT;
-    }
-    /* A launch whose left word tells (record.h) never leaves once the
-     * context is broken (an illegal address in any kernel): past the spin,
-     * ask CUDA for its sticky error, or this would wait forever. */
-    if (now - start >= GP__SPIN_NS) {
-      cudaError_t q = cudaStreamQuery(d->signal);
-      if (q != cudaSuccess && q != cudaErrorNotReady) {
-        (void)cudaGetLastError();
-        GP__LOG("device %d: waiting for the drain: %s", d->ordinal,
-                cudaGetErrorName(q));
-        gp__relaxed_end(relaxed, mode);
-        return gp__cuda_failure(q);
-      }
-    }
-    back_off(now - start);
-  }
 }

@@ -4,6 +4,7 @@
 
 #include <gpreempt.h>
 
+#include <cuda_runtime_api.h>
 #include <stdbool.h>
 
 struct gp__device;
@@ -21,5 +22,11 @@ gp_status gp__relaunch(struct gp__device *d, struct gp__launch_rec *rec);
  * instance has left. True if some are still owed and the device is not
  * preempted (look again later). Takes d->lock. */
 bool gp__relaunch_owed(struct gp__device *d);
+
+/* Is `lc` a stream of `device` that is not capturing, as gp_resume_after()
+ * and gp_stream_wait_drained() need? GP_SUCCESS or GP_ERROR_INVALID_STREAM.
+ * Asks about capture first: other queries on a capturing stream end the
+ * capture. */
+gp_status gp__check_lc_stream(int device, cudaStream_t lc);
 
 #endif /* GP_RUNTIME_PREEMPT_H */

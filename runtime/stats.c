@@ -22,6 +22,7 @@ static atomic_uint_least64_t launches_preemptible, launches_wide, launches_relay
 static atomic_uint_least64_t unpreempted[GP__WHY_COUNT];
 static atomic_uint_least64_t refused[GP_REFUSAL_COUNT + 1]; /* last: unknown */
 static atomic_uint_least64_t preemptions, resumes, relaunches, raises_armed;
+static atomic_uint_least64_t stream_waits, stream_waits_launches;
 
 /* Latency samples (drains, and their parts: raises seen landed, the raising
  * call's lock wait and CUDA time): a ring of the latest
@@ -93,6 +94,12 @@ void gp__stats_raise_armed(void) {
   atomic_fetch_add_explicit(&raises_armed, 1, memory_order_relaxed);
 }
 uint64_t gp__stats_raises_armed(void) { return READ(raises_armed); }
+
+void gp__stats_stream_wait(uint64_t launches) {
+  BUMP(stream_waits);
+  atomic_fetch_add_explicit(&stream_waits_launches, launches,
+                            memory_order_relaxed);
+}
 void gp__stats_raise_call(uint64_t lock_wait_ns, uint64_t driver_ns) {
   add_sample(&raise_waits, lock_wait_ns / 1000);
   add_sample(&raise_calls, driver_ns / 1000);
@@ -224,6 +231,9 @@ void gp__stats_print_summary(void) {
           (uint64_t)READ(raises_armed));
   fprintf(stderr, "gpreempt: resumes %" PRIu64 "\n", s.resumes);
   fprintf(stderr, "gpreempt: relaunches %" PRIu64 "\n", s.relaunches);
+  fprintf(stderr, "gpreempt: stream waits %" PRIu64 " (for %" PRIu64
+                  " launches)\n",
+          (uint64_t)READ(stream_waits), (uint64_t)READ(stream_waits_launches));
   print_samples("drain_us", &drains);
   print_samples("raise_us", &raises);
   print_samples("raise_lock_wait_us", &raise_waits);

@@ -53,6 +53,10 @@ void gp__stats_raise_armed(void);
 /* How many so far (the summary; tests). */
 uint64_t gp__stats_raises_armed(void);
 
+/* A gp_stream_wait_drained() success, which enqueued waits for `launches`
+ * launches (0: the GPU was already free of them). Only in the summary. */
+void gp__stats_stream_wait(uint64_t launches);
+
 /* atexit handler for GPREEMPT_STATS=1: the summary on stderr. */
 void gp__stats_print_summary(void);
 

@@ -16,11 +16,14 @@ int main(void) {
   uint64_t drain = 77;
   CHECK_EQ(gp_wait_drained(-1, 0, &drain), GP_ERROR_INVALID_VALUE);
   CHECK_EQ(drain, 77); /* untouched on failure */
+  CHECK_EQ(gp_stream_wait_drained(-1, NULL), GP_ERROR_INVALID_VALUE);
 
   /* No GPU: no device at all. With GPUs: an ordinal past the last one. */
   gp_status st = gp_preempt(1 << 20);
   CHECK(st == GP_ERROR_NO_DEVICE || st == GP_ERROR_INVALID_DEVICE);
   st = gp_resume(1 << 20);
+  CHECK(st == GP_ERROR_NO_DEVICE || st == GP_ERROR_INVALID_DEVICE);
+  st = gp_stream_wait_drained(1 << 20, NULL);
   CHECK(st == GP_ERROR_NO_DEVICE || st == GP_ERROR_INVALID_DEVICE);
 
   gp_stats stats;

@@ -1,6 +1,6 @@
 /* Without a driver or device, every call says so at once and nothing hangs.
- * gp_resume and gp_wait_drained validate the ordinal like gp_preempt, so
- * they answer GP_ERROR_NO_DEVICE too. */
+ * gp_resume, gp_wait_drained and gp_stream_wait_drained validate the
+ * ordinal like gp_preempt, so they answer GP_ERROR_NO_DEVICE too. */
 #include "check.h"
 
 #include <gpreempt.h>
@@ -29,6 +29,7 @@ int main(void) {
   uint64_t drain = 5;
   CHECK_EQ(gp_wait_drained(0, 1000, &drain), GP_ERROR_NO_DEVICE);
   CHECK_EQ(gp_wait_drained(0, 0, NULL), GP_ERROR_NO_DEVICE);
+  CHECK_EQ(gp_stream_wait_drained(0, NULL), GP_ERROR_NO_DEVICE);
   CHECK_EQ(gp_last_cuda_error(), 0);
 
   gp_stats stats;

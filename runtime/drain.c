@@ -1,0 +1,307 @@
+/* drain.c - waiting until the preemptible launches have left the GPU: on
+ * the host (gp_wait_drained) or on the GPU, for a stream's later work
+ * (gp_stream_wait_drained).
+ *
+ * Both wait for the same launches: those made before the call, but not the
+ * ones held back by an unfinished launch before them (stream order, or the
+ * legacy default stream's: stream_set.h), which cannot have started and
+ * would wait for gp_resume(). A launch has left once its latest instance
+ * has (record.h: gp__rec_idle).
+ *
+ * gp_wait_drained looks again and again until none is left, spinning, then
+ * yielding the CPU. gp_stream_wait_drained looks once and enqueues, on the
+ * caller's stream, a wait for each launch it found on the GPU: a 64-bit
+ * stream wait on the launch's left word, for the value its latest instance
+ * writes as it leaves, GP_LEFT_VALUE(epoch, instances, 0) or more (abi.h).
+ * The GPU compares cyclically, so a later epoch of the same buffer counts
+ * as more, and so does the word's reset to 0 when the buffer's epochs wrap.
+ * A launch without a left word gets a wait for the event after its latest
+ * instance. So the latency-critical kernels enqueued next start once the
+ * best-effort blocks have left, without the host's round trip, and their
+ * launch calls overlap the drain (preempting at launch, the host's wait and
+ * the launches after it were all on the request's path).
+ *
+ * One look cannot see what a spin would: a launch held back when it looks
+ * whose holder then completes instead of yielding. Its blocks start with
+ * the flag up and leave at once, holding SMs for a few microseconds with
+ * nothing waiting for them.
+ */
+#include "capture_mode.h"
+#include "clock.h"
+#include "config.h"
+#include "device.h"
+#include "driver.h"
+#include "kernel_ref.h"
+#include "left_words.h"
+#include "preempt.h"
+#include "record.h"
+#include "stats.h"
+#include "status.h"
+#include "stream_set.h"
+
+#include <gpreempt.h>
+#include <gpreempt/abi.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+/* gp_wait_drained spins this long before it starts yielding the CPU: a
+ * drain takes tens of microseconds, and a sleep would add its own latency. */
+#define GP__SPIN_NS 200000u
+#define GP__YIELD_NS 2000000u /* then sched_yield up to here, then sleep */
+#define GP__SLEEP_NS 50000
+
+/* Is `rec` held back by an unfinished launch before it? */
+static bool held(struct gp__device *d, const struct gp__stream_set *unfinished,
+                 const struct gp__launch_rec *rec) {
+  if (gp__stream_set_holds(unfinished, rec))
+    return true;
+  if (!unfinished->full)
+    return false;
+  for (struct gp__launch_rec *e = d->head; e != rec; e = e->next)
+    if (!gp__rec_done(e) && gp__rec_holds_back(e, rec))
+      return true;
+  return false;
+}
+
+/* The launches appended before `before_seq` that have not left the GPU, in
+ * launch order. One held back by an unfinished launch before it has not
+ * started, so it does not count: waiting for it would wait for
+ * gp_resume(). Caller holds d->lock for the whole walk. */
+struct busy_walk {
+  struct gp__stream_set unfinished; /* met so far */
+  struct gp__launch_rec *at;        /* the next to look at */
+  uint64_t before_seq;
+};
+
+static void busy_walk_begin(struct busy_walk *w, struct gp__device *d,
+                            uint64_t before_seq) {
+  gp__stream_set_init(&w->unfinished);
+  w->at = d->head;
+  w->before_seq = before_seq;
+}
+
+/* The next launch of the walk that has not left the GPU, or NULL. */
+static struct gp__launch_rec *busy_walk_next(struct gp__device *d,
+                                             struct busy_walk *w) {
+  while (w->at != NULL && w->at->seq < w->before_seq) {
+    struct gp__launch_rec *rec = w->at;
+    w->at = rec->next;
+    if (held(d, &w->unfinished, rec)) {
+      gp__stream_set_add(&w->unfinished, rec);
+      continue;
+    }
+    /* A launch still on the GPU has not completed either: it holds back
+     * the later ones of its stream. */
+    bool busy = !gp__rec_idle(rec);
+    if (busy || !gp__rec_done(rec))
+      gp__stream_set_add(&w->unfinished, rec);
+    if (busy)
+      return rec;
+  }
+  return NULL;
+}
+
+static struct gp__launch_rec *first_busy(struct gp__device *d,
+                                         uint64_t before_seq) {
+  struct busy_walk w;
+  busy_walk_begin(&w, d, before_seq);
+  return busy_walk_next(d, &w);
+}
+
+/* GPREEMPT_LOG: after a timeout, say which launch kept the device busy. */
+static void log_busy(struct gp__device *d, uint64_t before_seq) {
+  pthread_mutex_lock(&d->lock);
+  struct gp__launch_rec *rec = first_busy(d, before_seq);
+  if (rec != NULL)
+    gp__log("device %d: launch %llu of %s (stream %llu, %s%s%s) has not "
+            "left the GPU",
+            d->ordinal, (unsigned long long)rec->seq, rec->kernel->name,
+            rec->stream_id, rec->relaunched ? "relaunched" : "first launch",
+            rec->owed ? ", relaunch owed" : "",
+            rec->done ? ", complete" : "");
+  pthread_mutex_unlock(&d->lock);
+}
+
+static void back_off(uint64_t waited_ns) {
+  if (waited_ns < GP__SPIN_NS)
+    return;
+  if (waited_ns < GP__YIELD_NS) {
+    sched_yield();
+    return;
+  }
+  struct timespec ts = {0, GP__SLEEP_NS};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
+  uint64_t start = gp__now_ns();
+  (void)gp__config();
+  struct gp__device *d;
+  gp_status st = gp__device_peek(device, &d);
+  if (st != GP_SUCCESS)
+    return st;
+  if (d == NULL) { /* nothing was ever launched there preemptibly */
+    if (drain_us != NULL)
+      *drain_us = 0;
+    return GP_SUCCESS;
+  }
+  uint64_t limit_ns = timeout_us > UINT64_MAX / 1000 ? UINT64_MAX
+                                                      : timeout_us * 1000;
+
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode); /* event queries: as gp_preempt */
+  pthread_mutex_lock(&d->lock);
+  uint64_t before_seq = d->next_seq; /* launched before this call */
+  pthread_mutex_unlock(&d->lock);
+  uint64_t landed_ns = 0, landed_raise = 0; /* when the raise was seen */
+  for (;;) {
+    pthread_mutex_lock(&d->lock);
+    bool done = first_busy(d, before_seq) == NULL;
+    uint64_t now = gp__now_ns(); /* the drain ends here, not after reaping */
+    /* A raise or clear by another thread meanwhile: the sample is of one or
+     * the other, never wrong about the launches. */
+    unsigned depth = atomic_load(&d->depth);
+    uint64_t raised = atomic_load(&d->raised_ns);
+    if (depth > 0 && landed_raise != raised &&
+        !atomic_load(&d->raise_untracked) && gp__device_raise_landed(d)) {
+      landed_ns = now;
+      landed_raise = raised;
+    }
+    if (done)
+      gp__rec_reap(d, SIZE_MAX);
+    pthread_mutex_unlock(&d->lock);
+
+    if (done) {
+      uint64_t us = depth > 0 && now > raised ? (now - raised) / 1000 : 0;
+      if (depth > 0)
+        gp__stats_drain(us);
+      if (depth > 0 && landed_raise == raised && landed_ns > raised)
+        gp__stats_raise_landed((landed_ns - raised) / 1000);
+      if (drain_us != NULL)
+        *drain_us = us;
+      gp__relaxed_end(relaxed, mode);
+      return GP_SUCCESS;
+    }
+    if (timeout_us != 0 && now - start >= limit_ns) {
+      if (gp__config()->log)
+        log_busy(d, before_seq);
+      gp__relaxed_end(relaxed, mode);
+      return GP_ERROR_TIMEOUT;
+    }
+    /* A launch whose left word tells (record.h) never leaves once the
+     * context is broken (an illegal address in any kernel): past the spin,
+     * ask CUDA for its sticky error, or this would wait forever. */
+    if (now - start >= GP__SPIN_NS) {
+      cudaError_t q = cudaStreamQuery(d->signal);
+      if (q != cudaSuccess && q != cudaErrorNotReady) {
+        (void)cudaGetLastError();
+        GP__LOG("device %d: waiting for the drain: %s", d->ordinal,
+                cudaGetErrorName(q));
+        gp__relaxed_end(relaxed, mode);
+        return gp__cuda_failure(q);
+      }
+    }
+    back_off(now - start);
+  }
+}
+
+/* Waits one cuStreamBatchMemOp takes (the driver takes up to 256); a walk
+ * rarely finds more than a few launches on the GPU. */
+#define GP__WAITS_PER_BATCH 64
+
+/* The waits of gp_stream_wait_drained, gathered under d->lock and enqueued
+ * after it, one batch at a time. */
+struct left_waits {
+  CUstreamBatchMemOpParams ops[GP__WAITS_PER_BATCH];
+  unsigned n;
+};
+
+static void left_wait_add(struct left_waits *w,
+                          const struct gp__launch_rec *rec) {
+  CUstreamBatchMemOpParams *op = &w->ops[w->n++];
+  memset(op, 0, sizeof *op);
+  op->waitValue.operation = CU_STREAM_MEM_OP_WAIT_VALUE_64;
+  op->waitValue.address = (CUdeviceptr)rec->left->word_dev;
+  op->waitValue.value64 = GP_LEFT_VALUE(rec->epoch, rec->instances, 0);
+  op->waitValue.flags = CU_STREAM_WAIT_VALUE_GEQ;
+}
+
+/* Enqueue the gathered waits on `s`; a CUresult, 0 on success. */
+static int left_waits_flush(struct left_waits *w, cudaStream_t s) {
+  if (w->n == 0)
+    return CUDA_SUCCESS;
+  CUresult r = gp__driver()->StreamBatchMemOp((CUstream)s, w->n, w->ops, 0);
+  w->n = 0;
+  return (int)r;
+}
+
+gp_status gp_stream_wait_drained(int device, struct CUstream_st *stream) {
+  (void)gp__config();
+  struct gp__device *d;
+  gp_status st = gp__device_peek(device, &d);
+  if (st != GP_SUCCESS)
+    return st;
+  if ((st = gp__check_lc_stream(device, stream)) != GP_SUCCESS)
+    return st;
+  if (d == NULL) /* nothing was ever launched there preemptibly */
+    return GP_SUCCESS;
+  if (!d->wait64)
+    return GP_ERROR_UNSUPPORTED;
+
+  enum cudaStreamCaptureMode mode;
+  bool relaxed = gp__relaxed_begin(&mode); /* as gp_preempt */
+  bool pushed;
+  st = gp__device_enter(d, &pushed);
+  if (st != GP_SUCCESS) {
+    gp__relaxed_end(relaxed, mode);
+    return st;
+  }
+  /* Left words are enqueued after the lock: a user's stream may be slow to
+   * take work, and gp_resume() needs the lock. Their slots live as long as
+   * the process, and a buffer reused meanwhile only makes the wait end
+   * (the cyclic comparison above). An event goes back to the pool once
+   * its record is reaped, so a wait for one is enqueued under the lock
+   * (launches without left words only: GPREEMPT_EVENTS=1, or no mapped
+   * memory), as gp_resume's relaunches wait for theirs. */
+  struct left_waits waits;
+  waits.n = 0;
+  uint64_t launches = 0;
+  int r = CUDA_SUCCESS;
+  cudaError_t err = cudaSuccess;
+  pthread_mutex_lock(&d->lock);
+  struct busy_walk walk;
+  busy_walk_begin(&walk, d, d->next_seq);
+  for (struct gp__launch_rec *rec; (rec = busy_walk_next(d, &walk)) != NULL;) {
+    launches++;
+    if (rec->left == NULL) {
+      if (err == cudaSuccess)
+        err = cudaStreamWaitEvent(
+            stream, rec->relaunched ? rec->ev_last : rec->ev_ran, 0);
+      continue;
+    }
+    left_wait_add(&waits, rec);
+    if (waits.n == GP__WAITS_PER_BATCH) { /* rare: enqueued under the lock */
+      int flushed = left_waits_flush(&waits, stream);
+      if (r == CUDA_SUCCESS)
+        r = flushed;
+    }
+  }
+  pthread_mutex_unlock(&d->lock);
+  if (r == CUDA_SUCCESS)
+    r = left_waits_flush(&waits, stream);
+  gp__device_leave(pushed);
+  gp__relaxed_end(relaxed, mode);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    return gp__cuda_failure(err);
+  }
+  if (r != CUDA_SUCCESS)
+    return gp__cuda_failure(r);
+  gp__stats_stream_wait(launches);
+  return GP_SUCCESS;
+}

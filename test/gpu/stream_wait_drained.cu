@@ -1,0 +1,185 @@
+/*
+ * stream_wait_drained - gp_stream_wait_drained(): work enqueued on a stream
+ * after it starts only once every best-effort block has left the GPU, and
+ * the host never waits.
+ *
+ * A long kernel that adds to its output (not idempotent) is launched again
+ * and again on a BE stream, one block an SM; thread 0 of each block writes
+ * %globaltimer to that block's word every 256 iterations (~1 us apart). Each
+ * round, at a random time: gp_preempt, gp_stream_wait_drained(lc), a probe
+ * kernel on the LC stream, gp_resume_after(lc). The probe reads every
+ * block's word, waits 30 us on the GPU and reads them again: a BE block
+ * still running would have moved its word in that time. Every round must
+ * see none move. The same rounds without the wait ("control") count how
+ * often BE blocks were still running when the probe started: printed, not
+ * checked (that is the GPU's timing), but it shows the probe can tell.
+ * Then every output against the CPU; and with nothing running, the call
+ * succeeds and the stream's work runs; a capturing stream and a bad
+ * device are refused.
+ *   exit 0: right; 1: wrong; 2: CUDA or gpreempt error; 3: hung.
+ */
+#include "../../samples/sample_util.h"
+
+#include <vector>
+
+static constexpr unsigned kThreads = 128;
+static constexpr uint32_t kIters = 1u << 19; /* ~1 ms a launch (H100) */
+static constexpr int kLaunches = 200;        /* per phase */
+static constexpr uint64_t kProbeWindowNs = 30000;
+
+__global__ void churn(uint32_t iters, uint32_t *out,
+                      unsigned long long *running) {
+  const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  uint32_t x = hash32(i);
+  for (uint32_t k = 0; k < iters; ++k) {
+    x = x * LCG_A0 + LCG_C0;
+    if (threadIdx.x == 0 && (k & 255) == 0)
+      ((volatile unsigned long long *)running)[blockIdx.x] =
+          __nvvm_read_ptx_sreg_globaltimer();
+  }
+  out[i] += x;
+}
+
+/* How many of `blocks` (at most kProbeThreads) words changed within
+ * kProbeWindowNs: thread t watches word t. */
+static constexpr unsigned kProbeThreads = 1024;
+GP_NO_PREEMPT __global__ void probe(const unsigned long long *running,
+                                    unsigned blocks, unsigned *moved) {
+  const volatile unsigned long long *words = running;
+  const unsigned t = threadIdx.x;
+  const unsigned long long first = t < blocks ? words[t] : 0;
+  const uint64_t until = __nvvm_read_ptx_sreg_globaltimer() + kProbeWindowNs;
+  while (__nvvm_read_ptx_sreg_globaltimer() < until) {
+  }
+  const int changed = t < blocks && words[t] != first;
+  const int n = __syncthreads_count(changed);
+  if (t == 0)
+    *moved = (unsigned)n;
+}
+
+/* Launch kLaunches on `be`; meanwhile one round at a time until they are
+ * done. Returns the rounds, each probe's count in `moved`. */
+template <class F>
+static int run_phase(cudaStream_t be, unsigned blocks, uint32_t *d_out,
+                     unsigned long long *d_running, std::vector<unsigned> &moved,
+                     F round) {
+  for (int l = 0; l < kLaunches; ++l)
+    churn<<<blocks, kThreads, 0, be>>>(kIters, d_out, d_running);
+  CHECK_LAUNCH();
+  int rounds = 0;
+  for (;;) {
+    cudaError_t q = cudaStreamQuery(be);
+    if (q == cudaSuccess)
+      break;
+    if (q != cudaErrorNotReady)
+      CHECK_CUDA(q);
+    sleep_us(200 + rand() % 800);
+    moved.push_back(round());
+    ++rounds;
+  }
+  return rounds;
+}
+
+int main() {
+  init_output();
+  start_watchdog(180);
+  int device = 0, sms = 0;
+  CHECK_CUDA(cudaGetDevice(&device));
+  CHECK_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount,
+                                    device));
+  const unsigned blocks = (unsigned)sms;
+  if (blocks > kProbeThreads) {
+    fprintf(stderr, "%u SMs: the probe watches at most %u\n", blocks,
+            kProbeThreads);
+    return 2;
+  }
+  const unsigned n = blocks * kThreads;
+  std::vector<uint32_t> start(n);
+  for (unsigned i = 0; i < n; ++i)
+    start[i] = hash32(i ^ 0x51a1u); /* never all zero */
+  uint32_t *d_out = nullptr;
+  unsigned long long *d_running = nullptr;
+  unsigned *d_moved = nullptr;
+  CHECK_CUDA(cudaMalloc(&d_out, n * sizeof(uint32_t)));
+  CHECK_CUDA(cudaMalloc(&d_running, blocks * sizeof(unsigned long long)));
+  CHECK_CUDA(cudaMalloc(&d_moved, sizeof(unsigned)));
+  CHECK_CUDA(cudaMemcpy(d_out, start.data(), n * sizeof(uint32_t),
+                        cudaMemcpyHostToDevice));
+  CHECK_CUDA(cudaMemset(d_running, 0, blocks * sizeof(unsigned long long)));
+  cudaStream_t be = make_be_stream(), lc = make_lc_stream();
+
+  /* One preempting round: the probe's count of blocks still running. */
+  std::vector<double> call_us; /* host time in gp_stream_wait_drained */
+  auto preempt_and_probe = [&](bool wait_on_gpu) {
+    CHECK_GP(gp_preempt(device));
+    if (wait_on_gpu) {
+      const double t0 = now_us();
+      CHECK_GP(gp_stream_wait_drained(device, lc));
+      call_us.push_back(now_us() - t0);
+    }
+    probe<<<1, kProbeThreads, 0, lc>>>(d_running, blocks, d_moved);
+    CHECK_LAUNCH();
+    CHECK_GP(gp_resume_after(device, lc));
+    unsigned moved = 0;
+    CHECK_CUDA(cudaMemcpyAsync(&moved, d_moved, sizeof moved,
+                               cudaMemcpyDeviceToHost, lc));
+    CHECK_CUDA(cudaStreamSynchronize(lc));
+    return moved;
+  };
+
+  srand(11);
+  std::vector<unsigned> waited, control;
+  int rounds = run_phase(be, blocks, d_out, d_running, waited,
+                         [&] { return preempt_and_probe(true); });
+  int control_rounds = run_phase(be, blocks, d_out, d_running, control,
+                                 [&] { return preempt_and_probe(false); });
+  CHECK_CUDA(cudaStreamSynchronize(be));
+
+  long still_running = 0, control_running = 0;
+  for (unsigned m : waited)
+    still_running += m != 0;
+  for (unsigned m : control)
+    control_running += m != 0;
+  EXPECT(still_running == 0,
+         "%ld of %d rounds saw BE blocks running after the stream's wait",
+         still_running, rounds);
+  EXPECT(rounds >= 20, "only %d rounds: the BE work ended too soon", rounds);
+
+  /* Nothing running: the wait is for nothing, and the stream goes on. */
+  CHECK_GP(gp_stream_wait_drained(device, lc));
+  probe<<<1, kProbeThreads, 0, lc>>>(d_running, blocks, d_moved);
+  CHECK_LAUNCH();
+  CHECK_CUDA(cudaStreamSynchronize(lc));
+
+  /* Refused: no such device; a stream being captured (the capture goes
+   * on unharmed: nothing was recorded into it). */
+  EXPECT(gp_stream_wait_drained(999, lc) == GP_ERROR_INVALID_DEVICE,
+         "a bad device was not refused");
+  cudaStream_t capturing;
+  CHECK_CUDA(cudaStreamCreateWithFlags(&capturing, cudaStreamNonBlocking));
+  CHECK_CUDA(cudaStreamBeginCapture(capturing, cudaStreamCaptureModeRelaxed));
+  EXPECT(gp_stream_wait_drained(device, capturing) == GP_ERROR_INVALID_STREAM,
+         "a capturing stream was not refused");
+  cudaGraph_t graph;
+  CHECK_CUDA(cudaStreamEndCapture(capturing, &graph));
+  CHECK_CUDA(cudaGraphDestroy(graph));
+
+  std::vector<uint32_t> got(n);
+  CHECK_CUDA(cudaMemcpy(got.data(), d_out, n * sizeof(uint32_t),
+                        cudaMemcpyDeviceToHost));
+  const LcgJump jump = lcg_jump(LCG_A0, LCG_C0, kIters);
+  long wrong = 0;
+  for (unsigned i = 0; i < n; ++i)
+    if (got[i] != start[i] + 2u * kLaunches * jump.apply(hash32(i)))
+      ++wrong;
+  EXPECT(wrong == 0, "%ld wrong outputs", wrong);
+  printf("stream_wait_drained: %u blocks; %d rounds with the wait, %ld saw "
+         "BE blocks running (the call's host time p50 %.1f max %.1f us); "
+         "%d control rounds without it, %ld did; wrong outputs %ld of %u\n",
+         blocks, rounds, still_running, percentile(call_us, 0.5),
+         percentile(call_us, 1.0), control_rounds, control_running, wrong, n);
+  CHECK_CUDA(cudaFree(d_moved));
+  CHECK_CUDA(cudaFree(d_running));
+  CHECK_CUDA(cudaFree(d_out));
+  return g_failures == 0 ? 0 : 1;
+}
