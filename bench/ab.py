@@ -54,6 +54,14 @@ DRAIN_DEFAULT = "histogram,kmeans,reduction,jacobi2d,scan,spmv_csr"
 LC_DEFAULT = "preempt-at-arrival,preempt-at-launch"
 RUN_CAP_S = 60  # a zoo run with --repeat 2 takes 2-7 s on an H100, an LC run 2-5
 CHECKSUM_RE = re.compile(r"^checksum (\S+)", re.M)
+# The runtime's split of its slow drains (runtime/stats.h: gp__drain_parts).
+SLOW_DRAINS_RE = re.compile(
+    r"^gpreempt: slow drains (\d+) \(>= (\d+) us\): raised within \d+ us of a clear (\d+), "
+    r"last waited for a relaunch (\d+), lock wait >= \d+ us (\d+), last look >= \d+ us (\d+), "
+    r"raising call >= \d+ us (\d+)", re.M)
+LOCK_WAIT_RE = re.compile(r"^gpreempt: drain_lock_wait_us p50 (\d+) p99 (\d+) max (\d+)", re.M)
+SLOW_PARTS = ("slow_drains", "slow_limit_us", "slow_soon_after_clear", "slow_after_relaunch",
+              "slow_lock_wait", "slow_last_look", "slow_raise_call")
 
 
 def parse_variant(text):
@@ -104,6 +112,12 @@ class Clock:
 def drain_row(run):
     row = {"status": run.status}
     row.update(measure.parse_runtime_stats(run.output))
+    m = SLOW_DRAINS_RE.search(run.output)
+    if m:
+        row.update(zip(SLOW_PARTS, (int(g) for g in m.groups())))
+    m = LOCK_WAIT_RE.search(run.output)
+    if m:
+        row["lock_wait_p99_us"] = int(m.group(2))
     sums = sorted(set(CHECKSUM_RE.findall(run.output)))
     row["checksum"] = sums[0] if len(sums) == 1 else (sums or None)
     return row
@@ -118,7 +132,8 @@ def lc_row(situation, run):
         row.pop(detail, None)
     client = data.get("client") or {}
     row["preempt_call_p50_us"] = (client.get("preempt_call_us") or {}).get("p50")
-    # --wait-drained: the host's wait for the drain before the launches.
+    # --wait-drained: the host's wait for the drain before the launches;
+    # --stream-wait-drained: the call that has the GPU wait for it.
     row["drain_wait_p50_us"] = (client.get("drain_wait_us") or {}).get("p50")
     row["drain_wait_p99_us"] = (client.get("drain_wait_us") or {}).get("p99")
     return row, (data.get("lc") or {}).get("iters")
@@ -224,19 +239,37 @@ def write_md(res, path, device):
                     rounds_of(rows, "raise_p50_us"), rounds_of(rows, "raise_p99_us"),
                     rounds_of(rows, "preemptions"), rounds_of(rows, "raises_armed"),
                     rounds_of(rows, "launches_relay"), agree, statuses(rows)))
+        rows_all = [r for by_variant in res["drain"].values() for rows in by_variant.values()
+                    for r in rows]
+        limit = next((r["slow_limit_us"] for r in rows_all if "slow_limit_us" in r), None)
+        if limit is not None:
+            out += ["", "Slow drains (%d us or more), per round, and how many of them had each "
+                    "part (runtime/stats.h; a drain may have several or none): raised soon after "
+                    "a clear, the last launch waited for a relaunch, the drain's wait for the "
+                    "device lock, its last look (the walk), the raising call; then the lock "
+                    "wait's p99 over all drains." % limit, "",
+                    "| program | variant | slow drains | soon after a clear | relaunch | lock "
+                    "wait | last look | raising call | lock wait p99 us |",
+                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            for prog, by_variant in res["drain"].items():
+                for name, rows in by_variant.items():
+                    out.append("| %s | %s | %s |" % (prog, name, " | ".join(
+                        rounds_of(rows, k) for k in SLOW_PARTS if k != "slow_limit_us")
+                        + " | " + rounds_of(rows, "lock_wait_p99_us")))
     if res["lc"]:
         out += ["", "## LC latency, us (per round; alone p99 by round: %s)" % rounds_of(
             res["lc_alone"], "p99_us"), "",
             "| situation | variant | p50 | p90 | p99 | p99 - alone | median p99 - alone "
-            "| gp_preempt p50 | wrong | BE check | status |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "| gp_preempt p50 | drain call p50 | wrong | BE check | status |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for situation, by_variant in res["lc"].items():
             for name, rows in by_variant.items():
-                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     situation, name, rounds_of(rows, "p50_us"), rounds_of(rows, "p90_us"),
                     rounds_of(rows, "p99_us"), rounds_of(rows, "p99_minus_alone_us"),
                     fmt(median_of(rows, "p99_minus_alone_us")),
-                    rounds_of(rows, "preempt_call_p50_us"), rounds_of(rows, "wrong_requests"),
+                    rounds_of(rows, "preempt_call_p50_us"), rounds_of(rows, "drain_wait_p50_us"),
+                    rounds_of(rows, "wrong_requests"),
                     rounds_of(rows, "be_check"), statuses(rows)))
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")

@@ -86,6 +86,8 @@ struct gp__device {
   atomic_int raise_number;    /* the latest raise's (abi.h), 0 before the
                                  first: the flag holds minus it lowered */
   atomic_uint_least64_t raised_ns; /* when the raising gp_preempt() ran */
+  atomic_uint_least64_t raise_call_ns; /* how long that call took */
+  atomic_uint_least64_t cleared_ns;    /* when the last clear was enqueued */
   atomic_bool raise_untracked; /* ev_raise failed to record for the last raise */
 
   pthread_mutex_t lock;

@@ -159,9 +159,17 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
   uint64_t before_seq = d->next_seq; /* launched before this call */
   pthread_mutex_unlock(&d->lock);
   uint64_t landed_ns = 0, landed_raise = 0; /* when the raise was seen */
+  uint64_t lock_wait_ns = 0;
+  bool last_relaunch = false;
   for (;;) {
+    uint64_t asked = gp__now_ns();
     pthread_mutex_lock(&d->lock);
-    bool done = first_busy(d, before_seq) == NULL;
+    uint64_t locked = gp__now_ns();
+    lock_wait_ns += locked - asked;
+    struct gp__launch_rec *busy = first_busy(d, before_seq);
+    bool done = busy == NULL;
+    if (busy != NULL)
+      last_relaunch = busy->relaunched;
     uint64_t now = gp__now_ns(); /* the drain ends here, not after reaping */
     /* A raise or clear by another thread meanwhile: the sample is of one or
      * the other, never wrong about the launches. */
@@ -178,8 +186,21 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
 
     if (done) {
       uint64_t us = depth > 0 && now > raised ? (now - raised) / 1000 : 0;
-      if (depth > 0)
+      if (depth > 0) {
         gp__stats_drain(us);
+        uint64_t cleared = atomic_load(&d->cleared_ns);
+        struct gp__drain_parts parts = {
+            .drain_us = us,
+            .lock_wait_us = lock_wait_ns / 1000,
+            .last_look_us = (now - locked) / 1000,
+            .raise_call_us = atomic_load(&d->raise_call_ns) / 1000,
+            .since_clear_us = cleared != 0 && cleared <= raised
+                                  ? (raised - cleared) / 1000
+                                  : UINT64_MAX,
+            .last_relaunch = last_relaunch,
+        };
+        gp__stats_drain_parts(&parts);
+      }
       if (depth > 0 && landed_raise == raised && landed_ns > raised)
         gp__stats_raise_landed((landed_ns - raised) / 1000);
       if (drain_us != NULL)

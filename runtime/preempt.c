@@ -226,8 +226,10 @@ gp_status gp_preempt(int device) {
      * nothing would lower. */
     gp__device_announce_raise(d, n);
     atomic_store(&d->raised_ns, called);
+    uint64_t returned = gp__now_ns();
+    atomic_store(&d->raise_call_ns, returned - called);
     gp__stats_preemption();
-    gp__stats_raise_call(locked - called, gp__now_ns() - locked);
+    gp__stats_raise_call(locked - called, returned - locked);
   }
   atomic_fetch_add(&d->depth, 1);
   pthread_mutex_unlock(&d->signal_lock);
@@ -323,6 +325,7 @@ static gp_status resume_locked(struct gp__device *d, cudaStream_t lc,
   if (st == GP_SUCCESS) {
     st = lower_flag(d, lc, after_lc);
     if (st == GP_SUCCESS) {
+      atomic_store(&d->cleared_ns, gp__now_ns());
       atomic_store(&d->depth, 0);
       d->clear_pending = true;
       d->resume_gen++;

@@ -23,6 +23,10 @@ static atomic_uint_least64_t unpreempted[GP__WHY_COUNT];
 static atomic_uint_least64_t refused[GP_REFUSAL_COUNT + 1]; /* last: unknown */
 static atomic_uint_least64_t preemptions, resumes, relaunches, raises_armed;
 static atomic_uint_least64_t stream_waits, stream_waits_launches;
+/* Drains of GP__SLOW_DRAIN_US or more, and how many of them had each part
+ * (gp__stats_drain_parts; a drain may have several, or none). */
+static atomic_uint_least64_t slow_drains, slow_soon_after_clear,
+    slow_after_relaunch, slow_lock_wait, slow_last_look, slow_raise_call;
 
 /* Latency samples (drains, and their parts: raises seen landed, the raising
  * call's lock wait and CUDA time): a ring of the latest
@@ -38,6 +42,7 @@ static struct sample_ring drains = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct sample_ring raises = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct sample_ring raise_waits = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct sample_ring raise_calls = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct sample_ring drain_lock_waits = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static pthread_mutex_t sorted_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t sorted[GP__DRAIN_WINDOW]; /* guarded by sorted_lock */
 
@@ -94,6 +99,28 @@ void gp__stats_raise_armed(void) {
   atomic_fetch_add_explicit(&raises_armed, 1, memory_order_relaxed);
 }
 uint64_t gp__stats_raises_armed(void) { return READ(raises_armed); }
+
+/* A part counts for a slow drain from this long (us). */
+#define GP__SLOW_PART_US 10u
+/* A raise this soon after the clear before it counts as "soon" (us). */
+#define GP__SOON_AFTER_CLEAR_US 100u
+
+void gp__stats_drain_parts(const struct gp__drain_parts *p) {
+  add_sample(&drain_lock_waits, p->lock_wait_us);
+  if (p->drain_us < GP__SLOW_DRAIN_US)
+    return;
+  BUMP(slow_drains);
+  if (p->since_clear_us < GP__SOON_AFTER_CLEAR_US)
+    BUMP(slow_soon_after_clear);
+  if (p->last_relaunch)
+    BUMP(slow_after_relaunch);
+  if (p->lock_wait_us >= GP__SLOW_PART_US)
+    BUMP(slow_lock_wait);
+  if (p->last_look_us >= GP__SLOW_PART_US)
+    BUMP(slow_last_look);
+  if (p->raise_call_us >= GP__SLOW_PART_US)
+    BUMP(slow_raise_call);
+}
 
 void gp__stats_stream_wait(uint64_t launches) {
   BUMP(stream_waits);
@@ -238,4 +265,16 @@ void gp__stats_print_summary(void) {
   print_samples("raise_us", &raises);
   print_samples("raise_lock_wait_us", &raise_waits);
   print_samples("raise_driver_us", &raise_calls);
+  print_samples("drain_lock_wait_us", &drain_lock_waits);
+  fprintf(stderr,
+          "gpreempt: slow drains %" PRIu64 " (>= %u us): raised within %u us "
+          "of a clear %" PRIu64 ", last waited for a relaunch %" PRIu64
+          ", lock wait >= %u us %" PRIu64 ", last look >= %u us %" PRIu64
+          ", raising call >= %u us %" PRIu64 "\n",
+          (uint64_t)READ(slow_drains), GP__SLOW_DRAIN_US,
+          GP__SOON_AFTER_CLEAR_US, (uint64_t)READ(slow_soon_after_clear),
+          (uint64_t)READ(slow_after_relaunch), GP__SLOW_PART_US,
+          (uint64_t)READ(slow_lock_wait), GP__SLOW_PART_US,
+          (uint64_t)READ(slow_last_look), GP__SLOW_PART_US,
+          (uint64_t)READ(slow_raise_call));
 }

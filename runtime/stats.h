@@ -2,6 +2,7 @@
 #ifndef GP_RUNTIME_STATS_H
 #define GP_RUNTIME_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Why a launch ran the original kernel. The first five have their own
@@ -39,6 +40,22 @@ void gp__stats_relaunch(void);
 /* One gp_wait_drained() success; the last GP__DRAIN_WINDOW are kept. */
 void gp__stats_drain(uint64_t drain_us);
 #define GP__DRAIN_WINDOW 65536u
+/* What one gp_wait_drained() sample was made of, for the summary's split
+ * of the slow ones: where a drain's tail could come from besides the GPU. */
+struct gp__drain_parts {
+  uint64_t drain_us;
+  uint64_t lock_wait_us;    /* waiting for the device lock, all looks */
+  uint64_t last_look_us;    /* the look that saw the GPU free (the walk) */
+  uint64_t raise_call_us;   /* the raising gp_preempt() */
+  uint64_t since_clear_us;  /* from the clear before the raise to the raise
+                               (UINT64_MAX: none before it) */
+  bool last_relaunch;       /* the last launch it saw on the GPU was a
+                               relaunch (false: a first launch, or none) */
+};
+void gp__stats_drain_parts(const struct gp__drain_parts *parts);
+/* A drain this long or longer is "slow" in the summary's split. */
+#define GP__SLOW_DRAIN_US 50u
+
 /* How long after gp_preempt() gp_wait_drained() first saw the raise landed
  * on the GPU (an upper bound: it looks between its checks). Splits a slow
  * drain into the signal's way to the GPU and the kernels' way out; only in

@@ -48,8 +48,9 @@ GP_NO_PREEMPT __global__ void probe(const unsigned long long *running,
   const volatile unsigned long long *words = running;
   const unsigned t = threadIdx.x;
   const unsigned long long first = t < blocks ? words[t] : 0;
-  const uint64_t until = __nvvm_read_ptx_sreg_globaltimer() + kProbeWindowNs;
-  while (__nvvm_read_ptx_sreg_globaltimer() < until) {
+  const uint64_t until =
+      (uint64_t)__nvvm_read_ptx_sreg_globaltimer() + kProbeWindowNs;
+  while ((uint64_t)__nvvm_read_ptx_sreg_globaltimer() < until) {
   }
   const int changed = t < blocks && words[t] != first;
   const int n = __syncthreads_count(changed);
