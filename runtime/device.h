@@ -14,6 +14,7 @@
 #include "arm.h"
 #include "pool.h"
 #include "resume_streams.h"
+#include "stream_set.h"
 
 #include <gpreempt.h>
 #include <gpreempt/abi.h>
@@ -95,6 +96,7 @@ struct gp__device {
   bool clear_pending;      /* ev_clear may not have run yet on the GPU */
   uint64_t resume_gen;     /* counts flag clears */
   struct gp__launch_rec *head, *tail; /* launches, in launch order */
+  struct gp__stream_census census;    /* their streams (stream_set.h) */
   uint64_t next_seq;       /* seq of the next record appended */
   atomic_size_t n_active;  /* length of that list (read without the lock) */
   atomic_size_t n_owed;    /* records with a relaunch owed (resumer.h);

@@ -87,7 +87,8 @@ static void busy_walk_begin(struct busy_walk *w, struct gp__device *d,
 /* The next launch of the walk that has not left the GPU, or NULL. */
 static struct gp__launch_rec *busy_walk_next(struct gp__device *d,
                                              struct busy_walk *w) {
-  while (w->at != NULL && w->at->seq < w->before_seq) {
+  while (w->at != NULL && w->at->seq < w->before_seq &&
+         !gp__stream_set_covers(&w->unfinished, &d->census)) {
     struct gp__launch_rec *rec = w->at;
     w->at = rec->next;
     if (held(d, &w->unfinished, rec)) {

@@ -89,6 +89,7 @@ void gp__rec_append(struct gp__device *d, struct gp__launch_rec *rec) {
   else
     d->head = rec;
   d->tail = rec;
+  gp__census_add(&d->census, rec);
   atomic_fetch_add_explicit(&d->n_active, 1, memory_order_relaxed);
 }
 
@@ -133,7 +134,8 @@ void gp__rec_reap(struct gp__device *d, size_t budget) {
   struct gp__stream_set unfinished;
   gp__stream_set_init(&unfinished);
   struct gp__launch_rec *prev = NULL, *rec = d->head;
-  while (rec != NULL && budget-- > 0) {
+  while (rec != NULL && budget-- > 0 &&
+         !gp__stream_set_covers(&unfinished, &d->census)) {
     struct gp__launch_rec *next = rec->next;
     /* Done is not enough: a relaunch of a grid that completed meanwhile may
      * still be about to read the control block (it exits at once). */
@@ -145,6 +147,7 @@ void gp__rec_reap(struct gp__device *d, size_t budget) {
         d->head = next;
       if (d->tail == rec)
         d->tail = prev;
+      gp__census_remove(&d->census, rec);
       atomic_fetch_sub_explicit(&d->n_active, 1, memory_order_relaxed);
       release(d, rec);
     } else {

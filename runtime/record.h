@@ -78,6 +78,7 @@ struct gp__launch_rec {
   bool pinned; /* a relaunch went unrecorded: nothing tells when it ends, so
                   never relaunch it again nor reuse its buffer */
   bool launched;  /* the variant's first instance and its wait were enqueued */
+  bool census_overflow; /* counted in the census's overflow (stream_set.h) */
   bool completed; /* the grid is complete (the left word, or ev_done
                      without error), so the kernel left the control block
                      clean (abi.h) */

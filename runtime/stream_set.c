@@ -53,3 +53,44 @@ int gp__stream_set_unfinished(const struct gp__stream_set *s,
     return (int)s->streams[i].unfinished;
   return s->full ? -1 : 0;
 }
+
+static int census_find(const struct gp__stream_census *c,
+                       const struct gp__launch_rec *rec) {
+  for (unsigned i = 0; i < c->n; i++)
+    if (c->streams[i].stream_id == rec->stream_id &&
+        c->streams[i].thread_key == rec->thread_key)
+      return (int)i;
+  return -1;
+}
+
+void gp__census_add(struct gp__stream_census *c, struct gp__launch_rec *rec) {
+  int i = census_find(c, rec);
+  if (i >= 0) {
+    c->streams[i].launches++;
+  } else if (c->n < GP__STREAM_SET_MAX) {
+    c->streams[c->n].stream_id = rec->stream_id;
+    c->streams[c->n].thread_key = rec->thread_key;
+    c->streams[c->n].launches = 1;
+    c->n++;
+  } else {
+    rec->census_overflow = true;
+    c->overflow++;
+  }
+}
+
+void gp__census_remove(struct gp__stream_census *c,
+                       const struct gp__launch_rec *rec) {
+  if (rec->census_overflow) {
+    c->overflow--;
+    return;
+  }
+  int i = census_find(c, rec);
+  if (i < 0 || --c->streams[i].launches > 0)
+    return;
+  c->streams[i] = c->streams[--c->n]; /* order does not matter */
+}
+
+bool gp__stream_set_covers(const struct gp__stream_set *s,
+                           const struct gp__stream_census *c) {
+  return c->overflow == 0 && !s->full && s->n == c->n;
+}

@@ -403,8 +403,63 @@ static void stream_set(void) {
   CHECK(gp__stream_set_holds(&s, &many[0]));
 }
 
+/* The census of a device's streams (stream_set.h): a walk's set covers it
+ * once it holds every stream listed, never while a stream it lacks still
+ * has a launch, and never once a stream overflowed the census. */
+static void stream_census(void) {
+  struct gp__launch_rec a1 = launch_on(1, GP__SYNC_NONE),
+                       a2 = launch_on(1, GP__SYNC_NONE),
+                       b = launch_on(2, GP__SYNC_NONE);
+  struct gp__stream_census c = {0};
+  gp__census_add(&c, &a1);
+  gp__census_add(&c, &a2);
+  gp__census_add(&c, &b);
+  CHECK_EQ(c.n, 2);
+
+  struct gp__stream_set s;
+  gp__stream_set_init(&s);
+  gp__stream_set_add(&s, &a1);
+  CHECK(!gp__stream_set_covers(&s, &c)); /* b's stream not met yet */
+  gp__stream_set_add(&s, &b);
+  CHECK(gp__stream_set_covers(&s, &c));
+
+  /* b leaves the list: its stream goes with its last launch. */
+  gp__census_remove(&c, &b);
+  CHECK_EQ(c.n, 1);
+  gp__stream_set_init(&s);
+  gp__stream_set_add(&s, &a1);
+  CHECK(gp__stream_set_covers(&s, &c));
+  gp__census_remove(&c, &a1);
+  CHECK_EQ(c.n, 1); /* a2 is still listed */
+  gp__census_remove(&c, &a2);
+  CHECK_EQ(c.n, 0);
+
+  /* More streams than it holds: never covered while one overflowed, and
+   * the overflowed launch's leaving is counted where it was. */
+  struct gp__launch_rec many[GP__STREAM_SET_MAX + 1];
+  for (unsigned i = 0; i <= GP__STREAM_SET_MAX; i++) {
+    many[i] = launch_on(200 + i, GP__SYNC_NONE);
+    gp__census_add(&c, &many[i]);
+  }
+  CHECK_EQ(c.n, GP__STREAM_SET_MAX);
+  CHECK_EQ(c.overflow, 1);
+  CHECK(many[GP__STREAM_SET_MAX].census_overflow);
+  gp__stream_set_init(&s);
+  for (unsigned i = 0; i < GP__STREAM_SET_MAX; i++)
+    gp__stream_set_add(&s, &many[i]);
+  CHECK(!gp__stream_set_covers(&s, &c));
+  gp__census_remove(&c, &many[0]); /* room now, but the overflow stays */
+  struct gp__launch_rec again = launch_on(200 + GP__STREAM_SET_MAX,
+                                          GP__SYNC_NONE);
+  gp__census_add(&c, &again); /* the overflowed stream, in the table now */
+  gp__census_remove(&c, &many[GP__STREAM_SET_MAX]);
+  CHECK_EQ(c.overflow, 0);
+  CHECK_EQ(c.n, GP__STREAM_SET_MAX);
+}
+
 int main(void) {
   stream_set();
+  stream_census();
   size_classes();
   pool_keeps_clean_state();
   left_word_says();
