@@ -96,6 +96,16 @@ static cl::opt<bool> LoadLatencyIndirect(
     cl::desc("Let -gpreempt-load-latency count only the loads of a chain "
              "that wait for another load of the same iteration"));
 
+// For measurements: at full occupancy a loop that streams memory takes its
+// bandwidth's time, not its instructions': on an H100, 4 bytes for each of
+// ~270k resident threads take ~0.3 us, ~35 instructions of a warp at 64
+// warps an SM. be_stream, by its instruction count, checks every 32
+// iterations, ~35 us apart (docs/experiments/README.md, session 28).
+static cl::opt<unsigned> MemoryWeight(
+    "gpreempt-memory-weight", cl::init(0), cl::Hidden,
+    cl::desc("Instructions that each 4 bytes an iteration loads, stores or "
+             "updates in global memory add in the poll interval (0: none)"));
+
 // For measurements: a converged loop's inner loops left without yield
 // points (=false), as before session 15 (docs/results.md).
 static cl::opt<bool> ConvergeInner(
@@ -375,6 +385,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.FuseVotes = FuseVotes;
       Options.LoadLatency = LoadLatency;
       Options.LoadLatencyIndirect = LoadLatencyIndirect;
+      Options.MemoryWeight = MemoryWeight;
       Options.ConvergeInner = ConvergeInner;
       Options.ParkTickets = ParkTickets || DirectFirstWave;
       Options.DirectFirstWave = DirectFirstWave;

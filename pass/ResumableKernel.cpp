@@ -531,18 +531,25 @@ std::optional<Refusal> Rewriter::plan() {
     unsigned Trips = SE.getSmallConstantMaxTripCount(&Inner);
     return Trips != 0 ? std::min(Trips, Unchecked) : Unchecked;
   };
+  // Memory's weight only where each thread checks on its own (a load on a
+  // cold path), not where the block or warp votes: a vote more often is a
+  // barrier more often, which every thread of the block waits at.
+  unsigned AloneWeight = Options.BlockCollective || Options.WarpCollective
+                             ? 0
+                             : Options.MemoryWeight;
   unsigned ConvergedParts = 0;
   for (LoopYield &LY : reverse(Plan.Loops)) {
     const Loop *L = LI.getLoopFor(LY.Header);
     LY.VoteBarrier = C.Votes.lookup(L);
     LY.PollInterval =
         pollInterval(*L, Options.PollBudget, InnerTrips, Options.LoadLatency,
-                     Options.LoadLatencyIndirect);
+                     Options.LoadLatencyIndirect, AloneWeight);
     if (ConvergedHeaders.contains(LY.Header)) {
       LY.Role = LoopYield::Converge::Loop;
       LY.PollInterval = pollInterval(*L, Options.PollBudget, ConstantTrips,
                                      Options.LoadLatency,
-                                     Options.LoadLatencyIndirect);
+                                     Options.LoadLatencyIndirect,
+                                     Options.MemoryWeight);
       ++ConvergedParts;
     } else if (WaitVote.count(LY.Header)) {
       LY.Role = LoopYield::Converge::Wait;

@@ -79,6 +79,9 @@ struct RewriteOptions {
   /// gather), not a stream's one load an iteration, whose loads overlap
   /// across iterations.
   bool LoadLatencyIndirect = true;
+  /// What each 4 bytes of global memory that an iteration moves add to it
+  /// in the poll interval (YieldPlan.h: pollInterval); 0: nothing.
+  unsigned MemoryWeight = 0;
   /// Loops inside a converged loop (without warp operations) yield too, as
   /// parts of it: each thread checks on its own and meets the others at
   /// the converged loop's join (ConvergeLoops.cpp). Off: they never yield,

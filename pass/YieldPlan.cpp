@@ -4,6 +4,7 @@
 
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/Function.h"
+#include "llvm/IR/Module.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -268,9 +269,45 @@ static uint64_t loadChain(const Loop &L,
   return std::min<uint64_t>(Chain, 1u << 20);
 }
 
+/// 4-byte words of global memory (generic or global address space) that one
+/// iteration of L loads, stores or updates atomically, each inner loop's
+/// InnerTrips times (saturating).
+static uint64_t memoryWords(const Loop &L,
+                            function_ref<unsigned(const Loop &)> InnerTrips) {
+  const DataLayout &DL = L.getHeader()->getModule()->getDataLayout();
+  auto Global = [](unsigned AS) { return AS == 0 || AS == 1; };
+  uint64_t Words = 0;
+  for (const BasicBlock *BB : L.blocks()) {
+    if (any_of(L.getSubLoops(), [BB](const Loop *S) { return S->contains(BB); }))
+      continue;
+    for (const Instruction &I : *BB) {
+      Type *T = nullptr;
+      if (const auto *Ld = dyn_cast<LoadInst>(&I)) {
+        if (Global(Ld->getPointerAddressSpace()))
+          T = Ld->getType();
+      } else if (const auto *St = dyn_cast<StoreInst>(&I)) {
+        if (Global(St->getPointerAddressSpace()))
+          T = St->getValueOperand()->getType();
+      } else if (const auto *RMW = dyn_cast<AtomicRMWInst>(&I)) {
+        if (Global(RMW->getPointerAddressSpace()))
+          T = RMW->getType();
+      } else if (const auto *CX = dyn_cast<AtomicCmpXchgInst>(&I)) {
+        if (Global(CX->getPointerAddressSpace()))
+          T = CX->getNewValOperand()->getType();
+      }
+      if (T && T->isSized())
+        Words += (DL.getTypeStoreSize(T).getKnownMinValue() + 3) / 4;
+    }
+  }
+  for (const Loop *S : L.getSubLoops())
+    Words += std::max(InnerTrips(*S), 1u) * memoryWords(*S, InnerTrips);
+  return std::min<uint64_t>(Words, 1u << 20);
+}
+
 unsigned pollInterval(const Loop &L, unsigned Budget,
                       function_ref<unsigned(const Loop &)> InnerTrips,
-                      unsigned LoadLatency, bool IndirectOnly) {
+                      unsigned LoadLatency, bool IndirectOnly,
+                      unsigned MemoryWeight) {
   if (Budget == 0)
     return 1;
   uint64_t Size = iterationSize(L, InnerTrips);
@@ -279,6 +316,9 @@ unsigned pollInterval(const Loop &L, unsigned Budget,
         Size + uint64_t(LoadLatency - 1) *
                    loadChain(L, InnerTrips, IndirectOnly),
         1u << 30);
+  if (MemoryWeight > 0)
+    Size = std::min<uint64_t>(
+        Size + uint64_t(MemoryWeight) * memoryWords(L, InnerTrips), 1u << 30);
   uint64_t Wanted =
       (Budget + std::max<uint64_t>(Size, 1) - 1) / std::max<uint64_t>(Size, 1);
   return std::min<unsigned>(PowerOf2Ceil(std::max<uint64_t>(Wanted, 1)), 1024);

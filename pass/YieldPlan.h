@@ -118,12 +118,17 @@ planYields(llvm::Function &F, llvm::LoopInfo &LI,
 /// on the iteration's longest chain of dependent ones counts LoadLatency
 /// instructions instead of 1: a loop that waits for memory checks more
 /// often. With IndirectOnly, only the chain's loads after its first count
-/// so (a gather's second load, not a stream's one).
+/// so (a gather's second load, not a stream's one). With MemoryWeight above
+/// 0 (an experiment), every 4 bytes that an iteration loads, stores or
+/// updates in global memory add MemoryWeight instructions: a loop whose
+/// every thread on a full GPU streams memory runs at the memory's
+/// bandwidth, not at its instruction count.
 unsigned pollInterval(
     const llvm::Loop &L, unsigned Budget,
     llvm::function_ref<unsigned(const llvm::Loop &)> InnerTrips =
         [](const llvm::Loop &) { return 1u; },
-    unsigned LoadLatency = 1, bool IndirectOnly = false);
+    unsigned LoadLatency = 1, bool IndirectOnly = false,
+    unsigned MemoryWeight = 0);
 
 /// Instructions of a whole run of L: Trips(L) iterations, each inner loop
 /// counted Trips(inner) times; nullopt when Trips says 0 (not a known
