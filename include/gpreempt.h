@@ -145,11 +145,12 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us);
  * they then start on SMs that best-effort blocks have left (a kernel
  * launched while they still hold SMs keeps the placement it got on the
  * others), and their launch calls overlap the drain. The same launches as
- * gp_wait_drained()'s are waited for, looked at once: the GPU waits for
- * them with no time limit, so `stream` must not be one that those
- * launches wait for (an event recorded on it later, or the legacy default
- * stream: use a non-blocking stream, as for all latency-critical work).
- * `stream` must belong to `device` and not be capturing. Returns
+ * gp_wait_drained()'s are waited for, looked at once: one queued behind a
+ * launch that completes meanwhile is not, and runs until its first check
+ * once it starts. The GPU waits with no time limit, so `stream` must not
+ * be one that those launches wait for (an event recorded on it later, or
+ * the legacy default stream: use a non-blocking stream, as for all
+ * latency-critical work). `stream` must belong to `device` and not be capturing. Returns
  * GP_SUCCESS, GP_ERROR_INVALID_DEVICE, GP_ERROR_NO_DEVICE,
  * GP_ERROR_INVALID_STREAM, GP_ERROR_UNSUPPORTED (the GPU lacks 64-bit
  * stream memory operations: use gp_wait_drained()) or GP_ERROR_CUDA. */

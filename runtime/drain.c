@@ -22,9 +22,10 @@
  * the launches after it were all on the request's path).
  *
  * One look cannot see what a spin would: a launch held back when it looks
- * whose holder then completes instead of yielding. Its blocks start with
- * the flag up and leave at once, holding SMs for a few microseconds with
- * nothing waiting for them.
+ * whose holder then completes instead of yielding. Its blocks start once
+ * the holder has completed and leave at their first check (at once if
+ * the flag's copies are up by then), holding SMs for a few microseconds
+ * with nothing waiting for them.
  */
 #include "capture_mode.h"
 #include "clock.h"

@@ -4,8 +4,13 @@
  * the host never waits.
  *
  * A long kernel that adds to its output (not idempotent) is launched again
- * and again on a BE stream, one block an SM; thread 0 of each block writes
- * %globaltimer to that block's word every 256 iterations (~1 us apart). Each
+ * and again on a BE stream, one block an SM, each launch once the one
+ * before has completed; thread 0 of each block writes %globaltimer to that
+ * block's word every 256 iterations (~1 us apart). (One launch at a time:
+ * a launch queued behind the running one is not waited for, since it
+ * cannot start before gp_resume() unless the running one completes during
+ * the drain, and then its blocks may start before the flag's copies are
+ * up and write their words once: gpreempt.h.) Each
  * round, at a random time: gp_preempt, gp_stream_wait_drained(lc), a probe
  * kernel on the LC stream, gp_resume_after(lc). The probe reads every
  * block's word, waits 30 us on the GPU and reads them again: a BE block
@@ -23,8 +28,8 @@
 #include <vector>
 
 static constexpr unsigned kThreads = 128;
-static constexpr uint32_t kIters = 1u << 19; /* ~1 ms a launch (H100) */
-static constexpr int kLaunches = 200;        /* per phase */
+static constexpr uint32_t kIters = 5u << 19; /* ~5 ms a launch (H100) */
+static constexpr int kLaunches = 40;         /* per phase */
 static constexpr uint64_t kProbeWindowNs = 30000;
 
 __global__ void churn(uint32_t iters, uint32_t *out,
@@ -58,22 +63,25 @@ GP_NO_PREEMPT __global__ void probe(const unsigned long long *running,
     *moved = (unsigned)n;
 }
 
-/* Launch kLaunches on `be`; meanwhile one round at a time until they are
- * done. Returns the rounds, each probe's count in `moved`. */
+/* Launch kLaunches on `be`, each once the one before has completed;
+ * meanwhile one round at a time. Returns the rounds, each probe's count in
+ * `moved`. */
 template <class F>
 static int run_phase(cudaStream_t be, unsigned blocks, uint32_t *d_out,
                      unsigned long long *d_running, std::vector<unsigned> &moved,
                      F round) {
-  for (int l = 0; l < kLaunches; ++l)
-    churn<<<blocks, kThreads, 0, be>>>(kIters, d_out, d_running);
-  CHECK_LAUNCH();
-  int rounds = 0;
+  int launched = 0, rounds = 0;
   for (;;) {
     cudaError_t q = cudaStreamQuery(be);
-    if (q == cudaSuccess)
-      break;
-    if (q != cudaErrorNotReady)
+    if (q != cudaSuccess && q != cudaErrorNotReady)
       CHECK_CUDA(q);
+    if (q == cudaSuccess) {
+      if (launched == kLaunches)
+        break;
+      churn<<<blocks, kThreads, 0, be>>>(kIters, d_out, d_running);
+      CHECK_LAUNCH();
+      ++launched;
+    }
     sleep_us(200 + rand() % 800);
     moved.push_back(round());
     ++rounds;
