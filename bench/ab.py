@@ -54,14 +54,6 @@ DRAIN_DEFAULT = "histogram,kmeans,reduction,jacobi2d,scan,spmv_csr"
 LC_DEFAULT = "preempt-at-arrival,preempt-at-launch"
 RUN_CAP_S = 60  # a zoo run with --repeat 2 takes 2-7 s on an H100, an LC run 2-5
 CHECKSUM_RE = re.compile(r"^checksum (\S+)", re.M)
-# The runtime's split of its slow drains (runtime/stats.h: gp__drain_parts).
-SLOW_DRAINS_RE = re.compile(
-    r"^gpreempt: slow drains (\d+) \(>= (\d+) us\): raised within \d+ us of a clear (\d+), "
-    r"last waited for a relaunch (\d+), lock wait >= \d+ us (\d+), last look >= \d+ us (\d+), "
-    r"raising call >= \d+ us (\d+)", re.M)
-LOCK_WAIT_RE = re.compile(r"^gpreempt: drain_lock_wait_us p50 (\d+) p99 (\d+) max (\d+)", re.M)
-SLOW_PARTS = ("slow_drains", "slow_limit_us", "slow_soon_after_clear", "slow_after_relaunch",
-              "slow_lock_wait", "slow_last_look", "slow_raise_call")
 
 
 def parse_variant(text):
@@ -111,13 +103,7 @@ class Clock:
 
 def drain_row(run):
     row = {"status": run.status}
-    row.update(measure.parse_runtime_stats(run.output))
-    m = SLOW_DRAINS_RE.search(run.output)
-    if m:
-        row.update(zip(SLOW_PARTS, (int(g) for g in m.groups())))
-    m = LOCK_WAIT_RE.search(run.output)
-    if m:
-        row["lock_wait_p99_us"] = int(m.group(2))
+    row.update(measure.parse_runtime_stats(run.output))  # the slow drains' split too
     sums = sorted(set(CHECKSUM_RE.findall(run.output)))
     row["checksum"] = sums[0] if len(sums) == 1 else (sums or None)
     return row
@@ -254,7 +240,8 @@ def write_md(res, path, device):
             for prog, by_variant in res["drain"].items():
                 for name, rows in by_variant.items():
                     out.append("| %s | %s | %s |" % (prog, name, " | ".join(
-                        rounds_of(rows, k) for k in SLOW_PARTS if k != "slow_limit_us")
+                        rounds_of(rows, k) for k in measure.SLOW_PARTS
+                        if k != "slow_limit_us")
                         + " | " + rounds_of(rows, "lock_wait_p99_us")))
     if res["lc"]:
         out += ["", "## LC latency, us (per round; alone p99 by round: %s)" % rounds_of(

@@ -263,6 +263,14 @@ LAUNCHES_RE = re.compile(r"^gpreempt: launches preemptible (\d+) unpreempted (\d
 WIDE_RE = re.compile(r"^gpreempt: launches wide (\d+)", re.M)
 RELAY_RE = re.compile(r"^gpreempt: launches with a relay (\d+)", re.M)
 REFUSED_RE = re.compile(r"^gpreempt: refused (\S+) (\d+)", re.M)
+# The runtime's split of its slow drains (runtime/stats.h: gp__drain_parts).
+SLOW_DRAINS_RE = re.compile(
+    r"^gpreempt: slow drains (\d+) \(>= (\d+) us\): raised within \d+ us of a clear (\d+), "
+    r"last waited for a relaunch (\d+), lock wait >= \d+ us (\d+), last look >= \d+ us (\d+), "
+    r"raising call >= \d+ us (\d+)", re.M)
+SLOW_PARTS = ("slow_drains", "slow_limit_us", "slow_soon_after_clear", "slow_after_relaunch",
+              "slow_lock_wait", "slow_last_look", "slow_raise_call")
+LOCK_WAIT_RE = re.compile(r"^gpreempt: drain_lock_wait_us p50 (\d+) p99 (\d+) max (\d+)", re.M)
 GP_STATS_RE = re.compile(r"^gp stats: preemptions (\d+) .*? drain p50 (\d+) us p99 (\d+) us \((\d+) samples\)", re.M)
 BENCH_JSON_RE = re.compile(r"^bench-json (\{.*\})\s*$", re.M)
 
@@ -305,6 +313,12 @@ def parse_runtime_stats(output):
     m = RAISE_RE.search(output)
     if m and int(m.group(4)):
         s.update(raise_p50_us=int(m.group(1)), raise_p99_us=int(m.group(2)))
+    m = SLOW_DRAINS_RE.search(output)
+    if m:
+        s.update(zip(SLOW_PARTS, (int(g) for g in m.groups())))
+    m = LOCK_WAIT_RE.search(output)
+    if m:
+        s["lock_wait_p99_us"] = int(m.group(2))
     refused = {k: int(v) for k, v in REFUSED_RE.findall(output)}
     if refused:
         s["refused"] = refused

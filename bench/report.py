@@ -321,6 +321,13 @@ def markdown(results):
         armed, raised = r.get("raises_armed"), r.get("preemptions")
         if armed is not None and raised and armed < raised:
             notes.append("%d of %d raises armed" % (armed, raised))
+        if r.get("slow_drains"):
+            notes.append("of %d drains >= %d us, %d raised soon after a clear, %d last waited "
+                         "for a relaunch; >= 10 us of lock wait in %d, of last look in %d, of "
+                         "raising call in %d" % tuple(r.get(k, 0) for k in (
+                             "slow_drains", "slow_limit_us", "slow_soon_after_clear",
+                             "slow_after_relaunch", "slow_lock_wait", "slow_last_look",
+                             "slow_raise_call")))
         rows.append([r["program"], _fmt(r.get("preemptions")), _fmt(r.get("samples")),
                      _fmt(r.get("p50_us")), _fmt(p99), _fmt(r.get("max_us")),
                      "%s / %s" % (_fmt(r.get("raise_p50_us")), _fmt(r.get("raise_p99_us"))),
@@ -331,7 +338,10 @@ def markdown(results):
               "raise complete on the GPU (an upper bound: it looks between its checks). The rest "
               "of a drain is the kernels' way out. A raise is usually armed in advance and fired "
               "by one host store (docs/design.md, \"The armed raise\"); the note says when some "
-              "were enqueued at the call instead."]
+              "were enqueued at the call instead. The note also splits the slow drains where "
+              "their tail may be the host's (runtime/stats.h): a raise soon after the clear "
+              "before it, a relaunch as the last launch waited for, and the drain's wait for the "
+              "device lock, its last look at the launches or the raising call."]
 
     lc = results.get("lc_latency", {})
     shape = lc.get("request") or {}
