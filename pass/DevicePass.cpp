@@ -97,10 +97,11 @@ static cl::opt<bool> LoadLatencyIndirect(
              "that wait for another load of the same iteration"));
 
 // For measurements: at full occupancy a loop that streams memory takes its
-// bandwidth's time, not its instructions': on an H100, 4 bytes for each of
-// ~270k resident threads take ~0.3 us, ~35 instructions of a warp at 64
-// warps an SM. be_stream, by its instruction count, checks every 32
-// iterations, ~35 us apart (docs/experiments/README.md, session 28).
+// bandwidth's time, not its instructions'. Estimated from an H100's peak
+// bandwidth (3.35 TB/s), not measured: 4 bytes for each of ~270k resident
+// threads take ~0.3 us, ~35 instructions of a warp at 64 warps an SM; so
+// be_stream, checking every 32 iterations by its instruction count, would
+// check ~30 us apart (docs/experiments/README.md, session 28).
 static cl::opt<unsigned> MemoryWeight(
     "gpreempt-memory-weight", cl::init(0), cl::Hidden,
     cl::desc("Instructions that each 4 bytes an iteration loads, stores or "
