@@ -9,6 +9,8 @@
 
 #include "llvm/IR/IntrinsicsNVPTX.h"
 
+#include <cstddef>
+
 #define DEBUG_TYPE "gpreempt"
 
 using namespace llvm;
@@ -44,6 +46,14 @@ Value *Rewriter::flagRaised(IRBuilder<> &B, Value *FlagAt, const Twine &Name) {
       B.CreateLoad(B.getInt32Ty(), FlagAt, /*isVolatile=*/true, "gp.flag");
   return B.CreateICmpSGT(Loaded, B.getInt32(0), Name);
 }
+
+// The control block's words, at the offsets the code below uses.
+static_assert(offsetof(gp_launch_ctl, progress) == 8 &&
+                  offsetof(gp_launch_ctl, complete) == 16 &&
+                  offsetof(gp_launch_ctl, instances) == 20 &&
+                  offsetof(gp_launch_ctl, left_word) == 24 &&
+                  offsetof(gp_launch_ctl, left_value) == 32,
+              "abi.h: struct gp_launch_ctl");
 
 /// gp.first's word for "this relaunch's grid had completed: leave" (slot
 /// values are logical blocks + 1, below 2^40).
@@ -434,25 +444,31 @@ void Rewriter::buildDispatch() {
     // Not volatile: NVPTX makes a volatile relaxed store st.mmio.
     Complete->setAtomic(AtomicOrdering::Monotonic);
     C.CreateBr(Tell);
-    // gp.exit.tell: GP_LEFT_VALUE(epoch, instances, complete). Each way
-    // here fences at system scope after its writes to the control block
-    // (gp.exit.clean before `complete`), and a fence then a relaxed store
-    // is a release in PTX: so `complete` and this store are released, and
-    // a host that sees the word may reuse the control block or relaunch
-    // from it. One fence, not a release store each: on the H100 each is a
-    // wait at the grid's tail, about 1 us a launch (docs/results.md,
-    // session 14).
+    // gp.exit.tell: GP_LEFT_VALUE(epoch, instances, complete), to the
+    // control block's left_value, then to the left word if there is one.
+    // Each way here fences at system scope after its writes to the control
+    // block (gp.exit.clean before `complete`), and a fence then a relaxed
+    // store is a release in PTX: so `complete` and these stores are
+    // released, and a host that sees the word, or a stream that waits on
+    // left_value, may reuse the control block or relaunch from it. One
+    // fence, not a release store each: on the H100 each is a wait at the
+    // grid's tail, about 1 us a launch (docs/results.md, session 14).
     KernelBuilder T = at(Tell);
     PHINode *Completed = T.CreatePHI(T.getInt64Ty(), 2, "gp.left.complete");
     Completed->addIncoming(T.getInt64(0), Rearm);
     Completed->addIncoming(T.getInt64(1), Clean);
+    Value *LeftValue = T.CreateOr(
+        T.CreateOr(T.CreateShl(T.CreateZExt(EpochArg, I64), 32),
+                   T.CreateShl(T.CreateZExt(Instances, I64), 1)),
+        Completed, "gp.left.value");
+    StoreInst *Kept = T.CreateAlignedStore(
+        LeftValue,
+        T.CreateConstGEP1_32(T.getInt8Ty(), Ctl, 32, "gp.left.value.word"),
+        Align(8));
+    Kept->setAtomic(AtomicOrdering::Monotonic);
     T.CreateCondBr(T.CreateICmpNE(LeftWord, T.getInt64(0), "gp.left.told"),
                    TellStore, Return);
     KernelBuilder S = at(TellStore);
-    Value *LeftValue = S.CreateOr(
-        S.CreateOr(S.CreateShl(S.CreateZExt(EpochArg, I64), 32),
-                   S.CreateShl(S.CreateZExt(Instances, I64), 1)),
-        Completed, "gp.left.value");
     StoreInst *Told = S.CreateAlignedStore(
         LeftValue, S.CreateIntToPtr(LeftWord, S.getPtrTy(), "gp.left.ptr"),
         Align(8));

@@ -11,12 +11,15 @@
  * gp_wait_drained looks again and again until none is left, spinning, then
  * yielding the CPU. gp_stream_wait_drained looks once and enqueues, on the
  * caller's stream, a wait for each launch it found on the GPU: a 64-bit
- * stream wait on the launch's left word, for the value its latest instance
- * writes as it leaves, GP_LEFT_VALUE(epoch, instances, 0) or more (abi.h).
- * The GPU compares cyclically, so a later epoch of the same buffer counts
- * as more, and so does the word's reset to 0 when the buffer's epochs wrap.
- * A launch without a left word gets a wait for the event after its latest
- * instance. So the latency-critical kernels enqueued next start once the
+ * stream wait on its control block's left_value (device memory: the GPU's
+ * front end polls its own memory, not the host's; at a buffer's epoch 1,
+ * on its left word: left_wait_add says why), for the value its latest
+ * instance writes as it leaves, GP_LEFT_VALUE(epoch, instances, 0) or
+ * more (abi.h). The GPU compares cyclically, so a later epoch of the
+ * same buffer counts as more, and so does the word's reset to 0 when the
+ * buffer's epochs wrap. A launch without a left word gets a wait for the
+ * event after its latest instance instead: its relaunches may include one
+ * of a grid that had completed, which writes nothing (abi.h). So the latency-critical kernels enqueued next start once the
  * best-effort blocks have left, without the host's round trip, and their
  * launch calls overlap the drain (preempting at launch, the host's wait and
  * the launches after it were all on the request's path).
@@ -46,6 +49,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -249,7 +253,15 @@ static void left_wait_add(struct left_waits *w,
   CUstreamBatchMemOpParams *op = &w->ops[w->n++];
   memset(op, 0, sizeof *op);
   op->waitValue.operation = CU_STREAM_MEM_OP_WAIT_VALUE_64;
-  op->waitValue.address = (CUdeviceptr)rec->left->word_dev;
+  /* A buffer reused clean holds the value its last launch left, of the
+   * epoch before: below any this launch writes. At epoch 1 the control
+   * block is cleared on the user's stream, which the wait may run before,
+   * and what it held before is not known (a new buffer, or one whose
+   * launch never completed): the host's word was cleared before the
+   * launch was enqueued. */
+  op->waitValue.address =
+      rec->epoch == 1 ? (CUdeviceptr)rec->left->word_dev
+                      : rec->ctl + offsetof(struct gp_launch_ctl, left_value);
   op->waitValue.value64 = GP_LEFT_VALUE(rec->epoch, rec->instances, 0);
   op->waitValue.flags = CU_STREAM_WAIT_VALUE_GEQ;
 }
@@ -284,11 +296,11 @@ gp_status gp_stream_wait_drained(int device, struct CUstream_st *stream) {
     gp__relaxed_end(relaxed, mode);
     return st;
   }
-  /* Left words are enqueued after the lock: a user's stream may be slow to
-   * take work, and gp_resume() needs the lock. Their slots live as long as
-   * the process, and a buffer reused meanwhile only makes the wait end
-   * (the cyclic comparison above). An event goes back to the pool once
-   * its record is reaped, so a wait for one is enqueued under the lock
+  /* The waits on left values are enqueued after the lock: a user's stream
+   * may be slow to take work, and gp_resume() needs the lock. Buffers are
+   * never freed, and one reused meanwhile only makes the wait end (the
+   * cyclic comparison above). An event goes back to the pool once its
+   * record is reaped, so a wait for one is enqueued under the lock
    * (launches without left words only: GPREEMPT_EVENTS=1, or no mapped
    * memory), as gp_resume's relaunches wait for theirs. */
   struct left_waits waits;

@@ -27,7 +27,7 @@
 
 #include <stdint.h>
 
-#define GP_ABI_VERSION 8u
+#define GP_ABI_VERSION 9u
 #define GP_INFO_MAGIC 0x47505245u /* "GPRE" */
 
 #define GP_VARIANT_SUFFIX "__gp"
@@ -178,7 +178,11 @@ struct gp_kernel_info {
  * to the 64-bit word at that address: a mapped host word, so the host sees
  * "this instance has left the GPU" and "the grid is complete" with a load,
  * with no event recorded per launch. The runtime sets left_word once per
- * control block (after clearing it); kernels leave it as it is. */
+ * control block (after clearing it); kernels leave it as it is. The same
+ * value also goes to `left_value`, in the control block itself, whether or
+ * not there is a left word: what a stream waits on when the GPU, not the
+ * host, is to wait for an instance to leave (gp_stream_wait_drained), so
+ * that the GPU's front end polls its own memory, not the host's. */
 struct gp_launch_ctl {
   uint64_t next_block; /* ticket: next logical block to start */
   uint64_t progress;   /* logical blocks finished, plus this instance's
@@ -188,6 +192,7 @@ struct gp_launch_ctl {
   uint32_t instances;  /* instances of this launch that have left */
   uint64_t left_word;  /* device address of the word written as one leaves,
                           or 0 */
+  uint64_t left_value; /* GP_LEFT_VALUE of the last instance that left */
   /* uint64_t slots[physical blocks]: logical block + 1 that physical block p
    * left half-done (its threads' state is in the save area), 0 if none;
    * with bit 62 set, a block it took a ticket for but did not start (the
@@ -198,7 +203,7 @@ struct gp_launch_ctl {
 #define GP_LEFT_VALUE(epoch, instances, complete)                              \
   ((uint64_t)(epoch) << 32 | (uint64_t)(uint32_t)(instances) << 1 |            \
    (uint64_t)((complete) != 0))
-#define GP_CTL_HEADER_BYTES 32u
+#define GP_CTL_HEADER_BYTES 40u
 #define GP_CTL_SLOTS_OFFSET GP_CTL_HEADER_BYTES
 
 /* Save area: one region per physical block p, of

@@ -48,7 +48,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 declare i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 
 ; Two words per thread: the resume point and i.
-; CHECK: @scale_grid__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 2, i32 3, i32 1, i32 0]
+; CHECK: @scale_grid__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 5, i32 0, i32 2, i32 3, i32 1, i32 0]
 
 ; The original kernel is left exactly as it was.
 ; CHECK-LABEL: define ptx_kernel void @scale_grid(i32 %n, float %a, ptr %y)

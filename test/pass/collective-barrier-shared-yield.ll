@@ -50,7 +50,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; REMARK: remark: <unknown>:0:0: kernel 'smooth' is preemptible: 1 yield point(s) on loop back-edges and at block entry; at most 12 bytes saved per thread (0 of local memory); decisions per block; 1024 shared bytes saved per block
 
 ; Resume point + it + v per thread; 256 words of shared memory per block.
-; CHECK: @smooth__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 3, i32 2, i32 1, i32 256]
+; CHECK: @smooth__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 5, i32 0, i32 3, i32 2, i32 1, i32 256]
 
 ; CHECK-LABEL: define ptx_kernel void @smooth__gp(
 ; The block's save region: its threads' words, then its shared memory.

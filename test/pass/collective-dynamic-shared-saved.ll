@@ -55,7 +55,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; REMARK: kernel 'smooth' is preemptible: 1 yield point(s)
 ; REMARK-SAME: decisions per block; 4 shared bytes saved per block plus the launch's dynamic shared memory
 
-; CHECK:       @smooth__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 7, i32 0, i32 {{[0-9]+}}, i32 2, i32 1, i32 1]
+; CHECK:       @smooth__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 7, i32 0, i32 {{[0-9]+}}, i32 2, i32 1, i32 1]
 ; CHECK-LABEL: define ptx_kernel void @smooth__gp(
 ; CHECK:       gp.prologue:
 ; CHECK:         %gp.dynamic.bytes = call i32 @llvm.nvvm.read.ptx.sreg.dynamic_smem_size()

@@ -36,5 +36,5 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 
 ; REMARK: remark: <unknown>:0:0: kernel 'reverse_tail' left unpreemptible [barrier]: it has a barrier that only some threads reach
-; CHECK: @reverse_tail__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 2, i32 0, i32 2, i32 0, i32 0]
+; CHECK: @reverse_tail__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 2, i32 0, i32 2, i32 0, i32 0]
 ; CHECK-NOT: define {{.*}}@reverse_tail__gp(

@@ -23,7 +23,7 @@ entry:
 ; REMARK:     remark: {{.*}}kernel 'publish' is preemptible
 ; REMARK-NOT: left unpreemptible
 
-; CHECK:       @publish__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 {{[0-9]+}}, i32 1, i32 0, i32 0]
+; CHECK:       @publish__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 5, i32 0, i32 {{[0-9]+}}, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @publish(ptr %y)
 ; CHECK:         call void asm sideeffect "membar.gl;", "~{memory}"()
 ; CHECK:         ret void

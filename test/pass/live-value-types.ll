@@ -57,7 +57,7 @@ exit:
 }
 
 ; i(1) flag(1) s16(1) acc(2) h(1) d(2) p(2) v(2) = 12 words, + word 0.
-; CHECK: @mixed__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 13, i32 3, i32 1, i32 0]
+; CHECK: @mixed__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 5, i32 0, i32 13, i32 3, i32 1, i32 0]
 
 ; CHECK-LABEL: define ptx_kernel void @mixed__gp(
 ; CHECK:       loop.gp.restore:

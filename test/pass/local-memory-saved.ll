@@ -55,7 +55,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 declare i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
 
 ; Word 0, i (word 1), 16 words of counts (words 2-17): 18 words.
-; CHECK: @hist_local__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 18, i32 3, i32 1, i32 0]
+; CHECK: @hist_local__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 5, i32 0, i32 18, i32 3, i32 1, i32 0]
 
 ; The original keeps its lifetime markers.
 ; CHECK-LABEL: define ptx_kernel void @hist_local(

@@ -37,7 +37,7 @@ exit:
   ret void
 }
 
-; CHECK: @skip_odd__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 2, i32 2, i32 2, i32 0]
+; CHECK: @skip_odd__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 5, i32 0, i32 2, i32 2, i32 2, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @skip_odd__gp(
 ; CHECK:       loop:
 ; CHECK:         %i = phi i32 [ 0, %entry ], [ %i.work, %[[POLL1:loop.gp.poll[0-9]*]] ], [ %i.skip, %[[POLL2:loop.gp.poll[0-9]*]] ], [ %i.gp.restored, %loop.gp.restore ]

@@ -38,8 +38,8 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; REMARK-DAG: remark: {{.*}}kernel 'k1' left unpreemptible [opted-out]: it is marked GP_NO_PREEMPT
 ; REMARK-DAG: remark: {{.*}}kernel 'k2' is preemptible
 
-; CHECK-DAG:   @k1__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 1, i32 0, i32 1, i32 0, i32 0]
-; CHECK-DAG:   @k2__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 {{[0-9]+}}, i32 1, i32 0, i32 0]
+; CHECK-DAG:   @k1__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 1, i32 0, i32 1, i32 0, i32 0]
+; CHECK-DAG:   @k2__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 5, i32 0, i32 {{[0-9]+}}, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @k1(ptr %y)
 ; CHECK:         store float 1.000000e+00, ptr %p, align 4
 ; CHECK-NEXT:    ret void

@@ -25,7 +25,7 @@ entry:
 declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 
 ; Word 0 only: nothing is live across a yield point because there is none.
-; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 5, i32 0, i32 1, i32 1, i32 0, i32 0]
+; CHECK: @increment__gp_info = addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 5, i32 0, i32 1, i32 1, i32 0, i32 0]
 
 ; CHECK-LABEL: define ptx_kernel void @increment__gp(
 ; Each physical block polls its own copy of the flag (abi.h: 32 copies, 128
@@ -114,10 +114,11 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; instance's blocks to arrive cleans a complete grid's control block
 ; (next_block, progress and instances 0) and then publishes complete = epoch
 ; at system scope; if the grid is not complete it leaves the count and the
-; instances that have left, for the next instance. Either way, if the
-; runtime gave the control block a left word (ctl + 24), it stores
-; epoch << 32 | instances << 1 | complete there. One system-scope fence
-; on each way releases both that store and complete's (relaxed stores:
+; instances that have left, for the next instance. Either way it stores
+; epoch << 32 | instances << 1 | complete to the control block's left_value
+; (ctl + 32) and, if the runtime gave the control block a left word
+; (ctl + 24), there too. One system-scope fence
+; on each way releases those stores and complete's (relaxed stores:
 ; a release store each cost ~1 us at the grid's tail on the H100). The
 ; arrival is relaxed and the last arrival fences to acquire: LLVM 22's
 ; NVPTX emits an acq_rel atomicrmw as a relaxed atom. Every arriving block
@@ -161,15 +162,17 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    br label %gp.exit.tell
 ; CHECK:       gp.exit.tell:
 ; CHECK-NEXT:    %gp.left.complete = phi i64 [ 0, %gp.exit.rearm ], [ 1, %gp.exit.clean ]
-; CHECK-NEXT:    %gp.left.told = icmp ne i64 %gp.left.word, 0
-; CHECK-NEXT:    br i1 %gp.left.told, label %gp.exit.tell.store, label %gp.return
-; CHECK:       gp.exit.tell.store:
 ; CHECK:         %[[INST:.*]] = zext i32 %gp.instances to i64
 ; CHECK-NEXT:    %[[INSTSH:.*]] = shl i64 %[[INST]], 1
 ; CHECK-NEXT:    %[[EP:.*]] = zext i32 %gp.epoch{{.*}} to i64
 ; CHECK-NEXT:    %[[EPSH:.*]] = shl i64 %[[EP]], 32
 ; CHECK-NEXT:    %[[HI:.*]] = or i64 %[[EPSH]], %[[INSTSH]]
 ; CHECK-NEXT:    %gp.left.value = or i64 %[[HI]], %gp.left.complete
+; CHECK-NEXT:    %gp.left.value.word = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 32
+; CHECK-NEXT:    store atomic i64 %gp.left.value, ptr addrspace(1) %gp.left.value.word monotonic
+; CHECK-NEXT:    %gp.left.told = icmp ne i64 %gp.left.word, 0
+; CHECK-NEXT:    br i1 %gp.left.told, label %gp.exit.tell.store, label %gp.return
+; CHECK:       gp.exit.tell.store:
 ; CHECK-NEXT:    %gp.left.ptr = inttoptr i64 %gp.left.word to ptr
 ; CHECK-NEXT:    store atomic i64 %gp.left.value, ptr %gp.left.ptr monotonic
 ; CHECK-NEXT:    br label %gp.return

@@ -36,7 +36,7 @@ attributes #0 = { noinline }
 
 ; REMARK: remark: {{.*}}kernel 'exchange' left unpreemptible [barrier]: it calls llvm.nvvm.barrier.cta.sync.aligned.all in a called function
 
-; CHECK:       @exchange__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 2, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @exchange__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 2, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define internal void @publish(ptr %p, float %v)
 ; CHECK:         store float %v, ptr %p, align 4
 ; CHECK-NEXT:    call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)

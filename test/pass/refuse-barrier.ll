@@ -29,7 +29,7 @@ declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
 ; REMARK: remark: {{.*}}kernel 'exchange' left unpreemptible [barrier]: it calls llvm.nvvm.barrier.cta.sync.aligned.all
 
 ; magic "GPRE", ABI 6, flags 0, refusal 2, no state, 1 parameter, no yield points.
-; CHECK:       @exchange__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 2, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @exchange__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 2, i32 0, i32 1, i32 0, i32 0]
 ; CHECK:       @llvm.used = {{.*}}@exchange__gp_info
 ; CHECK-LABEL: define ptx_kernel void @exchange(ptr %y)
 ; CHECK:         store float 1.000000e+00, ptr %p, align 4

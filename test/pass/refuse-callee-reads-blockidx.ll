@@ -38,7 +38,7 @@ attributes #0 = { noinline }
 
 ; REMARK: remark: {{.*}}kernel 'fill' left unpreemptible [unsafe-call]: it calls a function that reads blockIdx or gridDim
 
-; CHECK:       @fill__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 6, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @fill__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 6, i32 0, i32 1, i32 0, i32 0]
 ; The callee still reads the hardware register.
 ; CHECK-LABEL: define internal i32 @global_index()
 ; CHECK-NEXT:  entry:

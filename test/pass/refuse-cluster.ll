@@ -25,7 +25,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; REMARK: remark: {{.*}}kernel 'block_rank' left unpreemptible [cluster]: it calls llvm.nvvm.read.ptx.sreg.cluster.ctarank
 
-; CHECK:       @block_rank__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 5, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @block_rank__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 5, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @block_rank(ptr %y)
 ; CHECK-NEXT:  entry:
 ; CHECK-NEXT:    %rank = call i32 @llvm.nvvm.read.ptx.sreg.cluster.ctarank()

@@ -32,7 +32,7 @@ declare i32 @__cudaCDP2LaunchDevice(ptr, ptr, ptr byval(%struct.dim3) align 4, p
 
 ; REMARK: remark: {{.*}}kernel 'parent' left unpreemptible [unsafe-call]: it launches kernels from the device (__cudaCDP2GetParameterBuffer)
 
-; CHECK:       @parent__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 6, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @parent__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 6, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @parent(ptr %y)
 ; CHECK:         %buf = call ptr @__cudaCDP2GetParameterBuffer(i64 64, i64 8)
 ; CHECK:         %err = call i32 @__cudaCDP2LaunchDevice(ptr @child, ptr %buf,

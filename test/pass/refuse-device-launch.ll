@@ -32,7 +32,7 @@ declare i32 @cudaLaunchDeviceV2(ptr, ptr)
 
 ; REMARK: remark: {{.*}}kernel 'parent' left unpreemptible [unsafe-call]: it launches kernels from the device (cudaGetParameterBufferV2)
 
-; CHECK:       @parent__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 6, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @parent__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 6, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @parent(ptr %y)
 ; CHECK:         %buf = call ptr @cudaGetParameterBufferV2(ptr @child,
 ; CHECK-NEXT:    store ptr %y, ptr %buf, align 8

@@ -22,7 +22,7 @@ entry:
 
 ; REMARK: remark: {{.*}}kernel 'scratch' left unpreemptible [dynamic-alloca]: it has a variable-sized or non-entry alloca
 
-; CHECK:       @scratch__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 12, i32 0, i32 2, i32 0, i32 0]
+; CHECK:       @scratch__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 12, i32 0, i32 2, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @scratch(ptr %y, i32 %n)
 ; CHECK-NEXT:  entry:
 ; CHECK-NEXT:    %buf = alloca i32, i32 %n, align 4

@@ -27,7 +27,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; REMARK: remark: {{.*}}kernel 'stage' left unpreemptible [shared-memory]: it uses shared memory
 
 ; CHECK:       @buf = external addrspace(3) global [0 x float], align 4
-; CHECK:       @stage__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 4, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @stage__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 4, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @stage(ptr %y)
 ; CHECK:         %s = getelementptr inbounds float, ptr addrspacecast (ptr addrspace(3) @buf to ptr), i64 %idx
 ; CHECK-NEXT:    store float %v, ptr %s, align 4

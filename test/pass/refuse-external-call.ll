@@ -25,7 +25,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; REMARK: remark: {{.*}}kernel 'map' left unpreemptible [unsafe-call]: it calls external function transform whose body is not visible
 
-; CHECK:       @map__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 6, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @map__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 6, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @map(ptr %y)
 ; CHECK:         %r = call float @transform(float %v)
 ; CHECK-NEXT:    store float %r, ptr %p, align 4

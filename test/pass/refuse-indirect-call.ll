@@ -24,7 +24,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; REMARK: remark: {{.*}}kernel 'apply' left unpreemptible [unsafe-call]: it makes an indirect call
 
-; CHECK:       @apply__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 6, i32 0, i32 2, i32 0, i32 0]
+; CHECK:       @apply__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 6, i32 0, i32 2, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @apply(ptr %op, ptr %y)
 ; CHECK:         %r = call float %op(float %v)
 ; CHECK-NEXT:    store float %r, ptr %p, align 4

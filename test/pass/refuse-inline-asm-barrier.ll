@@ -20,7 +20,7 @@ entry:
 
 ; REMARK: remark: {{.*}}kernel 'handoff' left unpreemptible [inline-asm]: it has inline asm containing 'bar.'
 
-; CHECK:       @handoff__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 8, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @handoff__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 8, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @handoff(ptr %y)
 ; CHECK-NEXT:  entry:
 ; CHECK-NEXT:    store i32 1, ptr %y, align 4

@@ -36,7 +36,7 @@ exit:
 
 ; REMARK: remark: {{.*}}kernel 'alternate' left unpreemptible [irreducible]: it has irreducible control flow
 
-; CHECK:       @alternate__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 9, i32 0, i32 3, i32 0, i32 0]
+; CHECK:       @alternate__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 9, i32 0, i32 3, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @alternate(ptr %y, i32 %n, i1 %start_odd)
 ; CHECK-NEXT:  entry:
 ; CHECK-NEXT:    br i1 %start_odd, label %odd, label %even

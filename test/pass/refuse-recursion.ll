@@ -35,7 +35,7 @@ entry:
 
 ; REMARK: remark: {{.*}}kernel 'list_length' left unpreemptible [recursion]: it is recursive (depth calls itself)
 
-; CHECK:       @list_length__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 7, i32 0, i32 2, i32 0, i32 0]
+; CHECK:       @list_length__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 7, i32 0, i32 2, i32 0, i32 0]
 ; CHECK-LABEL: define internal i32 @depth(ptr %node)
 ; CHECK:         %rest = call i32 @depth(ptr %next)
 ; CHECK-LABEL: define ptx_kernel void @list_length(ptr %list, ptr %out)

@@ -36,7 +36,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; REMARK: remark: {{.*}}kernel 'broadcast' left unpreemptible [shared-memory]: it uses shared memory
 
-; CHECK:       @broadcast__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 4, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @broadcast__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 4, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @broadcast(ptr %q)
 ; CHECK:         store i32 %v, ptr getelementptr inbounds ([4 x i32], ptr addrspacecast (ptr addrspace(3) @s to ptr), i64 0, i64 1), align 4
 ; CHECK:         %w = load i32, ptr getelementptr inbounds ([4 x i32], ptr addrspacecast (ptr addrspace(3) @s to ptr), i64 0, i64 1), align 4

@@ -39,7 +39,7 @@ use:
 
 ; REMARK: remark: {{.*}}kernel 'permute' left unpreemptible [state-too-large]: it would save {{[0-9]+}} bytes per thread (limit 64)
 
-; CHECK:       @permute__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 10, i32 0, i32 2, i32 0, i32 0]
+; CHECK:       @permute__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 10, i32 0, i32 2, i32 0, i32 0]
 ; CHECK-NOT:   @__gp_shared
 ; CHECK-LABEL: define ptx_kernel void @permute(ptr %q, i32 %n)
 ; CHECK-NEXT:  entry:
@@ -52,5 +52,5 @@ use:
 ; CHECK-NEXT:  }
 ; CHECK-NOT:   define {{.*}}@permute__gp(
 
-; DEFAULT:     @permute__gp_info = {{.*}}[i32 1196446277, i32 8, i32 5, i32 0,
+; DEFAULT:     @permute__gp_info = {{.*}}[i32 1196446277, i32 9, i32 5, i32 0,
 ; DEFAULT:     define ptx_kernel void @permute__gp(

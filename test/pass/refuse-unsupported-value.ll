@@ -32,7 +32,7 @@ exit:
 
 ; REMARK: remark: {{.*}}kernel 'claim_then_clear' left unpreemptible [unsupported-value]: it keeps a value of a type the save area cannot hold live across a loop back-edge
 
-; CHECK:       @claim_then_clear__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 11, i32 0, i32 3, i32 0, i32 0]
+; CHECK:       @claim_then_clear__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 11, i32 0, i32 3, i32 0, i32 0]
 ; CHECK-NOT:   @__gp_shared
 ; CHECK-LABEL: define ptx_kernel void @claim_then_clear(ptr %lock, ptr %y, i32 %n)
 ; CHECK-NEXT:  entry:

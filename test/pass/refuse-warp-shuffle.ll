@@ -26,7 +26,7 @@ declare float @llvm.nvvm.shfl.sync.down.f32(i32, float, i32, i32)
 
 ; REMARK: remark: {{.*}}kernel 'pair_sum' left unpreemptible [warp-synchronous]: it calls llvm.nvvm.shfl.sync.down.f32
 
-; CHECK:       @pair_sum__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 3, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @pair_sum__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 3, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @pair_sum(ptr %y)
 ; CHECK:         %other = call float @llvm.nvvm.shfl.sync.down.f32(i32 -1, float %v, i32 1, i32 31)
 ; CHECK-NEXT:    %sum = fadd float %v, %other

@@ -26,7 +26,7 @@ declare i32 @llvm.nvvm.vote.ballot.sync(i32, i1)
 
 ; REMARK: remark: {{.*}}kernel 'nonzero_mask' left unpreemptible [warp-synchronous]: it calls llvm.nvvm.vote.ballot.sync
 
-; CHECK:       @nonzero_mask__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 8, i32 0, i32 3, i32 0, i32 1, i32 0, i32 0]
+; CHECK:       @nonzero_mask__gp_info = {{.*}}addrspace(1) constant [8 x i32] [i32 1196446277, i32 9, i32 0, i32 3, i32 0, i32 1, i32 0, i32 0]
 ; CHECK-LABEL: define ptx_kernel void @nonzero_mask(ptr %y)
 ; CHECK:         %mask = call i32 @llvm.nvvm.vote.ballot.sync(i32 -1, i1 %nz)
 ; CHECK-NEXT:    store i32 %mask, ptr %p, align 4

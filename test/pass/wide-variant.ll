@@ -96,9 +96,9 @@ attributes #0 = { "nvvm.maxntid"="128" "nvvm.minctasm"="4" }
 attributes #1 = { "nvvm.maxnreg"="48" }
 
 ; Flags: preemptible (1) + wide (4) for @free only.
-; CHECK-DAG: @free__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 8, i32 5,
-; CHECK-DAG: @bounded__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 8, i32 1,
-; CHECK-DAG: @budgeted__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 8, i32 1,
+; CHECK-DAG: @free__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 9, i32 5,
+; CHECK-DAG: @bounded__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 9, i32 1,
+; CHECK-DAG: @budgeted__gp_info = {{.*}}constant [8 x i32] [i32 1196446277, i32 9, i32 1,
 ; CHECK: define ptx_kernel void @free(ptr %p, i32 %n) {
 ; CHECK: define ptx_kernel void @free__gp({{.*}}) {
 ; CHECK: call i64 asm sideeffect "ld.param.b64 $0, [free__gp_param_

@@ -11,9 +11,9 @@ __global__ void saxpy(int n, float a, const float *x, float *y) {
     y[i] += a * x[i];
 }
 
-// "GPRE" magic, ABI 8, preemptible with a wide form, no refusal, 2 state
+// "GPRE" magic, ABI 9, preemptible with a wide form, no refusal, 2 state
 // words, 4 params.
-// CHECK: .visible .global .align 8 .b8 _Z5saxpyifPKfPf__gp_info[32] = {69, 82, 80, 71, 8, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1};
+// CHECK: .visible .global .align 8 .b8 _Z5saxpyifPKfPf__gp_info[32] = {69, 82, 80, 71, 9, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1};
 // The original has no poll and no barrier.
 // CHECK-LABEL: .visible .entry _Z5saxpyifPKfPf(
 // CHECK-NOT:   ld.volatile
@@ -31,10 +31,12 @@ __global__ void saxpy(int n, float a, const float *x, float *y) {
 // CHECK:       fence.release.gpu;
 // CHECK:       atom.global.add.u64
 // CHECK:       fence.acquire.gpu;
-// The last block to leave publishes completion and tells the host through
-// the left word (abi.h) with relaxed system-scope stores after one
-// system-scope fence (never st.mmio: a volatile relaxed store would be).
+// The last block to leave publishes completion, and tells through the
+// control block's left_value and the host's left word (abi.h), with
+// relaxed system-scope stores after one system-scope fence (never st.mmio:
+// a volatile relaxed store would be).
 // CHECK:       fence.sc.sys;
 // CHECK-NEXT:  st.relaxed.sys.global.b32
+// CHECK:       st.relaxed.sys.global.b64 {{.*}}+32]
 // CHECK:       st.relaxed.sys.b64
 // CHECK-NOT:   st.mmio

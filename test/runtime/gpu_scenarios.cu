@@ -54,7 +54,7 @@ extern "C" __global__ void busy(unsigned long long *out, unsigned iters) {
 // blocks it finished and its arrival to ctl->progress; the instance's last
 // arrival leaves a complete grid's control block clean and then sets
 // complete = epoch, or takes the arrivals back out for the next instance,
-// counts the instance, and tells the host through ctl->left_word.
+// counts the instance, and tells through ctl->left_value and ctl->left_word.
 __device__ void leave_instance(gp_launch_ctl *ctl, unsigned long long finished,
                                unsigned long long total, unsigned epoch) {
   const unsigned long long arrival = 1ull << GP_PROGRESS_ARRIVAL_SHIFT;
@@ -76,10 +76,11 @@ __device__ void leave_instance(gp_launch_ctl *ctl, unsigned long long finished,
     __threadfence_system();
     atomicExch((unsigned *)&ctl->complete, epoch);
   }
-  if (left != NULL) {
-    __threadfence_system();
-    *left = GP_LEFT_VALUE(epoch, instances, done == total);
-  }
+  __threadfence_system();
+  const unsigned long long value = GP_LEFT_VALUE(epoch, instances, done == total);
+  *(volatile unsigned long long *)&ctl->left_value = value;
+  if (left != NULL)
+    *left = value;
 }
 
 extern "C" __global__ void busy__gp(unsigned long long *out, unsigned iters, gp_launch_ctl *ctl,
