@@ -161,14 +161,15 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us) {
 
   enum cudaStreamCaptureMode mode;
   bool relaxed = gp__relaxed_begin(&mode); /* event queries: as gp_preempt */
+  uint64_t asked = gp__now_ns();
   pthread_mutex_lock(&d->lock);
+  uint64_t lock_wait_ns = gp__now_ns() - asked;
   uint64_t before_seq = d->next_seq; /* launched before this call */
   pthread_mutex_unlock(&d->lock);
   uint64_t landed_ns = 0, landed_raise = 0; /* when the raise was seen */
-  uint64_t lock_wait_ns = 0;
   bool last_relaunch = false;
   for (;;) {
-    uint64_t asked = gp__now_ns();
+    asked = gp__now_ns();
     pthread_mutex_lock(&d->lock);
     uint64_t locked = gp__now_ns();
     lock_wait_ns += locked - asked;
