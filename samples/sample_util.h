@@ -208,6 +208,21 @@ static inline LcgJump lcg_jump(uint32_t a, uint32_t c, uint64_t n) {
   return LcgJump{acc_mult, acc_plus};
 }
 
+/* How many of `got` differ from what `launches` launches of a kernel that
+ * adds to out[i] the LCG (a, c) run `iters` steps from hash32(i) leave
+ * there, starting from `start` (the GPU tests' churn kernels). */
+static inline long count_wrong_lcg_sums(const std::vector<uint32_t> &got,
+                                        const std::vector<uint32_t> &start,
+                                        uint32_t launches, uint32_t a,
+                                        uint32_t c, uint64_t iters) {
+  const LcgJump jump = lcg_jump(a, c, iters);
+  long wrong = 0;
+  for (size_t i = 0; i < got.size(); ++i)
+    if (got[i] != start[i] + launches * jump.apply(hash32((uint32_t)i)))
+      ++wrong;
+  return wrong;
+}
+
 /* ------------------------------------------------------------------------ */
 /* CPU reference work spread over all cores: f(begin, end) on disjoint
  * ranges of [0, n). */

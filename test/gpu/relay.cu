@@ -122,11 +122,8 @@ int main(int argc, char **argv) {
   std::vector<uint32_t> got(n);
   CHECK_CUDA(cudaMemcpy(got.data(), d_out, n * sizeof(uint32_t),
                         cudaMemcpyDeviceToHost));
-  const LcgJump jump = lcg_jump(LCG_A0, LCG_C0, iters);
-  long wrong = 0;
-  for (unsigned i = 0; i < n; ++i)
-    if (got[i] != start[i] + 2u * kLaunches * jump.apply(hash32(i)))
-      ++wrong;
+  const long wrong =
+      count_wrong_lcg_sums(got, start, 2u * kLaunches, LCG_A0, LCG_C0, iters);
   printf("relay: %u blocks; %d measured preemptions, drain p50 %.0f p99 %.0f "
          "max %.0f us; %d raced; wrong outputs %ld of %u\n",
          blocks, measured, percentile(drains, 0.5), percentile(drains, 0.99),

@@ -176,11 +176,8 @@ int main() {
   std::vector<uint32_t> got(n);
   CHECK_CUDA(cudaMemcpy(got.data(), d_out, n * sizeof(uint32_t),
                         cudaMemcpyDeviceToHost));
-  const LcgJump jump = lcg_jump(LCG_A0, LCG_C0, kIters);
-  long wrong = 0;
-  for (unsigned i = 0; i < n; ++i)
-    if (got[i] != start[i] + 2u * kLaunches * jump.apply(hash32(i)))
-      ++wrong;
+  const long wrong =
+      count_wrong_lcg_sums(got, start, 2u * kLaunches, LCG_A0, LCG_C0, kIters);
   EXPECT(wrong == 0, "%ld wrong outputs", wrong);
   printf("stream_wait_drained: %u blocks; %d rounds with the wait, %ld saw "
          "BE blocks running (the call's host time p50 %.1f max %.1f us); "
