@@ -184,6 +184,12 @@ def rounds_of(rows, key):
     return ", ".join(fmt(r.get(key)) for r in rows)
 
 
+def p99_with_count(rows, part):
+    """One part of the drains' split, per round: "p99 (drains)"."""
+    return ", ".join("%s (%s)" % (fmt(r.get(part + "_p99_us")), fmt(r.get("drains_" + part)))
+                     for r in rows)
+
+
 def median_of(rows, key):
     vals = [r[key] for r in rows if r.get(key) is not None]
     return statistics.median(vals) if vals else None
@@ -233,16 +239,19 @@ def write_md(res, path, device):
                     "part (runtime/stats.h; a drain may have several or none): raised soon after "
                     "a clear, the last launch waited for a relaunch, the drain's wait for the "
                     "device lock, its last look (the walk), the raising call; then the lock "
-                    "wait's p99 over all drains." % limit, "",
+                    "wait's p99 over all drains, and the drain's p99 (drains) of those raised "
+                    "within 100 us of a clear and of the rest." % limit, "",
                     "| program | variant | slow drains | soon after a clear | relaunch | lock "
-                    "wait | last look | raising call | lock wait p99 us |",
-                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                    "wait | last look | raising call | lock wait p99 us | p99 soon (n) "
+                    "| p99 later (n) |",
+                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             for prog, by_variant in res["drain"].items():
                 for name, rows in by_variant.items():
                     out.append("| %s | %s | %s |" % (prog, name, " | ".join(
-                        rounds_of(rows, k) for k in measure.SLOW_PARTS
-                        if k != "slow_limit_us")
-                        + " | " + rounds_of(rows, "lock_wait_p99_us")))
+                        [rounds_of(rows, k) for k in measure.SLOW_PARTS
+                         if k != "slow_limit_us"] +
+                        [rounds_of(rows, "lock_wait_p99_us"),
+                         p99_with_count(rows, "soon"), p99_with_count(rows, "later")])))
     if res["lc"]:
         out += ["", "## LC latency, us (per round; alone p99 by round: %s)" % rounds_of(
             res["lc_alone"], "p99_us"), "",

@@ -270,6 +270,11 @@ SLOW_DRAINS_RE = re.compile(
     r"raising call >= \d+ us (\d+)", re.M)
 SLOW_PARTS = ("slow_drains", "slow_limit_us", "slow_soon_after_clear", "slow_after_relaunch",
               "slow_lock_wait", "slow_last_look", "slow_raise_call")
+# The drains split by how soon after the clear before them they were raised.
+DRAIN_SOON_RE = re.compile(r"^gpreempt: drain_us raised within \d+ us of a clear p50 (\d+) p99 (\d+) "
+                           r"max (\d+) \(n=(\d+)\)", re.M)
+DRAIN_LATER_RE = re.compile(r"^gpreempt: drain_us raised later p50 (\d+) p99 (\d+) max (\d+) "
+                            r"\(n=(\d+)\)", re.M)
 LOCK_WAIT_RE = re.compile(r"^gpreempt: drain_lock_wait_us p50 (\d+) p99 (\d+) max (\d+)", re.M)
 GP_STATS_RE = re.compile(r"^gp stats: preemptions (\d+) .*? drain p50 (\d+) us p99 (\d+) us \((\d+) samples\)", re.M)
 BENCH_JSON_RE = re.compile(r"^bench-json (\{.*\})\s*$", re.M)
@@ -316,6 +321,11 @@ def parse_runtime_stats(output):
     m = SLOW_DRAINS_RE.search(output)
     if m:
         s.update(zip(SLOW_PARTS, (int(g) for g in m.groups())))
+    for key, regex in (("soon", DRAIN_SOON_RE), ("later", DRAIN_LATER_RE)):
+        m = regex.search(output)
+        if m and int(m.group(4)):
+            s.update({"drains_%s" % key: int(m.group(4)), "%s_p50_us" % key: int(m.group(1)),
+                      "%s_p99_us" % key: int(m.group(2))})
     m = LOCK_WAIT_RE.search(output)
     if m:
         s["lock_wait_p99_us"] = int(m.group(2))

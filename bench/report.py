@@ -328,6 +328,10 @@ def markdown(results):
                              "slow_drains", "slow_limit_us", "slow_soon_after_clear",
                              "slow_after_relaunch", "slow_lock_wait", "slow_last_look",
                              "slow_raise_call")))
+        if r.get("drains_soon") and r.get("drains_later"):
+            notes.append("p99 of the %d drains raised within 100 us of a clear %d us, of the "
+                         "other %d %d us" % (r["drains_soon"], r["soon_p99_us"],
+                                            r["drains_later"], r["later_p99_us"]))
         rows.append([r["program"], _fmt(r.get("preemptions")), _fmt(r.get("samples")),
                      _fmt(r.get("p50_us")), _fmt(p99), _fmt(r.get("max_us")),
                      "%s / %s" % (_fmt(r.get("raise_p50_us")), _fmt(r.get("raise_p99_us"))),

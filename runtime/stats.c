@@ -43,6 +43,13 @@ static struct sample_ring raises = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct sample_ring raise_waits = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct sample_ring raise_calls = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct sample_ring drain_lock_waits = {.lock = PTHREAD_MUTEX_INITIALIZER};
+/* The drains again, split by how soon after the clear before them they were
+ * raised: a raise that soon may find the resume's relaunches still queued
+ * behind the clear, and then waits for them to start before they can leave.
+ * Percentiles of each part, not only a count of the slow ones, say whether
+ * the tail is theirs. */
+static struct sample_ring drains_soon = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct sample_ring drains_later = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static pthread_mutex_t sorted_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t sorted[GP__DRAIN_WINDOW]; /* guarded by sorted_lock */
 
@@ -107,6 +114,9 @@ uint64_t gp__stats_raises_armed(void) { return READ(raises_armed); }
 
 void gp__stats_drain_parts(const struct gp__drain_parts *p) {
   add_sample(&drain_lock_waits, p->lock_wait_us);
+  add_sample(p->since_clear_us < GP__SOON_AFTER_CLEAR_US ? &drains_soon
+                                                        : &drains_later,
+             p->drain_us);
   if (p->drain_us < GP__SLOW_DRAIN_US)
     return;
   BUMP(slow_drains);
@@ -266,6 +276,11 @@ void gp__stats_print_summary(void) {
   print_samples("raise_lock_wait_us", &raise_waits);
   print_samples("raise_driver_us", &raise_calls);
   print_samples("drain_lock_wait_us", &drain_lock_waits);
+  char what[64];
+  snprintf(what, sizeof what, "drain_us raised within %u us of a clear",
+           GP__SOON_AFTER_CLEAR_US);
+  print_samples(what, &drains_soon);
+  print_samples("drain_us raised later", &drains_later);
   fprintf(stderr,
           "gpreempt: slow drains %" PRIu64 " (>= %u us): raised within %u us "
           "of a clear %" PRIu64 ", last waited for a relaunch %" PRIu64
