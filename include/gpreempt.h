@@ -148,12 +148,16 @@ gp_status gp_wait_drained(int device, uint64_t timeout_us, uint64_t *drain_us);
  * gp_wait_drained()'s are waited for, looked at once: one queued behind a
  * launch that completes meanwhile is not, and runs until its first check
  * once it starts. The GPU waits with no time limit, so `stream` must not
- * be one that those launches wait for (an event recorded on it later, or
- * the legacy default stream: use a non-blocking stream, as for all
- * latency-critical work). `stream` must belong to `device` and not be capturing. Returns
+ * be one that those launches wait for (an event recorded on it later).
+ * `stream` must belong to `device`, not be capturing, and be non-blocking
+ * (cudaStreamNonBlocking, as all latency-critical work should be: one
+ * that synchronizes with the legacy default stream, that stream included,
+ * could wait for a preempted launch's completion). Returns
  * GP_SUCCESS, GP_ERROR_INVALID_DEVICE, GP_ERROR_NO_DEVICE,
  * GP_ERROR_INVALID_STREAM, GP_ERROR_UNSUPPORTED (the GPU lacks 64-bit
- * stream memory operations: use gp_wait_drained()) or GP_ERROR_CUDA. */
+ * stream memory operations: use gp_wait_drained()) or GP_ERROR_CUDA (then
+ * `stream` may wait for some of those launches, not for all: call
+ * gp_wait_drained() on the host). */
 gp_status gp_stream_wait_drained(int device, struct CUstream_st *stream);
 
 /* Counters since the process started, for all devices. */

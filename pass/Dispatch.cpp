@@ -425,15 +425,37 @@ void Rewriter::buildDispatch() {
         L.CreateAdd(InstancesBefore, L.getInt32(1), "gp.instances");
     L.CreateCondBr(L.CreateICmpEQ(Done, Total, "gp.grid.complete"), Clean,
                    Rearm);
+    // GP_LEFT_VALUE(epoch, instances, complete) goes to the control
+    // block's left_value before each way's system fence, so that a host
+    // that sees the same value in the left word (stored after the fence,
+    // gp.exit.tell) sees this store done too: it may reuse the control
+    // block at once, and a later launch's value must not be overtaken by
+    // this one. Relaxed: a stream that waits on left_value
+    // (gp_stream_wait_drained) only waits for the blocks to leave.
+    auto KeepLeftValue = [&](KernelBuilder &K, uint64_t Complete,
+                             const char *Name) {
+      Value *V = K.CreateOr(K.CreateShl(K.CreateZExt(EpochArg, I64), 32),
+                            K.CreateShl(K.CreateZExt(Instances, I64), 1),
+                            Complete ? "" : Name);
+      if (Complete)
+        V = K.CreateOr(V, K.getInt64(Complete), Name);
+      StoreInst *Kept = K.CreateAlignedStore(
+          V, K.CreateConstGEP1_32(K.getInt8Ty(), Ctl, 32, "gp.left.value.word"),
+          Align(8));
+      Kept->setAtomic(AtomicOrdering::Monotonic);
+      return V;
+    };
     KernelBuilder R = at(Rearm);
     R.CreateStore(Done, ProgressWord);
     R.CreateStore(Instances, InstancesWord);
+    Value *LeftRearm = KeepLeftValue(R, 0, "gp.left.value.rearm");
     R.CreateFence(AtomicOrdering::Release);
     R.CreateBr(Tell);
     KernelBuilder C = at(Clean);
     C.CreateStore(C.getInt64(0), Ctl); // next_block
     C.CreateStore(C.getInt64(0), ProgressWord);
     C.CreateStore(C.getInt32(0), InstancesWord);
+    Value *LeftClean = KeepLeftValue(C, 1, "gp.left.value.clean");
     // fence.sc.sys: acq_rel measured no cheaper (docs/results.md, session
     // 15), and sc needs no argument about which order the host relies on.
     C.CreateFence(AtomicOrdering::SequentiallyConsistent);
@@ -444,28 +466,18 @@ void Rewriter::buildDispatch() {
     // Not volatile: NVPTX makes a volatile relaxed store st.mmio.
     Complete->setAtomic(AtomicOrdering::Monotonic);
     C.CreateBr(Tell);
-    // gp.exit.tell: GP_LEFT_VALUE(epoch, instances, complete), to the
-    // control block's left_value, then to the left word if there is one.
+    // gp.exit.tell: the same value to the left word, if there is one.
     // Each way here fences at system scope after its writes to the control
     // block (gp.exit.clean before `complete`), and a fence then a relaxed
-    // store is a release in PTX: so `complete` and these stores are
-    // released, and a host that sees the word, or a stream that waits on
-    // left_value, may reuse the control block or relaunch from it. One
-    // fence, not a release store each: on the H100 each is a wait at the
-    // grid's tail, about 1 us a launch (docs/results.md, session 14).
+    // store is a release in PTX: so `complete`, left_value and this store
+    // are released, and a host that sees the word may reuse the control
+    // block or relaunch from it. One fence, not a release store each: on
+    // the H100 each is a wait at the grid's tail, about 1 us a launch
+    // (docs/results.md, session 14).
     KernelBuilder T = at(Tell);
-    PHINode *Completed = T.CreatePHI(T.getInt64Ty(), 2, "gp.left.complete");
-    Completed->addIncoming(T.getInt64(0), Rearm);
-    Completed->addIncoming(T.getInt64(1), Clean);
-    Value *LeftValue = T.CreateOr(
-        T.CreateOr(T.CreateShl(T.CreateZExt(EpochArg, I64), 32),
-                   T.CreateShl(T.CreateZExt(Instances, I64), 1)),
-        Completed, "gp.left.value");
-    StoreInst *Kept = T.CreateAlignedStore(
-        LeftValue,
-        T.CreateConstGEP1_32(T.getInt8Ty(), Ctl, 32, "gp.left.value.word"),
-        Align(8));
-    Kept->setAtomic(AtomicOrdering::Monotonic);
+    PHINode *LeftValue = T.CreatePHI(I64, 2, "gp.left.value");
+    LeftValue->addIncoming(LeftRearm, Rearm);
+    LeftValue->addIncoming(LeftClean, Clean);
     T.CreateCondBr(T.CreateICmpNE(LeftWord, T.getInt64(0), "gp.left.told"),
                    TellStore, Return);
     KernelBuilder S = at(TellStore);

@@ -16,10 +16,14 @@
  * on its left word: left_wait_add says why), for the value its latest
  * instance writes as it leaves, GP_LEFT_VALUE(epoch, instances, 0) or
  * more (abi.h). The GPU compares cyclically, so a later epoch of the
- * same buffer counts as more, and so does the word's reset to 0 when the
- * buffer's epochs wrap. A launch without a left word gets a wait for the
- * event after its latest instance instead: its relaunches may include one
- * of a grid that had completed, which writes nothing (abi.h). So the latency-critical kernels enqueued next start once the
+ * same buffer counts as more, and so does the reset to 0 when the
+ * buffer's epochs wrap; nothing else lowers either (a buffer's epochs go
+ * on across its launches, and clearing its control block keeps
+ * left_value: launch.c), so a wait whose launch completed and whose buffer
+ * went on to another launch still ends. A launch without a left word gets
+ * a wait for the event after its latest instance instead: its relaunches
+ * may include one of a grid that had completed, which writes nothing
+ * (abi.h). So the latency-critical kernels enqueued next start once the
  * best-effort blocks have left, without the host's round trip, and their
  * launch calls overlap the drain (preempting at launch, the host's wait and
  * the launches after it were all on the request's path).
@@ -254,12 +258,12 @@ static void left_wait_add(struct left_waits *w,
   CUstreamBatchMemOpParams *op = &w->ops[w->n++];
   memset(op, 0, sizeof *op);
   op->waitValue.operation = CU_STREAM_MEM_OP_WAIT_VALUE_64;
-  /* A buffer reused clean holds the value its last launch left, of the
-   * epoch before: below any this launch writes. At epoch 1 the control
-   * block is cleared on the user's stream, which the wait may run before,
-   * and what it held before is not known (a new buffer, or one whose
-   * launch never completed): the host's word was cleared before the
-   * launch was enqueued. */
+  /* A used buffer holds the value its last launch left there, of an
+   * earlier epoch, or more: below any this launch writes, even before a
+   * clear that the wait may run ahead of (the clear keeps it). At epoch 1
+   * the buffer is new, and what it holds is not known, or its epochs
+   * wrapped: the host's word was set to 0 before the launch was
+   * enqueued. */
   op->waitValue.address =
       rec->epoch == 1 ? (CUdeviceptr)rec->left->word_dev
                       : rec->ctl + offsetof(struct gp_launch_ctl, left_value);
@@ -284,6 +288,17 @@ gp_status gp_stream_wait_drained(int device, struct CUstream_st *stream) {
     return st;
   if ((st = gp__check_lc_stream(device, stream)) != GP_SUCCESS)
     return st;
+  /* A stream that synchronizes with the legacy default stream would wait
+   * for, or hold back, every best-effort launch on a blocking stream: the
+   * wait after a launch that yielded (launch.c) ends only at the resume,
+   * which the caller makes after this stream's work. */
+  unsigned flags;
+  if (cudaStreamGetFlags(stream, &flags) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return GP_ERROR_INVALID_STREAM;
+  }
+  if (!(flags & cudaStreamNonBlocking))
+    return GP_ERROR_INVALID_STREAM;
   if (d == NULL) /* nothing was ever launched there preemptibly */
     return GP_SUCCESS;
   if (!d->wait64)
@@ -299,8 +314,9 @@ gp_status gp_stream_wait_drained(int device, struct CUstream_st *stream) {
   }
   /* The waits on left values are enqueued after the lock: a user's stream
    * may be slow to take work, and gp_resume() needs the lock. Buffers are
-   * never freed, and one reused meanwhile only makes the wait end (the
-   * cyclic comparison above). An event goes back to the pool once its
+   * never freed, and one reused meanwhile holds a later epoch's value, or
+   * will: the wait ends (the cyclic comparison, and clears that keep
+   * left_value: left_wait_add). An event goes back to the pool once its
    * record is reaped, so a wait for one is enqueued under the lock
    * (launches without left words only: GPREEMPT_EVENTS=1, or no mapped
    * memory), as gp_resume's relaunches wait for theirs. */
@@ -312,23 +328,23 @@ gp_status gp_stream_wait_drained(int device, struct CUstream_st *stream) {
   pthread_mutex_lock(&d->lock);
   struct busy_walk walk;
   busy_walk_begin(&walk, d, d->next_seq);
-  for (struct gp__launch_rec *rec; (rec = busy_walk_next(d, &walk)) != NULL;) {
+  /* The first failure stops it: the waits enqueued before it stay, each
+   * for a launch it should wait for (gpreempt.h). */
+  for (struct gp__launch_rec *rec;
+       err == cudaSuccess && r == CUDA_SUCCESS &&
+       (rec = busy_walk_next(d, &walk)) != NULL;) {
     launches++;
     if (rec->left == NULL) {
-      if (err == cudaSuccess)
-        err = cudaStreamWaitEvent(
-            stream, rec->relaunched ? rec->ev_last : rec->ev_ran, 0);
+      err = cudaStreamWaitEvent(
+          stream, rec->relaunched ? rec->ev_last : rec->ev_ran, 0);
       continue;
     }
     left_wait_add(&waits, rec);
-    if (waits.n == GP__WAITS_PER_BATCH) { /* rare: enqueued under the lock */
-      int flushed = left_waits_flush(&waits, stream);
-      if (r == CUDA_SUCCESS)
-        r = flushed;
-    }
+    if (waits.n == GP__WAITS_PER_BATCH) /* rare: enqueued under the lock */
+      r = left_waits_flush(&waits, stream);
   }
   pthread_mutex_unlock(&d->lock);
-  if (r == CUDA_SUCCESS)
+  if (err == cudaSuccess && r == CUDA_SUCCESS)
     r = left_waits_flush(&waits, stream);
   gp__device_leave(pushed);
   gp__relaxed_end(relaxed, mode);

@@ -4,7 +4,8 @@
  * Per preemptible launch, on the user's stream:
  *     cudaMemsetAsync(ctl, 0)          only for a control block that is not
  *     cudaMemcpyAsync(ctl->left_word)  clean (pool.h): new, or its last
- *                                      launch did not complete
+ *                                      launch did not complete (then two
+ *                                      memsets, around left_value)
  *     cuLaunchKernel(variant, P blocks) L0: a persistent grid of P blocks
  *     cuStreamWaitValue32(complete == epoch)
  * The wait keeps stream semantics: work enqueued later on the stream runs
@@ -252,6 +253,23 @@ static void append(struct gp__device *d, struct gp__launch_rec *rec,
 /* Enqueue the preemptible launch (caller holds its enqueue lock, not
  * d->lock). Returns GP__WHY_COUNT when the variant is running, else why the
  * caller must run the plain launch; *fate says who owns rec now. */
+/* Zero rec's control block on s: all of it at epoch 1, else all but
+ * left_value (enqueue). */
+static cudaError_t clear_ctl(const struct gp__launch_rec *rec, cudaStream_t s) {
+  char *ctl = rec->buffer.ptr;
+  if (rec->epoch == 1)
+    return cudaMemsetAsync(ctl, 0, rec->ctl_bytes, s);
+  enum { KEPT = offsetof(struct gp_launch_ctl, left_value) };
+  enum { AFTER = KEPT + sizeof(uint64_t) };
+  _Static_assert(AFTER == GP_CTL_HEADER_BYTES, "left_value ends the header");
+  _Static_assert(sizeof(struct gp_launch_ctl) == GP_CTL_HEADER_BYTES,
+                 "the header is what the pass writes");
+  cudaError_t err = cudaMemsetAsync(ctl, 0, KEPT, s);
+  return err != cudaSuccess ? err
+                            : cudaMemsetAsync(ctl + AFTER, 0,
+                                              rec->ctl_bytes - AFTER, s);
+}
+
 static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
                             enum rec_fate *fate) {
   const struct gp__driver *drv = gp__driver();
@@ -284,17 +302,21 @@ static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
     return GP__WHY_CUDA_ERROR;
   }
 
-  /* Epoch 1: a control block to clear (a clean one goes on from its last
-   * epoch, which is at least 1, and holds its left word's address). */
-  if (rec->epoch == 1) {
-    if (cudaMemsetAsync(rec->buffer.ptr, 0, rec->ctl_bytes, s) != cudaSuccess) {
+  /* A control block to clear (a clean one holds its left word's address).
+   * At epoch 1 (a new buffer, or epochs wrapped) all of it; otherwise all
+   * but left_value, which must not fall below what the buffer's earlier
+   * launches left there: a stream may still be waiting on it for one of
+   * them (pool.h: gp__buffer_next_epoch). */
+  if (rec->clear_ctl) {
+    if (clear_ctl(rec, s) != cudaSuccess) {
       (void)cudaGetLastError();
       return GP__WHY_CUDA_ERROR;
     }
     if (rec->left != NULL) {
       /* Nothing writes the word now: its buffer's last launch had left.
-       * Counting starts again with the epochs. */
-      rec->left->word = 0;
+       * At epoch 1 counting starts again. */
+      if (rec->epoch == 1)
+        rec->left->word = 0;
       cudaError_t err = cudaMemcpyAsync(
           (char *)rec->buffer.ptr + offsetof(struct gp_launch_ctl, left_word),
           &rec->left->word_dev, sizeof rec->left->word_dev,
@@ -489,12 +511,9 @@ static cudaError_t launch_preemptible(const struct launch_call *c,
   rec->shared_mem = (unsigned)c->shared_mem;
   rec->ctl = (CUdeviceptr)(uintptr_t)rec->buffer.ptr;
   rec->ctl_bytes = ctl_bytes;
-  /* A clean control block (its last launch completed: abi.h) is reused as
-   * it is, with the next epoch; any other is cleared (enqueue) and starts
-   * at 1. Epochs never wrap: after UINT32_MAX, clear and start again. */
-  bool clean = rec->buffer.clean_bytes >= ctl_bytes &&
-               rec->buffer.epoch < UINT32_MAX;
-  rec->epoch = clean ? rec->buffer.epoch + 1 : 1;
+  /* A clean control block (its last launch completed) is reused as it is;
+   * any other is cleared (enqueue). */
+  rec->epoch = gp__buffer_next_epoch(&rec->buffer, ctl_bytes, &rec->clear_ctl);
   rec->flag = d->flag;
   rec->save = rec->ctl + save_at + (relay ? GP_SAVE_RELAY : 0);
   rec->grid[0] = c->grid.x;

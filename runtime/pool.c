@@ -37,6 +37,13 @@ static bool reserve_one(void **array, size_t n, size_t *cap, size_t elem) {
   return true;
 }
 
+uint32_t gp__buffer_next_epoch(const struct gp__buffer *buf, size_t ctl_bytes,
+                               bool *clear) {
+  uint32_t epoch = buf->epoch < UINT32_MAX ? buf->epoch + 1 : 1;
+  *clear = epoch == 1 || buf->clean_bytes < ctl_bytes;
+  return epoch;
+}
+
 gp_status gp__pool_get_buffer(struct gp__device *d, size_t bytes,
                               struct gp__buffer *out) {
   struct gp__pool *p = &d->pool;

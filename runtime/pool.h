@@ -17,6 +17,7 @@
 
 #include <cuda_runtime_api.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +25,8 @@
  * clean_bytes bytes are a control block that the last launch to use it left
  * clean, with `complete` == epoch (abi.h: struct gp_launch_ctl); a launch
  * that needs no more than that reuses it as it is. 0: nothing is known,
- * clear it first. */
+ * clear it first. epoch is the last launch's on it, clean or not (0: none
+ * yet, a new buffer): the next one takes the next epoch. */
 struct gp__buffer {
   void *ptr;
   size_t bytes;
@@ -46,6 +48,16 @@ struct gp__pool {
 };
 
 struct gp__device;
+
+/* The epoch of the next launch on `buf`, whose control block takes
+ * `ctl_bytes`, and whether that block must be cleared first. Epochs go on
+ * from the buffer's last launch, whether or not it left the control block
+ * clean, so that the values its launches leave (abi.h: left_value, the
+ * left word) only grow: a stream wait made for an earlier launch on the
+ * buffer (gp_stream_wait_drained) ends no later than it would have. After
+ * UINT32_MAX they start again at 1, with a clear. */
+uint32_t gp__buffer_next_epoch(const struct gp__buffer *buf, size_t ctl_bytes,
+                               bool *clear);
 
 /* The size actually allocated for a request of `bytes`: at least `bytes`,
  * at most a quarter more (four size classes per power of two), so that

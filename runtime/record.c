@@ -114,16 +114,21 @@ static void put_events(struct gp__device *d, struct gp__launch_rec *rec) {
     gp__pool_put_event(d, rec->ev_last);
 }
 
-static void release(struct gp__device *d, struct gp__launch_rec *rec) {
-  gp__rec_set_owed(d, rec, false); /* done: nothing is owed any more */
+struct gp__buffer gp__rec_buffer_back(const struct gp__launch_rec *rec) {
   /* A grid that completed left its control block clean (abi.h); the save
    * area after it is not. Anything else: clear it before the next use. A
    * clean block also holds the buffer's left word's address, if the launch
-   * used it. */
+   * used it. The epoch goes on either way (pool.h). */
   struct gp__buffer buf = rec->buffer;
   bool clean = rec->completed && rec->left == buf.left;
   buf.clean_bytes = clean ? rec->ctl_bytes : 0;
-  buf.epoch = clean ? rec->epoch : 0;
+  buf.epoch = rec->epoch;
+  return buf;
+}
+
+static void release(struct gp__device *d, struct gp__launch_rec *rec) {
+  gp__rec_set_owed(d, rec, false); /* done: nothing is owed any more */
+  struct gp__buffer buf = gp__rec_buffer_back(rec);
   gp__pool_put_buffer(d, &buf);
   put_events(d, rec);
   free(rec);

@@ -62,6 +62,7 @@ struct gp__launch_rec {
   unsigned shared_mem;
   struct gp__buffer buffer; /* control block, then save area */
   size_t ctl_bytes;          /* of the control block, slots included */
+  bool clear_ctl;            /* zero it before L0 (launch.c: enqueue) */
 
   /* The buffer's left word, if the control block holds its address; then
    * there are no events (but ev_ran where the variant failed to launch:
@@ -123,6 +124,10 @@ void gp__rec_append(struct gp__device *d, struct gp__launch_rec *rec);
  * its share small), and queries the events only of those that no unfinished
  * launch before them holds back (stream_set.h). Caller holds d->lock. */
 void gp__rec_reap(struct gp__device *d, size_t budget);
+
+/* The buffer of a record that is done, as it goes back to the pool: its
+ * epoch, and whether its control block is clean. */
+struct gp__buffer gp__rec_buffer_back(const struct gp__launch_rec *rec);
 
 /* Release a record that was never appended, giving back its buffer only if
  * `buffer_unused` (nothing was enqueued that touches it). */

@@ -164,8 +164,10 @@ struct gp_kernel_info {
  * and then sets complete = epoch; otherwise it takes the arrivals back out,
  * for the next instance. So a control block whose launch completed can be
  * reused without clearing it: the runtime zeroes a new one once
- * (cudaMemsetAsync, complete 0) and gives the launches that reuse it epochs
- * 1, 2, ...; the user's stream waits for complete == epoch. A relaunch
+ * (cudaMemsetAsync, complete 0) and gives the launches that use it epochs
+ * 1, 2, ... (on across the clears of a block whose launch did not
+ * complete, which keep left_value); the user's stream waits for
+ * complete == epoch. A relaunch
  * that finds complete == epoch (the grid completed in the instance before
  * it) leaves at once and touches nothing. Grids of 2^40 logical blocks or
  * more are not run preemptible.
@@ -180,9 +182,12 @@ struct gp_kernel_info {
  * with no event recorded per launch. The runtime sets left_word once per
  * control block (after clearing it); kernels leave it as it is. The same
  * value also goes to `left_value`, in the control block itself, whether or
- * not there is a left word: what a stream waits on when the GPU, not the
- * host, is to wait for an instance to leave (gp_stream_wait_drained), so
- * that the GPU's front end polls its own memory, not the host's. */
+ * not there is a left word, before that fence (a host that sees the left
+ * word may reuse the control block, so this store must be done by then):
+ * what a stream waits on when the GPU, not the host, is to wait for an
+ * instance to leave (gp_stream_wait_drained), so that the GPU's front end
+ * polls its own memory, not the host's. The runtime never lowers it: a
+ * clear of a used control block keeps it. */
 struct gp_launch_ctl {
   uint64_t next_block; /* ticket: next logical block to start */
   uint64_t progress;   /* logical blocks finished, plus this instance's

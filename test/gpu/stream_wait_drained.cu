@@ -19,8 +19,13 @@
  * often BE blocks were still running when the probe started: printed, not
  * checked (that is the GPU's timing), but it shows the probe can tell.
  * Then every output against the CPU; and with nothing running, the call
- * succeeds and the stream's work runs; a capturing stream and a bad
- * device are refused.
+ * succeeds and the stream's work runs; a capturing stream, a blocking one,
+ * the default streams and a bad device are refused.
+ *
+ * First, before anything else launches preemptibly (so that the pool holds
+ * one buffer): a wait that the stream reaches only after its launch has
+ * completed and its buffer went on to a launch with a larger control
+ * block, which clears it, must still end (reused_buffer).
  *   exit 0: right; 1: wrong; 2: CUDA or gpreempt error; 3: hung.
  */
 #include "../../samples/sample_util.h"
@@ -61,6 +66,69 @@ GP_NO_PREEMPT __global__ void probe(const unsigned long long *running,
   const int n = __syncthreads_count(changed);
   if (t == 0)
     *moved = (unsigned)n;
+}
+
+/* Holds its stream until the host sets *open (mapped memory), or 10 s. */
+GP_NO_PREEMPT __global__ void gate(const volatile int *open) {
+  const uint64_t until =
+      (uint64_t)__nvvm_read_ptx_sreg_globaltimer() + 10000000000ull;
+  while (*open == 0 && (uint64_t)__nvvm_read_ptx_sreg_globaltimer() < until) {
+  }
+}
+
+/* A wait for a launch whose buffer is reused before the stream gets to it.
+ * R0 then R run on one buffer (epochs 1 and 2; gp_wait_drained reaps each
+ * once its stream is idle); the LC stream, held by a gate, gets a wait for
+ * R while R runs; R completes, and R2 (twice R's blocks at a quarter of
+ * their threads: a larger control block, half the save area) takes the
+ * same buffer, the pool's only one, and clears its control block. Until
+ * the clear kept left_value and epochs went on, R2 started again at epoch
+ * 1 and left a value below the one the wait wants: the LC stream hung.
+ * Returns whether the LC stream ran on once the gate opened. */
+static bool reused_buffer(int device, cudaStream_t be, cudaStream_t lc,
+                          unsigned blocks) {
+  const unsigned n = blocks * kThreads;
+  uint32_t *d_out = nullptr;
+  unsigned long long *d_running = nullptr;
+  CHECK_CUDA(cudaMalloc(&d_out, n * sizeof(uint32_t)));
+  CHECK_CUDA(cudaMalloc(&d_running, 2 * blocks * sizeof(unsigned long long)));
+  int *open = nullptr, *open_dev = nullptr;
+  CHECK_CUDA(cudaHostAlloc(&open, sizeof *open, cudaHostAllocMapped));
+  CHECK_CUDA(cudaHostGetDevicePointer(&open_dev, open, 0));
+  *open = 0;
+
+  churn<<<blocks, kThreads, 0, be>>>(256, d_out, d_running); /* R0 */
+  CHECK_LAUNCH();
+  CHECK_CUDA(cudaStreamSynchronize(be));
+  CHECK_GP(gp_wait_drained(device, 0, nullptr));
+  gate<<<1, 1, 0, lc>>>(open_dev);
+  CHECK_LAUNCH();
+  churn<<<blocks, kThreads, 0, be>>>(kIters, d_out, d_running); /* R */
+  CHECK_LAUNCH();
+  CHECK_GP(gp_stream_wait_drained(device, lc));
+  const bool r_ran = cudaStreamQuery(be) == cudaErrorNotReady;
+  CHECK_CUDA(cudaStreamSynchronize(be));
+  CHECK_GP(gp_wait_drained(device, 0, nullptr));
+  churn<<<2 * blocks, kThreads / 4, 0, be>>>(256, d_out, d_running); /* R2 */
+  CHECK_LAUNCH();
+  CHECK_CUDA(cudaStreamSynchronize(be));
+  *open = 1;
+  const double t0 = now_us();
+  cudaError_t q;
+  while ((q = cudaStreamQuery(lc)) == cudaErrorNotReady &&
+         now_us() - t0 < 3e6)
+    sleep_us(100);
+  if (q != cudaErrorNotReady)
+    CHECK_CUDA(q);
+  EXPECT(r_ran, "R had completed before the wait was made: nothing tested");
+  printf("reused_buffer: the LC stream %s %.0f us after its gate opened\n",
+         q == cudaSuccess ? "ran on" : "still waited", now_us() - t0);
+  if (q != cudaSuccess)
+    return false; /* freeing would wait for the stream */
+  CHECK_CUDA(cudaFreeHost(open));
+  CHECK_CUDA(cudaFree(d_running));
+  CHECK_CUDA(cudaFree(d_out));
+  return true;
 }
 
 /* Launch kLaunches on `be`, each once the one before has completed;
@@ -116,6 +184,11 @@ int main() {
                         cudaMemcpyHostToDevice));
   CHECK_CUDA(cudaMemset(d_running, 0, blocks * sizeof(unsigned long long)));
   cudaStream_t be = make_be_stream(), lc = make_lc_stream();
+  if (!reused_buffer(device, be, lc, blocks)) {
+    fprintf(stderr, "stream_wait_drained: a wait for a launch whose buffer "
+                    "was reused never ended\n");
+    die_now(3);
+  }
 
   /* One preempting round: the probe's count of blocks still running. */
   std::vector<double> call_us; /* host time in gp_stream_wait_drained */
@@ -161,9 +234,23 @@ int main() {
   CHECK_CUDA(cudaStreamSynchronize(lc));
 
   /* Refused: no such device; a stream being captured (the capture goes
-   * on unharmed: nothing was recorded into it). */
+   * on unharmed: nothing was recorded into it); streams that synchronize
+   * with the legacy default stream. */
   EXPECT(gp_stream_wait_drained(999, lc) == GP_ERROR_INVALID_DEVICE,
          "a bad device was not refused");
+  cudaStream_t blocking;
+  CHECK_CUDA(cudaStreamCreate(&blocking));
+  EXPECT(gp_stream_wait_drained(device, blocking) == GP_ERROR_INVALID_STREAM,
+         "a blocking stream was not refused");
+  CHECK_CUDA(cudaStreamDestroy(blocking));
+  EXPECT(gp_stream_wait_drained(device, nullptr) == GP_ERROR_INVALID_STREAM,
+         "the default stream was not refused");
+  EXPECT(gp_stream_wait_drained(device, cudaStreamLegacy) ==
+             GP_ERROR_INVALID_STREAM,
+         "the legacy stream was not refused");
+  EXPECT(gp_stream_wait_drained(device, cudaStreamPerThread) ==
+             GP_ERROR_INVALID_STREAM,
+         "the per-thread default stream was not refused");
   cudaStream_t capturing;
   CHECK_CUDA(cudaStreamCreateWithFlags(&capturing, cudaStreamNonBlocking));
   CHECK_CUDA(cudaStreamBeginCapture(capturing, cudaStreamCaptureModeRelaxed));

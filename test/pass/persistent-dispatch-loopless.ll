@@ -116,8 +116,10 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; at system scope; if the grid is not complete it leaves the count and the
 ; instances that have left, for the next instance. Either way it stores
 ; epoch << 32 | instances << 1 | complete to the control block's left_value
-; (ctl + 32) and, if the runtime gave the control block a left word
-; (ctl + 24), there too. One system-scope fence
+; (ctl + 32) before its system-scope fence and, if the runtime gave the
+; control block a left word (ctl + 24), there too after it: a host that
+; sees the word may reuse the control block, so the left_value store must
+; be done by then. One system-scope fence
 ; on each way releases those stores and complete's (relaxed stores:
 ; a release store each cost ~1 us at the grid's tail on the H100). The
 ; arrival is relaxed and the last arrival fences to acquire: LLVM 22's
@@ -148,28 +150,35 @@ declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
 ; CHECK-NEXT:    %gp.grid.complete = icmp eq i64 %gp.blocks.done, %gp.total{{[0-9]*}}
 ; CHECK-NEXT:    br i1 %gp.grid.complete, label %gp.exit.clean, label %gp.exit.rearm
 ; CHECK:       gp.exit.clean:
-; CHECK:         store i64 0, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}
+; CHECK:         store i64 0, ptr addrspace(1) %[[CTLC:gp.ctl.g[0-9]*]]
 ; CHECK-NEXT:    store i64 0, ptr addrspace(1) %gp.progress.word
 ; CHECK-NEXT:    store i32 0, ptr addrspace(1) %gp.instances.word
+; CHECK-NEXT:    %[[INST:.*]] = zext i32 %gp.instances to i64
+; CHECK-NEXT:    %[[INSTSH:.*]] = shl i64 %[[INST]], 1
+; CHECK-NEXT:    %[[EP:.*]] = zext i32 %[[EPOCHC:gp.epoch[.a-z0-9]*]] to i64
+; CHECK-NEXT:    %[[EPSH:.*]] = shl i64 %[[EP]], 32
+; CHECK-NEXT:    %[[HI:.*]] = or i64 %[[EPSH]], %[[INSTSH]]
+; CHECK-NEXT:    %gp.left.value.clean = or i64 %[[HI]], 1
+; CHECK-NEXT:    %[[LVC:.*]] = getelementptr i8, ptr addrspace(1) %[[CTLC]], i32 32
+; CHECK-NEXT:    store atomic i64 %gp.left.value.clean, ptr addrspace(1) %[[LVC]] monotonic
 ; CHECK-NEXT:    fence seq_cst
-; CHECK-NEXT:    %[[CW:.*]] = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 16
-; CHECK-NEXT:    store atomic i32 %gp.epoch{{.*}}, ptr addrspace(1) %[[CW]] monotonic
+; CHECK-NEXT:    %[[CW:.*]] = getelementptr i8, ptr addrspace(1) %[[CTLC]], i32 16
+; CHECK-NEXT:    store atomic i32 %[[EPOCHC]], ptr addrspace(1) %[[CW]] monotonic
 ; CHECK-NEXT:    br label %gp.exit.tell
 ; CHECK:       gp.exit.rearm:
-; CHECK-NEXT:    store i64 %gp.blocks.done, ptr addrspace(1) %gp.progress.word
+; CHECK:         store i64 %gp.blocks.done, ptr addrspace(1) %gp.progress.word
 ; CHECK-NEXT:    store i32 %gp.instances, ptr addrspace(1) %gp.instances.word
-; CHECK-NEXT:    fence release
-; CHECK-NEXT:    br label %gp.exit.tell
-; CHECK:       gp.exit.tell:
-; CHECK-NEXT:    %gp.left.complete = phi i64 [ 0, %gp.exit.rearm ], [ 1, %gp.exit.clean ]
-; CHECK:         %[[INST:.*]] = zext i32 %gp.instances to i64
+; CHECK-NEXT:    %[[INST:.*]] = zext i32 %gp.instances to i64
 ; CHECK-NEXT:    %[[INSTSH:.*]] = shl i64 %[[INST]], 1
 ; CHECK-NEXT:    %[[EP:.*]] = zext i32 %gp.epoch{{.*}} to i64
 ; CHECK-NEXT:    %[[EPSH:.*]] = shl i64 %[[EP]], 32
-; CHECK-NEXT:    %[[HI:.*]] = or i64 %[[EPSH]], %[[INSTSH]]
-; CHECK-NEXT:    %gp.left.value = or i64 %[[HI]], %gp.left.complete
-; CHECK-NEXT:    %gp.left.value.word = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 32
-; CHECK-NEXT:    store atomic i64 %gp.left.value, ptr addrspace(1) %gp.left.value.word monotonic
+; CHECK-NEXT:    %gp.left.value.rearm = or i64 %[[EPSH]], %[[INSTSH]]
+; CHECK-NEXT:    %[[LVR:.*]] = getelementptr i8, ptr addrspace(1) %gp.ctl.g{{[0-9]*}}, i32 32
+; CHECK-NEXT:    store atomic i64 %gp.left.value.rearm, ptr addrspace(1) %[[LVR]] monotonic
+; CHECK-NEXT:    fence release
+; CHECK-NEXT:    br label %gp.exit.tell
+; CHECK:       gp.exit.tell:
+; CHECK-NEXT:    %gp.left.value = phi i64 [ %gp.left.value.rearm, %gp.exit.rearm ], [ %gp.left.value.clean, %gp.exit.clean ]
 ; CHECK-NEXT:    %gp.left.told = icmp ne i64 %gp.left.word, 0
 ; CHECK-NEXT:    br i1 %gp.left.told, label %gp.exit.tell.store, label %gp.return
 ; CHECK:       gp.exit.tell.store:

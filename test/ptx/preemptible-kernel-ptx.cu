@@ -32,11 +32,14 @@ __global__ void saxpy(int n, float a, const float *x, float *y) {
 // CHECK:       atom.global.add.u64
 // CHECK:       fence.acquire.gpu;
 // The last block to leave publishes completion, and tells through the
-// control block's left_value and the host's left word (abi.h), with
-// relaxed system-scope stores after one system-scope fence (never st.mmio:
-// a volatile relaxed store would be).
-// CHECK:       fence.sc.sys;
+// control block's left_value (before its way's system-scope fence) and the
+// host's left word (after it), with relaxed stores (never st.mmio: a
+// volatile relaxed store would be): a complete grid's way, then the way
+// of an instance that yielded, then the left word.
+// CHECK:       st.relaxed.sys.global.b64 {{.*}}+32]
+// CHECK-NEXT:  fence.sc.sys;
 // CHECK-NEXT:  st.relaxed.sys.global.b32
 // CHECK:       st.relaxed.sys.global.b64 {{.*}}+32]
+// CHECK-NEXT:  fence.release.sys;
 // CHECK:       st.relaxed.sys.b64
 // CHECK-NOT:   st.mmio

@@ -76,9 +76,11 @@ __device__ void leave_instance(gp_launch_ctl *ctl, unsigned long long finished,
     __threadfence_system();
     atomicExch((unsigned *)&ctl->complete, epoch);
   }
-  __threadfence_system();
+  // left_value before the fence, the host's word after it: a host that
+  // sees the word may reuse the control block at once (abi.h).
   const unsigned long long value = GP_LEFT_VALUE(epoch, instances, done == total);
   *(volatile unsigned long long *)&ctl->left_value = value;
+  __threadfence_system();
   if (left != NULL)
     *left = value;
 }

@@ -70,6 +70,45 @@ static void pool_keeps_clean_state(void) {
   pthread_mutex_destroy(&d.pool.lock);
 }
 
+/* A buffer's epochs go on across its launches, clean or not, so that the
+ * values they leave only grow (a stream wait for an earlier launch on it
+ * must still end); a control block is cleared unless its last launch
+ * completed it with room enough, and at epoch 1: a new buffer, or epochs
+ * wrapped. */
+static void buffer_epochs(void) {
+  static struct gp__left_slot word;
+  struct gp__buffer fresh = {.bytes = 4096, .left = &word};
+  bool clear = false;
+  struct gp__launch_rec rec = {.buffer = fresh, .ctl_bytes = 288};
+  rec.epoch = gp__buffer_next_epoch(&rec.buffer, rec.ctl_bytes, &clear);
+  CHECK_EQ(rec.epoch, 1);
+  CHECK(clear);
+  rec.left = &word; /* preempted, never completed: not clean */
+  struct gp__buffer back = gp__rec_buffer_back(&rec);
+  CHECK_EQ(back.epoch, 1);
+  CHECK_EQ(back.clean_bytes, 0);
+  rec.buffer = back;
+  rec.epoch = gp__buffer_next_epoch(&rec.buffer, rec.ctl_bytes, &clear);
+  CHECK_EQ(rec.epoch, 2); /* on, not back to 1 */
+  CHECK(clear);
+  rec.completed = true;
+  back = gp__rec_buffer_back(&rec);
+  CHECK_EQ(back.epoch, 2);
+  CHECK_EQ(back.clean_bytes, 288);
+  CHECK_EQ(gp__buffer_next_epoch(&back, 288, &clear), 3);
+  CHECK(!clear);
+  CHECK_EQ(gp__buffer_next_epoch(&back, 296, &clear), 3); /* more slots */
+  CHECK(clear);
+  rec.left = NULL; /* completed with events: the block lacks the word */
+  back = gp__rec_buffer_back(&rec);
+  CHECK_EQ(back.clean_bytes, 0);
+  CHECK_EQ(back.epoch, 2);
+  back.epoch = UINT32_MAX;
+  back.clean_bytes = 288;
+  CHECK_EQ(gp__buffer_next_epoch(&back, 288, &clear), 1);
+  CHECK(clear);
+}
+
 /* A launch whose buffer has a left word (left_words.h) has left the GPU
  * once the word counts all its instances, and is complete once the word
  * says so for its own epoch: an older launch's value, on the same buffer,
@@ -462,6 +501,7 @@ int main(void) {
   stream_census();
   size_classes();
   pool_keeps_clean_state();
+  buffer_epochs();
   left_word_says();
   arm_fire();
   raise_numbers();
