@@ -17,7 +17,10 @@
 #   time   GPU time per repeat (time-ab.sh) of six programs under the
 #          plain build and the four pass variants. 1 round.
 #
-# Build machine, before the call:
+# Build machine, before the call (every variant from the current tree:
+# build-variant.sh folders left from an earlier session hold its code;
+# nocensus, from 4fe6b0d, lacks the drain's split by distance from a clear,
+# b5d2f56, so its rows show "-" there):
 #   scripts/device-session.sh prepare
 #   K="bfs histogram kmeans reduction scan jacobi2d nbody"
 #   KEEP="$K" docs/experiments/build-variant.sh build-b64 -mllvm -gpreempt-poll-budget=64
