@@ -146,6 +146,15 @@ static cl::opt<bool> ExitBoundPolls(
     cl::desc("Let a loop whose exit test compares an induction variable with "
              "an invariant bound count its poll interval with that test"));
 
+// An experiment (off): a check that waits for its flag load stalls a warp
+// for an L2 round trip, which a latency-bound loop (bfs's edge walk) cannot
+// hide behind other warps.
+static cl::opt<bool> PollAhead(
+    "gpreempt-poll-ahead", cl::init(false), cl::Hidden,
+    cl::desc("Let a loop whose exit test counts its interval (4 or more) "
+             "check twice as often, each check deciding on the flag loaded "
+             "at the check before it"));
+
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.
 static cl::opt<bool> ConvergeLoops(
@@ -348,7 +357,10 @@ static void remarkPreemptible(const Function &F, const ResumableKernel &RK,
       if (LR.PollInterval > 1)
         Rem << "; checks the flag every "
             << ore::NV("PollInterval", LR.PollInterval) << " iterations"
-            << (LR.ExitBound ? ", counted by its exit test" : "");
+            << (LR.ExitBound ? ", counted by its exit test" : "")
+            << (LR.PollAhead ? ", each check deciding on the flag as the "
+                               "check before it read it"
+                             : "");
       if (LR.Converged)
         Rem << "; its threads leave it at different iterations and wait for "
                "each other after it";
@@ -392,6 +404,7 @@ PreservedAnalyses DevicePass::run(Module &M, ModuleAnalysisManager &MAM) {
       Options.DirectFirstWave = DirectFirstWave;
       Options.LoneBlockExit = LoneBlockExit;
       Options.ExitBoundPolls = ExitBoundPolls;
+      Options.PollAhead = PollAhead;
       Options.BlockCollective = Traits.BlockCollective;
       Options.WarpCollective = Traits.WarpCollective;
       SmallPtrSet<const BasicBlock *, 8> UniformHeaders;

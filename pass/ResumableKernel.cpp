@@ -734,7 +734,7 @@ std::variant<ResumableKernel, Refusal> Rewriter::run() {
       Result.Loops.push_back({LY.Loc, LY.Id,
                               static_cast<unsigned>(LY.Latches.size()),
                               (1 + LY.Words + AllocaWords) * 4,
-                              LY.PollInterval, LY.ExitBound,
+                              LY.PollInterval, LY.ExitBound, LY.PollAhead,
                               LY.Role == LoopYield::Converge::Loop});
   return Result;
 }

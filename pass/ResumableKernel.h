@@ -39,6 +39,7 @@ struct LoopReport {
   unsigned SavedBytes;  // bytes per thread a yield in this loop saves
   unsigned PollInterval; // back-edges per flag check
   bool ExitBound;         // counted by the loop's exit test
+  bool PollAhead;         // its checks read the flag one check ahead
   bool Converged;        // its threads wait for each other at its exit
 };
 
@@ -103,6 +104,10 @@ struct RewriteOptions {
   /// invariant bound counts its poll interval with that test instead of a
   /// counter of its own (ExitBoundPolls.cpp).
   bool ExitBoundPolls = true;
+  /// Such a loop with an interval of 4 or more checks twice as often, each
+  /// check deciding on the flag loaded at the check before it, which then
+  /// loads it again: no check waits for a load (ExitBoundPolls.cpp).
+  bool PollAhead = false;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.
   bool BlockCollective = false;

@@ -204,6 +204,9 @@ private:
   llvm::DenseMap<const llvm::PHINode *, llvm::Constant *> RestartValue;
   llvm::DenseMap<LoopYield *, llvm::Value *>
       FusedVote; // loops voting at a barrier
+  // Loops with PollAhead: the header phi holding the flag as the last
+  // refill loaded it (ExitBoundPolls.cpp), which their check decides on.
+  llvm::DenseMap<const LoopYield *, llvm::PHINode *> FlagSeen;
   // Converged loops (ConvergeLoops.cpp): their headers, the headers of the
   // loops where their threads wait (with the meeting's decision: "some
   // thread yields"), and the headers of the loops that could be converged

@@ -44,6 +44,13 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   std::optional<ExitTest> Test;
   if (Options.ExitBoundPolls && LY.PollInterval > 1 && !Fused && ChecksAlone)
     Test = matchExitTest(LY, Latch);
+  // Read one check ahead, the interval halved: a raise still reaches the
+  // thread within the interval's back-edges, and no check waits for its
+  // load (ExitBoundPolls.cpp).
+  if (Test && Options.PollAhead && LY.PollInterval >= 4) {
+    LY.PollInterval /= 2;
+    LY.PollAhead = true;
+  }
   BasicBlock *Poll = SplitBlockPredecessors(Header, {Latch}, ".gp.poll");
   BasicBlock *Save = newBlock(Header->getName() + ".gp.yield", BlockTail);
   MDNode *Unlikely = MDBuilder(Ctx).createUnlikelyBranchWeights();
@@ -99,7 +106,10 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   B.SetCurrentDebugLocation(Br->getDebugLoc());
   Value *Raised = Fused;
   if (!Raised) {
-    Raised = flagRaised(B, Check == Poll ? Flag : sharedFlagAddress(B));
+    if (PHINode *Seen = FlagSeen.lookup(&LY))
+      Raised = B.CreateICmpSGT(Seen, B.getInt32(0), "gp.flag.seen.raised");
+    else
+      Raised = flagRaised(B, Check == Poll ? Flag : sharedFlagAddress(B));
     if (LY.Role == LoopYield::Converge::Loop) {
       // Each thread on its own (ConvergeLoops.cpp): the flag, or another
       // thread of the block that decided to yield.
