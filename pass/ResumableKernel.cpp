@@ -522,6 +522,10 @@ std::optional<Refusal> Rewriter::plan() {
   // passes no check (iterative_solver's 4 systems a thread, checked every
   // 4): its enclosing loop counts it as that many, its constant trip count
   // if smaller. Plan.Loops is in preorder: backwards, inner loops first.
+  // Intervals holds each loop's interval without the memory weight (at
+  // least its own): an inner loop that the weight makes check more often
+  // still counts as many iterations in the loop around it, which the
+  // weight therefore never makes check less often.
   DenseMap<const BasicBlock *, unsigned> Intervals;
   auto InnerTrips = [&](const Loop &Inner) {
     for (const Loop *P = &Inner; P; P = P->getParentLoop())
@@ -531,34 +535,46 @@ std::optional<Refusal> Rewriter::plan() {
     unsigned Trips = SE.getSmallConstantMaxTripCount(&Inner);
     return Trips != 0 ? std::min(Trips, Unchecked) : Unchecked;
   };
-  // Memory's weight only where each thread checks on its own (a load on a
-  // cold path), not where the block or warp votes: a vote more often is a
-  // barrier more often, which every thread of the block waits at.
-  unsigned AloneWeight = Options.BlockCollective || Options.WarpCollective
-                             ? 0
-                             : Options.MemoryWeight;
   unsigned ConvergedParts = 0;
   for (LoopYield &LY : reverse(Plan.Loops)) {
     const Loop *L = LI.getLoopFor(LY.Header);
     LY.VoteBarrier = C.Votes.lookup(L);
-    LY.PollInterval =
-        pollInterval(*L, Options.PollBudget, InnerTrips, Options.LoadLatency,
-                     Options.LoadLatencyIndirect, AloneWeight);
-    if (ConvergedHeaders.contains(LY.Header)) {
+    bool Converged = ConvergedHeaders.contains(LY.Header);
+    if (Converged) {
       LY.Role = LoopYield::Converge::Loop;
-      LY.PollInterval = pollInterval(*L, Options.PollBudget, ConstantTrips,
-                                     Options.LoadLatency,
-                                     Options.LoadLatencyIndirect,
-                                     Options.MemoryWeight);
       ++ConvergedParts;
     } else if (WaitVote.count(LY.Header)) {
       LY.Role = LoopYield::Converge::Wait;
-      LY.PollInterval = 1; // the wait's one back-edge is its yield
       ++ConvergedParts;
     } else if (ConvergedInner.contains(LY.Header)) {
       LY.Role = LoopYield::Converge::Loop; // a part of the loop around it
     }
-    Intervals[LY.Header] = LY.PollInterval;
+    // Memory's weight only where each thread checks on its own (a load on
+    // a cold path; YieldPoints.cpp: ChecksAlone), not where the block or
+    // warp votes: a vote more often is a barrier more often, which every
+    // thread of the block waits at.
+    bool ChecksAlone =
+        !Options.WarpCollective &&
+        (LY.Role == LoopYield::Converge::Loop
+             ? !ConvergedWarpOps.contains(LY.Header)
+             : !Options.BlockCollective);
+    auto Interval = [&](unsigned Weight) {
+      return pollInterval(*L, Options.PollBudget,
+                          Converged ? function_ref<unsigned(const Loop &)>(
+                                          ConstantTrips)
+                                    : InnerTrips,
+                          Options.LoadLatency, Options.LoadLatencyIndirect,
+                          Weight);
+    };
+    unsigned Unweighted = Interval(0);
+    LY.PollInterval = LY.Role == LoopYield::Converge::Wait
+                          ? 1 // the wait's one back-edge is its yield
+                      : ChecksAlone && Options.MemoryWeight > 0
+                          ? Interval(Options.MemoryWeight)
+                          : Unweighted;
+    Intervals[LY.Header] = LY.Role == LoopYield::Converge::Wait
+                               ? 1
+                               : std::max(LY.PollInterval, Unweighted);
   }
   // A converged loop's yields and its wait only meet if both have
   // their yield point (convergeLoops chose loops whose enclosing loops all

@@ -2,6 +2,7 @@
 #include "YieldPlan.h"
 #include "StateCodec.h"
 
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Module.h"
@@ -269,13 +270,25 @@ static uint64_t loadChain(const Loop &L,
   return std::min<uint64_t>(Chain, 1u << 20);
 }
 
-/// 4-byte words of global memory (generic or global address space) that one
-/// iteration of L loads, stores or updates atomically, each inner loop's
-/// InnerTrips times (saturating).
+/// Whether an access through Ptr may be to global memory: the global
+/// address space, or a generic pointer that is not a cast of a shared,
+/// local or constant one (clang reaches __shared__ arrays through generic
+/// pointers, and the backend infers their address space only later).
+static bool mayBeGlobal(const Value *Ptr) {
+  unsigned AS = Ptr->getType()->getPointerAddressSpace();
+  if (AS == 0)
+    AS = getUnderlyingObject(Ptr)->getType()->getPointerAddressSpace();
+  return AS == 0 || AS == 1;
+}
+
+/// 4-byte words of global memory (mayBeGlobal) that one iteration of L
+/// loads, stores or updates atomically, each inner loop's InnerTrips times
+/// (saturating). Memory intrinsics are not counted: iterationSize counts a
+/// copy of constant length in 16-byte pieces, and one of run-time length
+/// as more than any budget.
 static uint64_t memoryWords(const Loop &L,
                             function_ref<unsigned(const Loop &)> InnerTrips) {
   const DataLayout &DL = L.getHeader()->getModule()->getDataLayout();
-  auto Global = [](unsigned AS) { return AS == 0 || AS == 1; };
   uint64_t Words = 0;
   for (const BasicBlock *BB : L.blocks()) {
     if (any_of(L.getSubLoops(), [BB](const Loop *S) { return S->contains(BB); }))
@@ -283,16 +296,16 @@ static uint64_t memoryWords(const Loop &L,
     for (const Instruction &I : *BB) {
       Type *T = nullptr;
       if (const auto *Ld = dyn_cast<LoadInst>(&I)) {
-        if (Global(Ld->getPointerAddressSpace()))
+        if (mayBeGlobal(Ld->getPointerOperand()))
           T = Ld->getType();
       } else if (const auto *St = dyn_cast<StoreInst>(&I)) {
-        if (Global(St->getPointerAddressSpace()))
+        if (mayBeGlobal(St->getPointerOperand()))
           T = St->getValueOperand()->getType();
       } else if (const auto *RMW = dyn_cast<AtomicRMWInst>(&I)) {
-        if (Global(RMW->getPointerAddressSpace()))
+        if (mayBeGlobal(RMW->getPointerOperand()))
           T = RMW->getType();
       } else if (const auto *CX = dyn_cast<AtomicCmpXchgInst>(&I)) {
-        if (Global(CX->getPointerAddressSpace()))
+        if (mayBeGlobal(CX->getPointerOperand()))
           T = CX->getNewValOperand()->getType();
       }
       if (T && T->isSized())

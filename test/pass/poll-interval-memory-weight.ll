@@ -5,12 +5,19 @@
 ; count. Only where each thread checks on its own: a kernel whose block
 ; votes keeps its interval (a vote more often is a barrier more often).
 ; axpy's iteration loads x[i] and y[i] and stores y[i] (3 words); shared
-; memory (addrspace 3) never counts.
+; memory never counts, through an addrspace(3) pointer or a generic one
+; cast from it (as clang reaches __shared__ arrays). A converged loop of a
+; block-collective kernel (its threads check on their own) gets the weight;
+; a loop around one that votes counts it as it did without the weight, so
+; the weight never lengthens an interval.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -pass-remarks=gpreempt -disable-output %s 2>&1 | FileCheck %s --check-prefix=OFF
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-memory-weight=16 -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=W16
 ; RUN: %opt -passes=verify -disable-output %t.ll
 ; RUN: %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 %t.ll -o %t.ptx
 ; RUN: %ptxas -arch=sm_90 %t.ptx -o /dev/null
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-memory-weight=16 -pass-remarks=gpreempt -disable-output %S/collective-converge-grid-stride.ll 2>&1 | FileCheck %s --check-prefix=AROUND
+; AROUND: remark: {{.*}}'passes': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread{{$}}
+; AROUND: remark: {{.*}}'passes': loop 2 yields on 1 back-edge(s), saving 12 bytes per thread; checks the flag every 16 iterations
 
 target datalayout = "e-p6:32:32-i64:64-i128:128-i256:256-v16:16-v32:32-n16:32:64"
 target triple = "nvptx64-nvidia-cuda"
@@ -80,5 +87,92 @@ exit:
   ret void
 }
 
+@bins = internal addrspace(3) global [64 x i32] undef, align 4
+
+; Converged grid-stride loops (collective-converge-grid-stride.ll's
+; histogram): one global word an iteration, 64 -> 16 at W = 16, whether the
+; shared bin is reached through addrspace(3) or a generic pointer.
+; OFF: remark: {{.*}}'bins_shared': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 64 iterations
+; W16: remark: {{.*}}'bins_shared': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 16 iterations
+define ptx_kernel void @bins_shared(i32 %n, ptr %in, ptr %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %ntid = call i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
+  %ctaid = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+  %nctaid = call i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
+  %own = and i32 %tid, 63
+  %slot = getelementptr inbounds [64 x i32], ptr addrspace(3) @bins, i32 0, i32 %own
+  store i32 0, ptr addrspace(3) %slot, align 4
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %base = mul i32 %ctaid, %ntid
+  %start = add i32 %base, %tid
+  %stride = mul i32 %ntid, %nctaid
+  %any = icmp ult i32 %start, %n
+  br i1 %any, label %loop, label %done
+
+loop:
+  %i = phi i32 [ %start, %entry ], [ %i.next, %loop ]
+  %p = getelementptr inbounds i32, ptr %in, i32 %i
+  %w = load i32, ptr %p, align 4
+  %b = and i32 %w, 63
+  %bin = getelementptr inbounds [64 x i32], ptr addrspace(3) @bins, i32 0, i32 %b
+  %old = atomicrmw add ptr addrspace(3) %bin, i32 1 monotonic, align 4
+  %i.next = add i32 %i, %stride
+  %more = icmp ult i32 %i.next, %n
+  br i1 %more, label %loop, label %done
+
+done:
+  %last = phi i32 [ -1, %entry ], [ %i, %loop ]
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %v = load i32, ptr addrspace(3) %slot, align 4
+  %r = add i32 %v, %last
+  %o = getelementptr inbounds i32, ptr %out, i32 %start
+  store i32 %r, ptr %o, align 4
+  ret void
+}
+
+; OFF: remark: {{.*}}'bins_generic': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 64 iterations
+; W16: remark: {{.*}}'bins_generic': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 16 iterations
+define ptx_kernel void @bins_generic(i32 %n, ptr %in, ptr %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %ntid = call i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
+  %ctaid = call i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+  %nctaid = call i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
+  %generic = addrspacecast ptr addrspace(3) @bins to ptr
+  %own = and i32 %tid, 63
+  %slot = getelementptr inbounds [64 x i32], ptr %generic, i32 0, i32 %own
+  store i32 0, ptr %slot, align 4
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %base = mul i32 %ctaid, %ntid
+  %start = add i32 %base, %tid
+  %stride = mul i32 %ntid, %nctaid
+  %any = icmp ult i32 %start, %n
+  br i1 %any, label %loop, label %done
+
+loop:
+  %i = phi i32 [ %start, %entry ], [ %i.next, %loop ]
+  %p = getelementptr inbounds i32, ptr %in, i32 %i
+  %w = load i32, ptr %p, align 4
+  %b = and i32 %w, 63
+  %bin = getelementptr inbounds [64 x i32], ptr %generic, i32 0, i32 %b
+  %old = atomicrmw add ptr %bin, i32 1 monotonic, align 4
+  %i.next = add i32 %i, %stride
+  %more = icmp ult i32 %i.next, %n
+  br i1 %more, label %loop, label %done
+
+done:
+  %last = phi i32 [ -1, %entry ], [ %i, %loop ]
+  call void @llvm.nvvm.barrier.cta.sync.aligned.all(i32 0)
+  %v = load i32, ptr %slot, align 4
+  %r = add i32 %v, %last
+  %o = getelementptr inbounds i32, ptr %out, i32 %start
+  store i32 %r, ptr %o, align 4
+  ret void
+}
+
 declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+declare i32 @llvm.nvvm.read.ptx.sreg.ntid.x()
+declare i32 @llvm.nvvm.read.ptx.sreg.ctaid.x()
+declare i32 @llvm.nvvm.read.ptx.sreg.nctaid.x()
 declare void @llvm.nvvm.barrier.cta.sync.aligned.all(i32)
