@@ -217,14 +217,22 @@ runSize(const Loop &L, function_ref<unsigned(const Loop &)> Trips) {
                             1u << 30);
 }
 
+/// Whether an access through Ptr may be to global memory: the global
+/// address space, or a generic pointer that is not a cast of a shared,
+/// local or constant one (clang reaches __shared__ arrays through generic
+/// pointers, and the backend infers their address space only later).
+static bool mayBeGlobal(const Value *Ptr) {
+  unsigned AS = Ptr->getType()->getPointerAddressSpace();
+  if (AS == 0)
+    AS = getUnderlyingObject(Ptr)->getType()->getPointerAddressSpace();
+  return AS == 0 || AS == 1;
+}
+
 /// A load that may go to global memory (generic or global address space):
 /// what a chain of dependent accesses waits for.
 static bool isGlobalLoad(const Instruction &I) {
   const auto *Ld = dyn_cast<LoadInst>(&I);
-  if (!Ld)
-    return false;
-  unsigned AS = Ld->getPointerAddressSpace();
-  return AS == 0 || AS == 1;
+  return Ld && mayBeGlobal(Ld->getPointerOperand());
 }
 
 /// The longest chain of global loads in one iteration of L where each
@@ -268,17 +276,6 @@ static uint64_t loadChain(const Loop &L,
     Chain += std::max(InnerTrips(*S), 1u) *
              loadChain(*S, InnerTrips, IndirectOnly);
   return std::min<uint64_t>(Chain, 1u << 20);
-}
-
-/// Whether an access through Ptr may be to global memory: the global
-/// address space, or a generic pointer that is not a cast of a shared,
-/// local or constant one (clang reaches __shared__ arrays through generic
-/// pointers, and the backend infers their address space only later).
-static bool mayBeGlobal(const Value *Ptr) {
-  unsigned AS = Ptr->getType()->getPointerAddressSpace();
-  if (AS == 0)
-    AS = getUnderlyingObject(Ptr)->getType()->getPointerAddressSpace();
-  return AS == 0 || AS == 1;
 }
 
 /// 4-byte words of global memory (mayBeGlobal) that one iteration of L
