@@ -2,11 +2,10 @@
  * the host (gp_wait_drained) or on the GPU, for a stream's later work
  * (gp_stream_wait_drained).
  *
- * Both wait for the same launches: those made before the call, but not the
- * ones held back by an unfinished launch before them (stream order, or the
- * legacy default stream's: stream_set.h), which cannot have started and
- * would wait for gp_resume(). A launch has left once its latest instance
- * has (record.h: gp__rec_idle).
+ * Both wait for the same launches (busy_walk.h): those made before the
+ * call, but not the ones held back by an unfinished launch before them,
+ * which cannot have started and would wait for gp_resume(). A launch has
+ * left once its latest instance has (record.h: gp__rec_idle).
  *
  * gp_wait_drained looks again and again until none is left, spinning, then
  * yielding the CPU. gp_stream_wait_drained looks once and enqueues, on the
@@ -45,7 +44,7 @@
 #include "record.h"
 #include "stats.h"
 #include "status.h"
-#include "stream_set.h"
+#include "busy_walk.h"
 
 #include <gpreempt.h>
 #include <gpreempt/abi.h>
@@ -63,63 +62,11 @@
 #define GP__YIELD_NS 2000000u /* then sched_yield up to here, then sleep */
 #define GP__SLEEP_NS 50000
 
-/* Is `rec` held back by an unfinished launch before it? */
-static bool held(struct gp__device *d, const struct gp__stream_set *unfinished,
-                 const struct gp__launch_rec *rec) {
-  if (gp__stream_set_holds(unfinished, rec))
-    return true;
-  if (!unfinished->full)
-    return false;
-  for (struct gp__launch_rec *e = d->head; e != rec; e = e->next)
-    if (!gp__rec_done(e) && gp__rec_holds_back(e, rec))
-      return true;
-  return false;
-}
-
-/* The launches appended before `before_seq` that have not left the GPU, in
- * launch order. One held back by an unfinished launch before it has not
- * started, so it does not count: waiting for it would wait for
- * gp_resume(). Caller holds d->lock for the whole walk. */
-struct busy_walk {
-  struct gp__stream_set unfinished; /* met so far */
-  struct gp__launch_rec *at;        /* the next to look at */
-  uint64_t before_seq;
-};
-
-static void busy_walk_begin(struct busy_walk *w, struct gp__device *d,
-                            uint64_t before_seq) {
-  gp__stream_set_init(&w->unfinished);
-  w->at = d->head;
-  w->before_seq = before_seq;
-}
-
-/* The next launch of the walk that has not left the GPU, or NULL. */
-static struct gp__launch_rec *busy_walk_next(struct gp__device *d,
-                                             struct busy_walk *w) {
-  while (w->at != NULL && w->at->seq < w->before_seq &&
-         !gp__stream_set_covers(&w->unfinished, &d->census)) {
-    struct gp__launch_rec *rec = w->at;
-    w->at = rec->next;
-    if (held(d, &w->unfinished, rec)) {
-      gp__stream_set_add(&w->unfinished, rec);
-      continue;
-    }
-    /* A launch still on the GPU has not completed either: it holds back
-     * the later ones of its stream. */
-    bool busy = !gp__rec_idle(rec);
-    if (busy || !gp__rec_done(rec))
-      gp__stream_set_add(&w->unfinished, rec);
-    if (busy)
-      return rec;
-  }
-  return NULL;
-}
-
 static struct gp__launch_rec *first_busy(struct gp__device *d,
                                          uint64_t before_seq) {
-  struct busy_walk w;
-  busy_walk_begin(&w, d, before_seq);
-  return busy_walk_next(d, &w);
+  struct gp__busy_walk w;
+  gp__busy_walk_begin(&w, d, before_seq);
+  return gp__busy_walk_next(d, &w);
 }
 
 /* GPREEMPT_LOG: after a timeout, say which launch kept the device busy. */
@@ -326,13 +273,13 @@ gp_status gp_stream_wait_drained(int device, struct CUstream_st *stream) {
   int r = CUDA_SUCCESS;
   cudaError_t err = cudaSuccess;
   pthread_mutex_lock(&d->lock);
-  struct busy_walk walk;
-  busy_walk_begin(&walk, d, d->next_seq);
+  struct gp__busy_walk walk;
+  gp__busy_walk_begin(&walk, d, d->next_seq);
   /* The first failure stops it: the waits enqueued before it stay, each
    * for a launch it should wait for (gpreempt.h). */
   for (struct gp__launch_rec *rec;
        err == cudaSuccess && r == CUDA_SUCCESS &&
-       (rec = busy_walk_next(d, &walk)) != NULL;) {
+       (rec = gp__busy_walk_next(d, &walk)) != NULL;) {
     launches++;
     if (rec->left == NULL) {
       err = cudaStreamWaitEvent(
