@@ -151,9 +151,9 @@ static cl::opt<bool> ExitBoundPolls(
 // hide behind other warps.
 static cl::opt<bool> PollAhead(
     "gpreempt-poll-ahead", cl::init(false), cl::Hidden,
-    cl::desc("Let a loop whose exit test counts its interval (4 or more) "
-             "check twice as often, each check deciding on the flag loaded "
-             "at the check before it"));
+    cl::desc("Let a loop whose threads check on their own, with an interval "
+             "of 4 or more, check twice as often, each check deciding on the "
+             "flag loaded at the check before it"));
 
 // For measurements: divergent block-collective loops left without yield
 // points, as before they could be converged.

@@ -33,8 +33,9 @@
 // it reaches X + K*S >= L. Measured on the H100 (docs/results.md, session
 // 20): reduction 3-4 % and histogram 4 % less GPU time than with counters.
 //
-// With -gpreempt-poll-ahead (an experiment, off) a loop of K >= 4 polls
-// every K/2 back-edges, and gp.check decides on the flag that gp.refill
+// With -gpreempt-poll-ahead (an experiment, off; counters have their own
+// form, YieldPoints.cpp: loadFlagAhead) a loop of K >= 4 polls every K/2
+// back-edges, and gp.check decides on the flag that gp.refill
 // loaded the time before (a header phi, gp.flag.seen), while gp.refill
 // loads it for the next: the check waits for no load. A check sees the
 // flag as it was at most K/2 back-edges earlier, so a raise still reaches

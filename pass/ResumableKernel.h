@@ -104,9 +104,10 @@ struct RewriteOptions {
   /// invariant bound counts its poll interval with that test instead of a
   /// counter of its own (ExitBoundPolls.cpp).
   bool ExitBoundPolls = true;
-  /// Such a loop with an interval of 4 or more checks twice as often, each
-  /// check deciding on the flag loaded at the check before it, which then
-  /// loads it again: no check waits for a load (ExitBoundPolls.cpp).
+  /// A loop whose threads check on their own, with an interval of 4 or
+  /// more, checks twice as often, each check deciding on the flag loaded at
+  /// the check before it, which then loads it again: no check waits for a
+  /// load (YieldPoints.cpp, ExitBoundPolls.cpp).
   bool PollAhead = false;
   /// Yields are decided by the whole block at once (barrier.red.or) and save
   /// the block's shared memory; see KernelTraits.

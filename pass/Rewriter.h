@@ -93,6 +93,8 @@ private:
   void buildRoutes();
   void repairSSA();
   void rematerializePrologue();
+  void loadFlagAhead(LoopYield &LY, llvm::BasicBlock *Poll,
+                     llvm::BasicBlock *Check, llvm::BasicBlock *Back);
   llvm::Value *sharedFlagAddress(llvm::IRBuilder<> &B);
 
   // Helpers.

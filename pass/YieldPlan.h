@@ -46,10 +46,10 @@ struct LoopYield {
   /// The interval is counted by the loop's exit test (ExitBoundPolls.cpp),
   /// not by a counter of its own.
   bool ExitBound = false;
-  /// With ExitBound and -gpreempt-poll-ahead: each check decides on the
-  /// flag as the check before it (or the run's first back-edge) loaded it,
-  /// so the load is in flight while the loop works; the interval is halved
-  /// for it (ExitBoundPolls.cpp).
+  /// -gpreempt-poll-ahead: each check decides on the flag as the check
+  /// before it (or an exit-bound run's first back-edge) loaded it, so the
+  /// load is in flight while the loop works; the interval is halved for it
+  /// (YieldPoints.cpp: loadFlagAhead, ExitBoundPolls.cpp).
   bool PollAhead = false;
   /// Block-collective kernels: a __syncthreads that runs once in every
   /// iteration of this loop, which becomes the yield vote

@@ -46,8 +46,10 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
     Test = matchExitTest(LY, Latch);
   // Read one check ahead, the interval halved: a raise still reaches the
   // thread within the interval's back-edges, and no check waits for its
-  // load (ExitBoundPolls.cpp).
-  if (Test && Options.PollAhead && LY.PollInterval >= 4) {
+  // load (ExitBoundPolls.cpp). A counter's loop needs one latch: the value
+  // comes round on one edge.
+  if (Options.PollAhead && ChecksAlone && !Fused && LY.PollInterval >= 4 &&
+      (Test || LY.Latches.size() == 1)) {
     LY.PollInterval /= 2;
     LY.PollAhead = true;
   }
@@ -95,6 +97,8 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
       Count->addIncoming(Next, Back);
     BranchInst::Create(Back, Check)
         ->setDebugLoc(Back->getTerminator()->getDebugLoc());
+    if (LY.PollAhead)
+      loadFlagAhead(LY, Poll, Check, Back);
   }
 
   // A check at every back-edge keeps the flag's address in a register; one
@@ -157,6 +161,35 @@ void Rewriter::insertYieldPoint(LoopYield &LY, BasicBlock *Latch) {
   copySharedMemory(S, /*ToSaveArea=*/true);
   S.CreateBr(BlockTail);
   MyYield->addIncoming(S.getTrue(), S.GetInsertBlock());
+}
+
+/// PollAhead with a counter: a header phi, gp.flag.seen (0 on every entry,
+/// route and restore edge), holds the flag as the last check loaded it;
+/// the check decides on it, and loads the flag for the next check before
+/// its branch, which does not wait for that load. The first check of a run
+/// sees 0 and only loads, so with the interval halved a raise still
+/// reaches the thread within the old interval's back-edges.
+void Rewriter::loadFlagAhead(LoopYield &LY, BasicBlock *Poll, BasicBlock *Check,
+                             BasicBlock *Back) {
+  BasicBlock *Header = LY.Header;
+  Type *I32 = Type::getInt32Ty(Ctx);
+  PHINode *Seen = PHINode::Create(I32, 4, Header->getName() + ".gp.flag.seen",
+                                  Header->begin());
+  for (BasicBlock *Pred : predecessors(Header))
+    if (Pred != Back)
+      Seen->addIncoming(ConstantInt::get(I32, 0), Pred);
+  RestartValue[Seen] = ConstantInt::get(I32, 0);
+  IRBuilder<> C(Check->getTerminator());
+  C.SetCurrentDebugLocation(Check->getTerminator()->getDebugLoc());
+  Value *Loaded = C.CreateLoad(I32, sharedFlagAddress(C), /*isVolatile=*/true,
+                               "gp.flag.ahead");
+  IRBuilder<> K(Back, Back->begin());
+  PHINode *SeenBack =
+      K.CreatePHI(I32, 2, Header->getName() + ".gp.flag.back");
+  SeenBack->addIncoming(Seen, Poll);
+  SeenBack->addIncoming(Loaded, Check);
+  Seen->addIncoming(SeenBack, Back);
+  FlagSeen[&LY] = Seen;
 }
 
 /// The lanes of this thread's warp (linear thread index / 32 in a block of

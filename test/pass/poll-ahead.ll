@@ -1,11 +1,13 @@
-; -gpreempt-poll-ahead (an experiment, off by default): a loop whose exit
-; test counts its poll interval (exit-bound-polls.ll), with an interval of
-; 4 or more, checks twice as often, and its check decides on the flag that
-; the refill before it loaded (a header phi, gp.flag.seen: 0 on every
-; entry, the resume edge included, and never decided on before a refill
-; of the same run, since gp.due skips the check until primed); the refill
-; loads the flag for the next check. So no check waits for its load, and a
-; raise still reaches a thread within the old interval's back-edges.
+; -gpreempt-poll-ahead (an experiment, off by default): a loop whose threads
+; check on their own, with an interval of 4 or more, checks twice as
+; often, and its check decides on the flag that the check before it loaded
+; (a header phi, gp.flag.seen: 0 on every entry, the resume edge included),
+; while the flag for the next check is loaded now. So no check waits for
+; its load, and a raise still reaches a thread within the old interval's
+; back-edges. Where the exit test counts the interval (exit-bound-polls.ll),
+; gp.refill loads (a run's first back-edge only loads: gp.due skips the
+; check until primed); with a counter, gp.check loads before its branch
+; (a run's first check decides on 0), and the loop must have one latch.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=56 -gpreempt-poll-ahead -pass-remarks=gpreempt -S %s -o %t.ll 2>&1 | FileCheck %s --check-prefix=REMARK
 ; RUN: FileCheck %s < %t.ll
 ; RUN: %opt -passes=verify -disable-output %t.ll
@@ -21,6 +23,11 @@
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-poll-ahead -S %S/multiple-backedges-one-layout.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-poll-ahead -S %S/collective-converge-grid-stride.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=4096 -gpreempt-poll-ahead -S %S/local-memory-saved.ll | %opt -passes=verify -S | %llc -mtriple=nvptx64-nvidia-cuda -mcpu=sm_90 -mattr=+ptx88 -o /dev/null
+; A block's vote stays as it is (every thread must meet at the same check);
+; a converged loop's threads check on their own and read ahead:
+; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-ahead -pass-remarks=gpreempt -disable-output %S/poll-interval-memory-weight.ll 2>&1 | FileCheck %s --check-prefix=VOTE
+; VOTE: remark: {{.*}}'tiles': loop 1 yields on 1 back-edge(s), saving {{[0-9]+}} bytes per thread; checks the flag every 32 iterations{{$}}
+; VOTE: remark: {{.*}}'bins_shared': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 32 iterations, counted by its exit test, each check deciding on the flag as the check before it read it; its threads leave it
 ; Off (the default): the check loads the flag itself.
 ; RUN: %opt -load-pass-plugin %gpreempt_plugin -passes=gpreempt -gpreempt-poll-budget=56 -S %s | FileCheck %s --check-prefix=OFF
 
@@ -47,7 +54,8 @@ exit:
   ret void
 }
 
-; A count down keeps its counter, and its check its own load.
+; A count down keeps its counter (exit-bound-polls.ll); its check reads
+; ahead too.
 define ptx_kernel void @count_down(i32 %n, ptr %y) {
 entry:
   br label %loop
@@ -70,7 +78,7 @@ exit:
 declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 
 ; REMARK: kernel 'grid_stride': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 4 iterations, counted by its exit test, each check deciding on the flag as the check before it read it
-; REMARK: kernel 'count_down': loop 1 {{.*}}; checks the flag every 8 iterations{{$}}
+; REMARK: kernel 'count_down': loop 1 yields on 1 back-edge(s), saving 8 bytes per thread; checks the flag every 4 iterations, each check deciding on the flag as the check before it read it
 
 ; CHECK-LABEL: define ptx_kernel void @grid_stride__gp(
 ; CHECK:       loop.gp.due:
@@ -89,9 +97,17 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK:       loop:
 ; CHECK-NEXT:    %loop.gp.flag.seen = phi i32 [ %loop.gp.flag.back, %loop.gp.poll ], [ 0, %entry ], [ 0, %loop.gp.restore ]
 ; CHECK-LABEL: define ptx_kernel void @count_down__gp(
-; CHECK-NOT:     gp.flag.seen
+; CHECK:         %gp.check.due = icmp eq i32 %{{.*}}, 0
 ; CHECK:       loop.gp.check:
-; CHECK:         %gp.flag{{[0-9]*}} = load volatile i32
+; CHECK-NEXT:    %gp.flag.address = load i64, ptr addrspace(3) @__gp_shared_flag
+; CHECK-NEXT:    %[[AT:.*]] = inttoptr i64 %gp.flag.address to ptr addrspace(1)
+; CHECK-NEXT:    %gp.flag.ahead = load volatile i32, ptr addrspace(1) %[[AT]]
+; CHECK-NEXT:    %gp.flag.seen.raised = icmp sgt i32 %loop.gp.flag.seen, 0
+; CHECK-NEXT:    br i1 %gp.flag.seen.raised, label %loop.gp.yield, label %loop.gp.back
+; CHECK:       loop.gp.back:
+; CHECK-NEXT:    %loop.gp.flag.back = phi i32 [ %loop.gp.flag.seen, %loop.gp.poll ], [ %gp.flag.ahead, %loop.gp.check ]
+; CHECK:       loop:
+; CHECK-NEXT:    %loop.gp.flag.seen = phi i32 [ 0, %entry ], [ %loop.gp.flag.back, %loop.gp.back ], [ 0, %loop.gp.restore ]
 ; CHECK-LABEL: define
 
 ; In PTX the check tests, without a load, the register that the refill
