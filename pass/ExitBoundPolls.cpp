@@ -177,16 +177,7 @@ BasicBlock *Rewriter::boundPollsByExit(LoopYield &LY, const ExitTest &T,
   // PollAhead: the flag as the last refill loaded it. Read only by a check,
   // which comes after a refill of the same run (primed), so what enters
   // the loop is never decided on.
-  PHINode *Seen = nullptr;
-  if (LY.PollAhead) {
-    Type *I32 = Type::getInt32Ty(Ctx);
-    Seen = PHINode::Create(I32, 4, Header->getName() + ".gp.flag.seen",
-                           Header->begin());
-    for (BasicBlock *Pred : predecessors(Header))
-      Seen->addIncoming(ConstantInt::get(I32, 0), Pred);
-    RestartValue[Seen] = ConstantInt::get(I32, 0);
-    FlagSeen[&LY] = Seen;
-  }
+  PHINode *Seen = LY.PollAhead ? newFlagSeen(LY) : nullptr;
 
   BasicBlock *Bound = newBlock(Header->getName() + ".gp.bound", Back);
   BasicBlock *Due = newBlock(Header->getName() + ".gp.due", Back);

@@ -95,6 +95,7 @@ private:
   void rematerializePrologue();
   void loadFlagAhead(LoopYield &LY, llvm::BasicBlock *Poll,
                      llvm::BasicBlock *Check, llvm::BasicBlock *Back);
+  llvm::PHINode *newFlagSeen(LoopYield &LY);
   llvm::Value *sharedFlagAddress(llvm::IRBuilder<> &B);
 
   // Helpers.

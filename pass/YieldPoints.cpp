@@ -173,12 +173,7 @@ void Rewriter::loadFlagAhead(LoopYield &LY, BasicBlock *Poll, BasicBlock *Check,
                              BasicBlock *Back) {
   BasicBlock *Header = LY.Header;
   Type *I32 = Type::getInt32Ty(Ctx);
-  PHINode *Seen = PHINode::Create(I32, 4, Header->getName() + ".gp.flag.seen",
-                                  Header->begin());
-  for (BasicBlock *Pred : predecessors(Header))
-    if (Pred != Back)
-      Seen->addIncoming(ConstantInt::get(I32, 0), Pred);
-  RestartValue[Seen] = ConstantInt::get(I32, 0);
+  PHINode *Seen = newFlagSeen(LY);
   IRBuilder<> C(Check->getTerminator());
   C.SetCurrentDebugLocation(Check->getTerminator()->getDebugLoc());
   Value *Loaded = C.CreateLoad(I32, sharedFlagAddress(C), /*isVolatile=*/true,
@@ -188,8 +183,22 @@ void Rewriter::loadFlagAhead(LoopYield &LY, BasicBlock *Poll, BasicBlock *Check,
       K.CreatePHI(I32, 2, Header->getName() + ".gp.flag.back");
   SeenBack->addIncoming(Seen, Poll);
   SeenBack->addIncoming(Loaded, Check);
-  Seen->addIncoming(SeenBack, Back);
+  Seen->setIncomingValueForBlock(Back, SeenBack);
+}
+
+/// LY's gp.flag.seen (PollAhead): a header phi, 0 on every edge in (the
+/// back-edge's value is the caller's to set) and on every route and
+/// restore edge added later, which LY's check decides on.
+PHINode *Rewriter::newFlagSeen(LoopYield &LY) {
+  Type *I32 = Type::getInt32Ty(Ctx);
+  Constant *Zero = ConstantInt::get(I32, 0);
+  PHINode *Seen = PHINode::Create(I32, 4, LY.Header->getName() + ".gp.flag.seen",
+                                  LY.Header->begin());
+  for (BasicBlock *Pred : predecessors(LY.Header))
+    Seen->addIncoming(Zero, Pred);
+  RestartValue[Seen] = Zero;
   FlagSeen[&LY] = Seen;
+  return Seen;
 }
 
 /// The lanes of this thread's warp (linear thread index / 32 in a block of

@@ -250,9 +250,6 @@ static void append(struct gp__device *d, struct gp__launch_rec *rec,
   gp__rec_reap(d, active > GP__REAP_ALL_ABOVE ? active : GP__REAP_PER_LAUNCH);
 }
 
-/* Enqueue the preemptible launch (caller holds its enqueue lock, not
- * d->lock). Returns GP__WHY_COUNT when the variant is running, else why the
- * caller must run the plain launch; *fate says who owns rec now. */
 /* Zero rec's control block on s: all of it at epoch 1, else all but
  * left_value (enqueue). */
 static cudaError_t clear_ctl(const struct gp__launch_rec *rec, cudaStream_t s) {
@@ -270,6 +267,9 @@ static cudaError_t clear_ctl(const struct gp__launch_rec *rec, cudaStream_t s) {
                                               rec->ctl_bytes - AFTER, s);
 }
 
+/* Enqueue the preemptible launch (caller holds its enqueue lock, not
+ * d->lock). Returns GP__WHY_COUNT when the variant is running, else why the
+ * caller must run the plain launch; *fate says who owns rec now. */
 static enum gp__why enqueue(struct gp__device *d, struct gp__launch_rec *rec,
                             enum rec_fate *fate) {
   const struct gp__driver *drv = gp__driver();

@@ -107,7 +107,7 @@ declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
 ; CHECK:       loop.gp.back:
 ; CHECK-NEXT:    %loop.gp.flag.back = phi i32 [ %loop.gp.flag.seen, %loop.gp.poll ], [ %gp.flag.ahead, %loop.gp.check ]
 ; CHECK:       loop:
-; CHECK-NEXT:    %loop.gp.flag.seen = phi i32 [ 0, %entry ], [ %loop.gp.flag.back, %loop.gp.back ], [ 0, %loop.gp.restore ]
+; CHECK-NEXT:    %loop.gp.flag.seen = phi i32 [ %loop.gp.flag.back, %loop.gp.back ], [ 0, %entry ], [ 0, %loop.gp.restore ]
 ; CHECK-LABEL: define
 
 ; In PTX the check tests, without a load, the register that the refill
