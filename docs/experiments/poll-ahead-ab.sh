@@ -8,9 +8,11 @@
 # then LDG.E.STRONG.SYS, then the branch, before the loop's next load). A
 # loop with few warps and dependent loads hides none of it: bfs's one- and
 # two-block levels ran 60.2 -> 67.1 us, ~3.5 us of it the launch's fixed
-# chain, the rest ~5 checks a thread. With -gpreempt-poll-ahead an
-# exit-bound loop of interval K >= 4 checks every K/2 back-edges on the
-# flag its previous refill loaded (docs/design.md, "Exit-bound polls").
+# chain, the rest ~5 checks a thread. With -gpreempt-poll-ahead a loop
+# whose threads check on their own, of interval K >= 4, checks every K/2
+# back-edges on the flag its previous check loaded (docs/design.md,
+# "Reading the flag one check ahead"; in the zoo only exit-bound loops
+# qualify).
 #
 #   time    GPU time per repeat (time-ab.sh), plain / main / ahead, of the
 #           programs whose loops change (bfs's edge walk 4 -> 2, reduction,
