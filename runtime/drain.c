@@ -33,6 +33,7 @@
  * the flag's copies are up by then), holding SMs for a few microseconds
  * with nothing waiting for them.
  */
+#include "busy_walk.h"
 #include "capture_mode.h"
 #include "clock.h"
 #include "config.h"
@@ -44,7 +45,6 @@
 #include "record.h"
 #include "stats.h"
 #include "status.h"
-#include "busy_walk.h"
 
 #include <gpreempt.h>
 #include <gpreempt/abi.h>
